@@ -1,0 +1,554 @@
+//! The client: a connection to the Temporal service (address, TLS/mTLS, API key, metadata) and a
+//! generic unary RPC call for WorkflowService and OperatorService with protobuf bytes in and out.
+
+use crate::{
+    error::{BridgeError, BridgeResult, ErrorCode},
+    handles::{HandleKind, HandleTable},
+    runtime::BridgeRuntime,
+};
+use base64::Engine as _;
+use prost::Message;
+use serde::Deserialize;
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use temporalio_client::{
+    errors::ClientConnectError, request_extensions::RetryConfigForCall, ClientTlsOptions,
+    Connection, ConnectionOptions, RetryOptions, TlsOptions, Url,
+};
+
+pub static CLIENTS: HandleTable<BridgeClient> = HandleTable::new(HandleKind::Client);
+
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 10_000;
+
+pub struct BridgeClient {
+    /// Keeps the runtime (and its tokio threads) alive while the client exists.
+    pub runtime: Arc<BridgeRuntime>,
+    pub connection: Connection,
+    pub namespace: String,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientOptionsJson {
+    pub address: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub identity: Option<String>,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<HashMap<String, String>>,
+    #[serde(default)]
+    pub tls: Option<TlsJson>,
+    #[serde(default)]
+    pub connect_timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub client_name: Option<String>,
+    #[serde(default)]
+    pub client_version: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+pub enum TlsJson {
+    Enabled(bool),
+    Config(TlsConfigJson),
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TlsConfigJson {
+    #[serde(default)]
+    pub server_root_ca_cert: Option<String>,
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub client_cert: Option<String>,
+    #[serde(default)]
+    pub client_private_key: Option<String>,
+}
+
+/// Everything [Connection::connect] needs, decoded and checked before any I/O.
+#[derive(Debug)]
+pub struct ConnectPlan {
+    pub options: ConnectionOptions,
+    pub namespace: String,
+}
+
+pub fn default_identity() -> String {
+    let mut buf = [0u8; 256];
+    let host = unsafe {
+        if libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            String::from_utf8_lossy(&buf[..end]).into_owned()
+        } else {
+            "unknown-host".to_owned()
+        }
+    };
+    format!("{}@{host}", std::process::id())
+}
+
+fn split_metadata(
+    metadata: HashMap<String, String>,
+) -> BridgeResult<(HashMap<String, String>, HashMap<String, Vec<u8>>)> {
+    let mut text = HashMap::new();
+    let mut binary = HashMap::new();
+    for (key, value) in metadata {
+        if key.ends_with("-bin") {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&value)
+                .map_err(|e| {
+                    BridgeError::invalid_argument(format!(
+                        "metadata[{key}]: binary metadata values must be base64: {e}"
+                    ))
+                })?;
+            binary.insert(key, bytes);
+        } else {
+            text.insert(key, value);
+        }
+    }
+    Ok((text, binary))
+}
+
+pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
+    let options: ClientOptionsJson = serde_json::from_slice(json)
+        .map_err(|e| BridgeError::invalid_argument(format!("invalid client options: {e}")))?;
+    if options.address.trim().is_empty() {
+        return Err(BridgeError::invalid_argument(
+            "address must not be empty (e.g. \"localhost:7233\")",
+        ));
+    }
+    let tls = match options.tls {
+        None | Some(TlsJson::Enabled(false)) => None,
+        Some(TlsJson::Enabled(true)) => Some(TlsOptions::default()),
+        Some(TlsJson::Config(config)) => {
+            let client_tls_options = match (config.client_cert, config.client_private_key) {
+                (Some(cert), Some(key)) => Some(
+                    ClientTlsOptions::builder()
+                        .client_cert(cert.into_bytes())
+                        .client_private_key(key.into_bytes())
+                        .build(),
+                ),
+                (None, None) => None,
+                _ => {
+                    return Err(BridgeError::invalid_argument(
+                        "tls.clientCert and tls.clientPrivateKey must be given together (mTLS)",
+                    ))
+                }
+            };
+            let mut tls = TlsOptions::default();
+            tls.server_root_ca_cert = config.server_root_ca_cert.map(String::into_bytes);
+            tls.domain = config.domain;
+            tls.client_tls_options = client_tls_options;
+            Some(tls)
+        }
+    };
+    let secure = tls.is_some() || options.api_key.is_some();
+    let address = if options.address.contains("://") {
+        options.address.clone()
+    } else {
+        format!(
+            "{}://{}",
+            if secure { "https" } else { "http" },
+            options.address
+        )
+    };
+    let target = Url::parse(&address).map_err(|e| {
+        BridgeError::invalid_argument(format!(
+            "address {:?} is not a valid host:port or URL: {e}",
+            options.address
+        ))
+    })?;
+    if target.port_or_known_default().is_none() || target.host_str().is_none() {
+        return Err(BridgeError::invalid_argument(format!(
+            "address {:?} needs a host and a port",
+            options.address
+        )));
+    }
+    let (headers, binary_headers) = split_metadata(options.metadata.unwrap_or_default())?;
+    let connection_options = ConnectionOptions::new(target)
+        .identity(options.identity.unwrap_or_else(default_identity))
+        .maybe_tls_options(tls)
+        .maybe_api_key(options.api_key)
+        .connect_timeout(Duration::from_millis(
+            options
+                .connect_timeout_ms
+                .unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS),
+        ))
+        .headers(headers)
+        .binary_headers(binary_headers)
+        .client_name(
+            options
+                .client_name
+                .unwrap_or_else(|| "temporal-bun-sdk".to_owned()),
+        )
+        .client_version(
+            options
+                .client_version
+                .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
+        )
+        .build();
+    Ok(ConnectPlan {
+        options: connection_options,
+        namespace: options.namespace.unwrap_or_else(|| "default".to_owned()),
+    })
+}
+
+/// Connects, bounded by the connect timeout (also when the server accepts TCP but never answers).
+pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, String)> {
+    let target = plan.options.target.to_string();
+    let deadline = plan
+        .options
+        .connect_timeout
+        .unwrap_or(Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS))
+        * 2;
+    let connecting = Connection::connect(plan.options);
+    let connection = match tokio::time::timeout(deadline, connecting).await {
+        Err(_) => {
+            return Err(BridgeError::new(
+                ErrorCode::ConnectFailed,
+                format!("could not connect to {target}: no answer within {} ms; is a Temporal server running there?", deadline.as_millis()),
+            ))
+        }
+        Ok(Err(error)) => return Err(connect_error(&target, error)),
+        Ok(Ok(connection)) => connection,
+    };
+    Ok((connection, plan.namespace))
+}
+
+fn connect_error(target: &str, error: ClientConnectError) -> BridgeError {
+    match error {
+        ClientConnectError::InvalidUri(e) => BridgeError::invalid_argument(format!("invalid address {target}: {e}")),
+        ClientConnectError::InvalidHeaders(e) => BridgeError::invalid_argument(format!("invalid metadata: {e}")),
+        ClientConnectError::InvalidConfig(e) => BridgeError::invalid_argument(format!("invalid client options: {e}")),
+        ClientConnectError::SystemInfoCallError(status) => {
+            let mut error = BridgeError::rpc("GetSystemInfo", &status);
+            error.code = ErrorCode::ConnectFailed;
+            error.message = format!("connected to {target} but the server did not answer GetSystemInfo: {}", status.message());
+            error
+        }
+        other => BridgeError::new(
+            ErrorCode::ConnectFailed,
+            format!("could not connect to {target}: {other}; is a Temporal server running there (check the address, TLS and API key)?"),
+        ),
+    }
+}
+
+/// Which gRPC service an RPC belongs to (the `service` argument of `tbs_client_rpc`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Workflow = 1,
+    Operator = 2,
+}
+
+impl Service {
+    pub fn from_number(n: u32) -> BridgeResult<Self> {
+        match n {
+            1 => Ok(Service::Workflow),
+            2 => Ok(Service::Operator),
+            _ => Err(BridgeError::invalid_argument(format!(
+                "service must be 1 (WorkflowService) or 2 (OperatorService), got {n}"
+            ))),
+        }
+    }
+}
+
+pub struct CallOptions {
+    pub timeout: Option<Duration>,
+    pub retry: bool,
+}
+
+fn prepare<T>(message: T, options: &CallOptions) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Some(timeout) = options.timeout {
+        request.set_timeout(timeout);
+    }
+    if !options.retry {
+        let mut no_retry = RetryOptions::default();
+        no_retry.max_retries = 0;
+        no_retry.max_elapsed_time = Some(Duration::ZERO);
+        request
+            .extensions_mut()
+            .insert(RetryConfigForCall(no_retry));
+    }
+    request
+}
+
+fn decode<T: Message + Default>(method: &str, bytes: &[u8]) -> BridgeResult<T> {
+    T::decode(bytes).map_err(|e| {
+        BridgeError::invalid_argument(format!(
+            "{method}: the request is not a valid protobuf message: {e}"
+        ))
+    })
+}
+
+/// Checks that `method` exists on `service`, so a typo fails synchronously.
+pub fn check_method(service: Service, method: &str) -> BridgeResult<()> {
+    macro_rules! names {
+        ($(($name:ident, $rust:ident, $req:ident)),* $(,)?) => { &[$(stringify!($name)),*] };
+    }
+    let known: &[&str] = match service {
+        Service::Workflow => crate::for_each_workflow_service_rpc!(names),
+        Service::Operator => crate::for_each_operator_service_rpc!(names),
+    };
+    if known.contains(&method) {
+        Ok(())
+    } else {
+        Err(BridgeError::invalid_argument(format!(
+            "unknown {} method {method:?} (use the proto name, e.g. \"StartWorkflowExecution\")",
+            if service == Service::Workflow {
+                "WorkflowService"
+            } else {
+                "OperatorService"
+            }
+        )))
+    }
+}
+
+/// Makes one unary RPC. `request` is the encoded request message; returns the encoded response.
+pub async fn call(
+    connection: &Connection,
+    service: Service,
+    method: &str,
+    request: Vec<u8>,
+    options: CallOptions,
+) -> BridgeResult<Vec<u8>> {
+    use crate::rpc_methods::{operator, workflow};
+    macro_rules! dispatch {
+        ($client:expr, $module:ident; $(($name:ident, $rust:ident, $req:ident)),* $(,)?) => {{
+            let mut client = $client;
+            match method {
+                $(stringify!($name) => {
+                    let message: $module::$req = decode(method, &request)?;
+                    client.$rust(prepare(message, &options)).await
+                        .map(|response| response.into_inner().encode_to_vec())
+                        .map_err(|status| BridgeError::rpc(method, &status))
+                })*
+                _ => Err(BridgeError::invalid_argument(format!("unknown method {method:?}"))),
+            }
+        }};
+    }
+    macro_rules! workflow_dispatch {
+        ($($t:tt)*) => { dispatch!(connection.workflow_service(), workflow; $($t)*) };
+    }
+    macro_rules! operator_dispatch {
+        ($($t:tt)*) => { dispatch!(connection.operator_service(), operator; $($t)*) };
+    }
+    match service {
+        Service::Workflow => crate::for_each_workflow_service_rpc!(workflow_dispatch),
+        Service::Operator => crate::for_each_operator_service_rpc!(operator_dispatch),
+    }
+}
+
+pub fn update_metadata(client: &BridgeClient, json: &[u8]) -> BridgeResult<()> {
+    let metadata: HashMap<String, String> = serde_json::from_slice(json).map_err(|e| {
+        BridgeError::invalid_argument(format!("metadata must be a JSON object of strings: {e}"))
+    })?;
+    let (text, binary) = split_metadata(metadata)?;
+    client
+        .connection
+        .set_headers(text)
+        .map_err(|e| BridgeError::invalid_argument(format!("invalid metadata: {e}")))?;
+    client
+        .connection
+        .set_binary_headers(binary)
+        .map_err(|e| BridgeError::invalid_argument(format!("invalid binary metadata: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_host_port_becomes_an_http_url_and_tls_or_an_api_key_makes_it_https() {
+        let plan = plan_connect(br#"{"address":"127.0.0.1:7233"}"#).unwrap();
+        assert_eq!(plan.options.target.as_str(), "http://127.0.0.1:7233/");
+        assert_eq!(plan.namespace, "default");
+        let plan =
+            plan_connect(br#"{"address":"x.tmprl.cloud:7233","apiKey":"k","namespace":"ns"}"#)
+                .unwrap();
+        assert_eq!(plan.options.target.scheme(), "https");
+        assert_eq!(plan.namespace, "ns");
+        let plan = plan_connect(br#"{"address":"h:1","tls":true}"#).unwrap();
+        assert!(plan.options.tls_options.is_some());
+    }
+
+    #[test]
+    fn mtls_needs_both_the_certificate_and_the_key() {
+        let error = plan_connect(br#"{"address":"h:1","tls":{"clientCert":"c"}}"#).unwrap_err();
+        assert!(
+            error.message.contains("clientPrivateKey"),
+            "{}",
+            error.message
+        );
+        let plan = plan_connect(
+            br#"{"address":"h:1","tls":{"clientCert":"c","clientPrivateKey":"k","domain":"d"}}"#,
+        )
+        .unwrap();
+        let tls = plan.options.tls_options.unwrap();
+        assert_eq!(tls.domain.as_deref(), Some("d"));
+        assert_eq!(tls.client_tls_options.unwrap().client_cert, b"c");
+    }
+
+    #[test]
+    fn bad_client_options_name_what_is_wrong() {
+        assert!(plan_connect(br#"{"address":""}"#)
+            .unwrap_err()
+            .message
+            .contains("address"));
+        assert!(plan_connect(br#"{"adress":"h:1"}"#)
+            .unwrap_err()
+            .message
+            .contains("adress"));
+        let error = plan_connect(br#"{"address":"h:1","metadata":{"x-bin":"***"}}"#).unwrap_err();
+        assert!(error.message.contains("x-bin"), "{}", error.message);
+        assert_eq!(error.code, ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn metadata_and_timeouts_are_applied() {
+        let plan = plan_connect(br#"{"address":"h:1","metadata":{"a":"1","b-bin":"AQI="},"connectTimeoutMs":250,"identity":"me"}"#).unwrap();
+        assert_eq!(plan.options.headers.unwrap()["a"], "1");
+        assert_eq!(plan.options.binary_headers.unwrap()["b-bin"], vec![1, 2]);
+        assert_eq!(
+            plan.options.connect_timeout,
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(plan.options.identity, "me");
+        let default = plan_connect(br#"{"address":"h:1"}"#).unwrap();
+        assert!(default.options.identity.contains('@'));
+    }
+
+    #[test]
+    fn rpc_methods_are_checked_by_proto_name() {
+        assert!(check_method(Service::Workflow, "StartWorkflowExecution").is_ok());
+        assert!(check_method(Service::Operator, "ListSearchAttributes").is_ok());
+        assert!(check_method(Service::Workflow, "ListSearchAttributes").is_err());
+        assert!(check_method(Service::Workflow, "start_workflow_execution").is_err());
+        assert!(Service::from_number(3).is_err());
+    }
+}
+
+/// Connects a client (async). `options` (borrowed) is JSON, see the crate README. The answer to
+/// `request_id` is a client handle, or a `CONNECT_FAILED` / `INVALID_ARGUMENT` error.
+///
+/// # Safety
+/// `options` must be valid for reads of `options_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_client_connect(
+    runtime: u64,
+    options: *const u8,
+    options_len: usize,
+    request_id: u64,
+) -> i32 {
+    crate::guard::status(|| {
+        let runtime = crate::runtime::RUNTIMES.get(runtime)?;
+        let plan = plan_connect(unsafe { crate::buffers::borrow(options, options_len)? })?;
+        let for_client = runtime.clone();
+        crate::guard::spawn_request(
+            &runtime.tokio(),
+            runtime.channel.clone(),
+            request_id,
+            async move {
+                let (connection, namespace) = connect(plan).await?;
+                let client = BridgeClient {
+                    runtime: for_client,
+                    connection,
+                    namespace,
+                };
+                Ok(crate::channel::Completion::Handle(
+                    CLIENTS.insert(Arc::new(client)),
+                ))
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Makes a unary RPC (async). `service`: 1 WorkflowService, 2 OperatorService. `method` is the
+/// proto method name; `request` the encoded request message (both borrowed). `timeout_ms` 0 means
+/// no deadline; `retry` 1 retries transient failures. The answer is the encoded response.
+///
+/// # Safety
+/// `method` and `request` must be valid for reads of their lengths.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn tbs_client_rpc(
+    client: u64,
+    service: u32,
+    method: *const u8,
+    method_len: usize,
+    request: *const u8,
+    request_len: usize,
+    timeout_ms: u32,
+    retry: u32,
+    request_id: u64,
+) -> i32 {
+    crate::guard::status(|| {
+        let client = CLIENTS.get(client)?;
+        let service = Service::from_number(service)?;
+        let method =
+            unsafe { crate::buffers::borrow_str(method, method_len, "method")? }.to_owned();
+        check_method(service, &method)?;
+        let request = unsafe { crate::buffers::borrow(request, request_len)? }.to_vec();
+        let options = CallOptions {
+            timeout: (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms as u64)),
+            retry: retry != 0,
+        };
+        let connection = client.connection.clone();
+        crate::guard::spawn_request(
+            &client.runtime.tokio(),
+            client.runtime.channel.clone(),
+            request_id,
+            async move {
+                call(&connection, service, &method, request, options)
+                    .await
+                    .map(crate::channel::Completion::Bytes)
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Replaces the extra gRPC metadata sent with every call. `json` (borrowed) is a string map;
+/// keys ending in `-bin` take base64 values.
+///
+/// # Safety
+/// `json` must be valid for reads of `json_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_client_update_metadata(
+    client: u64,
+    json: *const u8,
+    json_len: usize,
+) -> i32 {
+    crate::guard::status(|| {
+        let client = CLIENTS.get(client)?;
+        update_metadata(&client, unsafe { crate::buffers::borrow(json, json_len)? })
+    })
+}
+
+/// Replaces the API key (borrowed UTF-8); a zero length removes it.
+///
+/// # Safety
+/// `key` must be valid for reads of `key_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_client_update_api_key(
+    client: u64,
+    key: *const u8,
+    key_len: usize,
+) -> i32 {
+    crate::guard::status(|| {
+        let client = CLIENTS.get(client)?;
+        let key = unsafe { crate::buffers::borrow_str(key, key_len, "apiKey")? };
+        client
+            .connection
+            .set_api_key((!key.is_empty()).then(|| key.to_owned()));
+        Ok(())
+    })
+}
+
+/// Releases a client handle. Workers created from it keep their own connection.
+#[no_mangle]
+pub extern "C" fn tbs_client_free(client: u64) -> i32 {
+    crate::guard::status(|| CLIENTS.remove(client).map(drop))
+}

@@ -1,0 +1,18 @@
+//! temporal-bun-bridge: a C ABI over Temporal's sdk-core for the Bun runtime (`bun:ffi`).
+//!
+//! The contract of every exported function (arguments, ownership, errors) is in the crate's
+//! README. One module per exported concept: [runtime], [client], [worker], [replayer],
+//! [diagnostics]; [buffers] and [error] hold the memory and error rules they all share.
+
+pub mod buffers;
+pub mod channel;
+pub mod client;
+pub mod diagnostics;
+pub mod error;
+pub mod guard;
+pub mod handles;
+pub mod replayer;
+pub mod rpc_methods;
+pub mod runtime;
+pub mod worker;
+pub mod worker_options;

@@ -1,0 +1,166 @@
+//! The runtime: one sdk-core `CoreRuntime` (one tokio runtime) plus the completion queue its
+//! asynchronous calls answer through, and the forwarding of core's logs to the host.
+
+use crate::{
+    channel::{Completion, CompletionChannel},
+    error::{BridgeError, BridgeResult},
+    handles::{HandleKind, HandleTable},
+};
+use serde::Deserialize;
+use std::{path::PathBuf, sync::Arc, time::Duration};
+use temporalio_common::telemetry::{CoreLog, CoreLogConsumer, Logger, TelemetryOptions};
+use temporalio_sdk_core::{CoreRuntime, RuntimeOptions, TokioRuntimeBuilder};
+
+pub static RUNTIMES: HandleTable<BridgeRuntime> = HandleTable::new(HandleKind::Runtime);
+
+pub const DEFAULT_LOG_FILTER: &str =
+    "warn,temporalio_sdk_core=info,temporalio_client=info,temporal_bun_bridge=info";
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuntimeOptionsJson {
+    pub wake_socket_path: PathBuf,
+    #[serde(default)]
+    pub log_filter: Option<String>,
+    /// `null` disables worker heartbeating; absent means 60 s.
+    #[serde(default = "default_heartbeat", deserialize_with = "nullable")]
+    pub worker_heartbeat_interval_ms: Option<u64>,
+}
+
+fn default_heartbeat() -> Option<u64> {
+    Some(60_000)
+}
+
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Option::<u64>::deserialize(d)
+}
+
+pub struct BridgeRuntime {
+    pub core: CoreRuntime,
+    pub channel: Arc<CompletionChannel>,
+}
+
+impl BridgeRuntime {
+    pub fn tokio(&self) -> tokio::runtime::Handle {
+        self.core.tokio_handle()
+    }
+}
+
+/// Forwards every core log record to the host through the completion queue (never dropped).
+#[derive(Debug)]
+struct LogForwarder {
+    channel: Arc<CompletionChannel>,
+}
+
+impl CoreLogConsumer for LogForwarder {
+    fn on_log(&self, log: CoreLog) {
+        let record = serde_json::json!({
+            "level": log.level.as_str(),
+            "target": log.target,
+            "message": log.message,
+            "fields": log.fields,
+            "spanContexts": log.span_contexts,
+            "timestampMs": log.millis_since_epoch() as u64,
+        });
+        self.channel.push(0, Completion::Log(record.to_string()));
+    }
+}
+
+pub fn parse_options(json: &[u8]) -> BridgeResult<RuntimeOptionsJson> {
+    serde_json::from_slice(json)
+        .map_err(|e| BridgeError::invalid_argument(format!("invalid runtime options: {e}")))
+}
+
+pub fn create(json: &[u8]) -> BridgeResult<BridgeRuntime> {
+    let options = parse_options(json)?;
+    let channel = Arc::new(
+        CompletionChannel::connect(&options.wake_socket_path).map_err(|e| {
+            BridgeError::invalid_argument(format!(
+                "wakeSocketPath {}: cannot connect: {e}",
+                options.wake_socket_path.display()
+            ))
+        })?,
+    );
+    let telemetry = TelemetryOptions::builder()
+        .logging(Logger::Push {
+            filter: options
+                .log_filter
+                .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned()),
+            consumer: Arc::new(LogForwarder {
+                channel: channel.clone(),
+            }),
+        })
+        .build();
+    let runtime_options = RuntimeOptions::builder()
+        .telemetry_options(telemetry)
+        .heartbeat_interval(
+            options
+                .worker_heartbeat_interval_ms
+                .map(Duration::from_millis),
+        )
+        .build()
+        .map_err(|e| BridgeError::invalid_argument(format!("workerHeartbeatIntervalMs: {e}")))?;
+    let core = CoreRuntime::new(runtime_options, TokioRuntimeBuilder::default())
+        .map_err(|e| BridgeError::worker(format!("cannot start the core runtime: {e:#}")))?;
+    Ok(BridgeRuntime { core, channel })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_options_need_a_wake_socket_and_reject_unknown_keys() {
+        assert!(parse_options(br#"{}"#)
+            .unwrap_err()
+            .message
+            .contains("wakeSocketPath"));
+        let error = parse_options(br#"{"wakeSocketPath":"/tmp/x","logFiltr":"info"}"#).unwrap_err();
+        assert!(error.message.contains("logFiltr"), "{}", error.message);
+        let parsed = parse_options(br#"{"wakeSocketPath":"/tmp/x"}"#).unwrap();
+        assert_eq!(parsed.worker_heartbeat_interval_ms, Some(60_000));
+        let parsed =
+            parse_options(br#"{"wakeSocketPath":"/tmp/x","workerHeartbeatIntervalMs":null}"#)
+                .unwrap();
+        assert_eq!(parsed.worker_heartbeat_interval_ms, None);
+    }
+}
+
+/// Creates a runtime. `options` (borrowed) is JSON: `wakeSocketPath` (required), `logFilter`,
+/// `workerHeartbeatIntervalMs`. Returns the runtime handle, or 0 (see `tbs_last_error_take`).
+///
+/// # Safety
+/// `options` must be valid for reads of `options_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_runtime_new(options: *const u8, options_len: usize) -> u64 {
+    crate::guard::handle(|| {
+        let json = unsafe { crate::buffers::borrow(options, options_len)? };
+        Ok(RUNTIMES.insert(Arc::new(create(json)?)))
+    })
+}
+
+/// Moves up to `capacity` completion-queue entries (4 f64 each) into `out`, which the caller owns
+/// and which must hold `4 * capacity` f64s. Returns the number written, or `-code`.
+///
+/// # Safety
+/// `out` must be valid for writes of `4 * capacity` f64 values.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_runtime_drain(runtime: u64, out: *mut f64, capacity: u32) -> i32 {
+    crate::guard::count(|| {
+        let runtime = RUNTIMES.get(runtime)?;
+        if out.is_null() || capacity == 0 {
+            return Err(BridgeError::invalid_argument(
+                "drain needs a buffer of at least one entry",
+            ));
+        }
+        let width = crate::channel::ENTRY_WIDTH;
+        let out = unsafe { std::slice::from_raw_parts_mut(out, capacity as usize * width) };
+        Ok(runtime.channel.drain_into(out))
+    })
+}
+
+/// Releases a runtime handle. Clients and workers made from it keep it alive until they are freed.
+#[no_mangle]
+pub extern "C" fn tbs_runtime_free(runtime: u64) -> i32 {
+    crate::guard::status(|| RUNTIMES.remove(runtime).map(drop))
+}

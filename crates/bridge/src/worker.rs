@@ -1,0 +1,333 @@
+//! The worker: sdk-core's `Worker` behind a handle. Polls and completions run on the runtime's
+//! tokio threads and answer through the completion queue; nothing here blocks the host thread.
+
+use crate::{
+    channel::Completion,
+    error::{BridgeError, BridgeResult, ErrorCode},
+    guard::spawn_request,
+    handles::{HandleKind, HandleTable},
+    runtime::BridgeRuntime,
+};
+use parking_lot::Mutex;
+use prost::Message;
+use std::{future::Future, sync::Arc};
+use temporalio_common::protos::coresdk::{
+    workflow_completion::WorkflowActivationCompletion, ActivityHeartbeat, ActivityTaskCompletion,
+};
+use temporalio_sdk_core::{replay::HistoryFeeder, PollError, Worker};
+
+pub static WORKERS: HandleTable<BridgeWorker> = HandleTable::new(HandleKind::Worker);
+
+pub struct BridgeWorker {
+    /// Keeps the runtime alive while the worker exists. Never moved into a spawned task, so the
+    /// runtime is never dropped on one of its own threads.
+    pub runtime: Arc<BridgeRuntime>,
+    /// `None` once finalized. Every in-flight call holds a clone, which is how finalize knows
+    /// whether calls are outstanding.
+    core: Mutex<Option<Arc<Worker>>>,
+    /// Replay workers only: where histories are fed. Dropped on close.
+    pub feeder: Mutex<Option<Arc<HistoryFeeder>>>,
+}
+
+impl BridgeWorker {
+    pub fn new(runtime: Arc<BridgeRuntime>, core: Worker, feeder: Option<HistoryFeeder>) -> Self {
+        BridgeWorker {
+            runtime,
+            core: Mutex::new(Some(Arc::new(core))),
+            feeder: Mutex::new(feeder.map(Arc::new)),
+        }
+    }
+
+    fn core(&self) -> BridgeResult<Arc<Worker>> {
+        self.core
+            .lock()
+            .clone()
+            .ok_or_else(|| BridgeError::illegal_state("the worker was finalized; create a new one"))
+    }
+
+    /// Runs `call` with the core worker on the runtime and answers `request_id` with its result.
+    /// The worker reference is released before the answer is pushed, so by the time the host sees
+    /// the answer, the call no longer counts as outstanding.
+    fn spawn_with_core<F, Fut>(&self, request_id: u64, call: F) -> BridgeResult<()>
+    where
+        F: FnOnce(Arc<Worker>) -> Fut + Send + 'static,
+        Fut: Future<Output = BridgeResult<Completion>> + Send + 'static,
+    {
+        let core = self.core()?;
+        spawn_request(
+            &self.runtime.tokio(),
+            self.runtime.channel.clone(),
+            request_id,
+            async move { call(core).await },
+        );
+        Ok(())
+    }
+
+    pub fn validate(&self, request_id: u64) -> BridgeResult<()> {
+        self.spawn_with_core(request_id, |core| async move {
+            let result = core.validate().await;
+            drop(core);
+            result
+                .map(|_| Completion::Empty)
+                .map_err(|e| BridgeError::worker(format!("worker validation failed: {e}")))
+        })
+    }
+
+    pub fn poll_workflow_activation(&self, request_id: u64) -> BridgeResult<()> {
+        self.spawn_with_core(request_id, |core| async move {
+            let result = core.poll_workflow_activation().await;
+            drop(core);
+            result
+                .map(|activation| Completion::Bytes(activation.encode_to_vec()))
+                .map_err(poll_error)
+        })
+    }
+
+    pub fn poll_activity_task(&self, request_id: u64) -> BridgeResult<()> {
+        self.spawn_with_core(request_id, |core| async move {
+            let result = core.poll_activity_task().await;
+            drop(core);
+            result
+                .map(|task| Completion::Bytes(task.encode_to_vec()))
+                .map_err(poll_error)
+        })
+    }
+
+    pub fn complete_workflow_activation(
+        &self,
+        completion: &[u8],
+        request_id: u64,
+    ) -> BridgeResult<()> {
+        let completion = WorkflowActivationCompletion::decode(completion).map_err(|e| {
+            BridgeError::invalid_argument(format!("the workflow activation completion is not a valid coresdk.workflow_completion.WorkflowActivationCompletion: {e}"))
+        })?;
+        if completion.run_id.is_empty() {
+            return Err(BridgeError::invalid_argument(
+                "the workflow activation completion has no runId",
+            ));
+        }
+        self.spawn_with_core(request_id, |core| async move {
+            let result = core.complete_workflow_activation(completion).await;
+            drop(core);
+            result.map(|_| Completion::Empty).map_err(|e| {
+                BridgeError::worker(format!("completing the workflow activation failed: {e}"))
+            })
+        })
+    }
+
+    pub fn complete_activity_task(&self, completion: &[u8], request_id: u64) -> BridgeResult<()> {
+        let completion = ActivityTaskCompletion::decode(completion).map_err(|e| {
+            BridgeError::invalid_argument(format!(
+                "the activity completion is not a valid coresdk.ActivityTaskCompletion: {e}"
+            ))
+        })?;
+        if completion.task_token.is_empty() {
+            return Err(BridgeError::invalid_argument(
+                "the activity completion has no taskToken",
+            ));
+        }
+        self.spawn_with_core(request_id, |core| async move {
+            let result = core.complete_activity_task(completion).await;
+            drop(core);
+            result.map(|_| Completion::Empty).map_err(|e| {
+                BridgeError::worker(format!("completing the activity task failed: {e}"))
+            })
+        })
+    }
+
+    pub fn record_activity_heartbeat(&self, heartbeat: &[u8]) -> BridgeResult<()> {
+        let heartbeat = ActivityHeartbeat::decode(heartbeat).map_err(|e| {
+            BridgeError::invalid_argument(format!(
+                "the heartbeat is not a valid coresdk.ActivityHeartbeat: {e}"
+            ))
+        })?;
+        if heartbeat.task_token.is_empty() {
+            return Err(BridgeError::invalid_argument(
+                "the heartbeat has no taskToken",
+            ));
+        }
+        let core = self.core()?;
+        let _context = self.runtime.tokio().enter();
+        core.record_activity_heartbeat(heartbeat);
+        Ok(())
+    }
+
+    pub fn request_workflow_eviction(&self, run_id: &str) -> BridgeResult<()> {
+        if run_id.is_empty() {
+            return Err(BridgeError::invalid_argument("runId must not be empty"));
+        }
+        let core = self.core()?;
+        let _context = self.runtime.tokio().enter();
+        core.request_workflow_eviction(run_id);
+        Ok(())
+    }
+
+    pub fn initiate_shutdown(&self) -> BridgeResult<()> {
+        let core = self.core()?;
+        let _context = self.runtime.tokio().enter();
+        core.initiate_shutdown();
+        Ok(())
+    }
+
+    /// Takes the core worker out for finalization, refusing while calls are outstanding.
+    fn take_for_finalize(&self) -> BridgeResult<Worker> {
+        let mut slot = self.core.lock();
+        let core = slot
+            .take()
+            .ok_or_else(|| BridgeError::illegal_state("the worker was already finalized"))?;
+        match Arc::try_unwrap(core) {
+            Ok(worker) => Ok(worker),
+            Err(core) => {
+                let outstanding = Arc::strong_count(&core) - 1;
+                *slot = Some(core);
+                Err(BridgeError::illegal_state(format!(
+                    "cannot finalize: {outstanding} poll or completion call(s) are still outstanding; \
+                     initiate shutdown and wait for every poll to resolve (SHUT_DOWN) first"
+                )))
+            }
+        }
+    }
+
+    pub fn finalize_shutdown(&self, request_id: u64) -> BridgeResult<()> {
+        let worker = self.take_for_finalize()?;
+        spawn_request(
+            &self.runtime.tokio(),
+            self.runtime.channel.clone(),
+            request_id,
+            async move {
+                worker.finalize_shutdown().await;
+                Ok(Completion::Empty)
+            },
+        );
+        Ok(())
+    }
+
+    /// For a worker freed without finalize: shut it down in the background, once the calls still
+    /// in flight let go of it.
+    pub fn shutdown_in_background(&self) {
+        let Some(core) = self.core.lock().take() else {
+            return;
+        };
+        self.feeder.lock().take();
+        let runtime = self.runtime.tokio();
+        let _context = runtime.enter();
+        core.initiate_shutdown();
+        runtime.spawn(async move {
+            let mut core = core;
+            loop {
+                match Arc::try_unwrap(core) {
+                    Ok(worker) => return worker.finalize_shutdown().await,
+                    Err(still_shared) => core = still_shared,
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        });
+    }
+}
+
+fn poll_error(error: PollError) -> BridgeError {
+    match error {
+        PollError::ShutDown => BridgeError::new(
+            ErrorCode::ShutDown,
+            "the worker is shut down and there are no more tasks of this kind",
+        ),
+        PollError::TonicError(status) => BridgeError::rpc("polling", &status),
+    }
+}
+
+/// Creates a worker (sync, no I/O) from a runtime, a client and JSON options (borrowed). Returns
+/// the worker handle, or 0 (see `tbs_last_error_take`).
+///
+/// # Safety
+/// `options` must be valid for reads of `options_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_worker_new(
+    runtime: u64,
+    client: u64,
+    options: *const u8,
+    options_len: usize,
+) -> u64 {
+    crate::guard::handle(|| {
+        let runtime = crate::runtime::RUNTIMES.get(runtime)?;
+        let client = crate::client::CLIENTS.get(client)?;
+        let options =
+            crate::worker_options::parse(unsafe { crate::buffers::borrow(options, options_len)? })?;
+        let config = crate::worker_options::to_config(&options)?;
+        let _context = runtime.tokio().enter();
+        let core =
+            temporalio_sdk_core::init_worker(&runtime.core, config, client.connection.clone())
+                .map_err(|e| BridgeError::worker(format!("cannot create the worker: {e:#}")))?;
+        Ok(WORKERS.insert(Arc::new(BridgeWorker::new(runtime.clone(), core, None))))
+    })
+}
+
+macro_rules! worker_call {
+    ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$worker:ident| $body:expr) => {
+        $(#[$doc])*
+        #[no_mangle]
+        pub extern "C" fn $name(worker: u64, $($arg: $ty),*) -> i32 {
+            crate::guard::status(|| {
+                let $worker = WORKERS.get(worker)?;
+                $body
+            })
+        }
+    };
+}
+
+macro_rules! worker_bytes_call {
+    ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$worker:ident, $bytes:ident| $body:expr) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// The input must be valid for reads of its length.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(worker: u64, input: *const u8, input_len: usize, $($arg: $ty),*) -> i32 {
+            crate::guard::status(|| {
+                let $worker = WORKERS.get(worker)?;
+                let $bytes = unsafe { crate::buffers::borrow(input, input_len)? };
+                $body
+            })
+        }
+    };
+}
+
+worker_call!(
+    /// Checks the worker's namespace on the server (async; answers no value or `WORKER_ERROR`).
+    tbs_worker_validate(request_id: u64) => |worker| worker.validate(request_id));
+worker_call!(
+    /// Polls the next workflow activation (async; answers `WorkflowActivation` bytes or `SHUT_DOWN`).
+    tbs_worker_poll_workflow_activation(request_id: u64) => |worker| worker.poll_workflow_activation(request_id));
+worker_call!(
+    /// Polls the next activity task (async; answers `ActivityTask` bytes or `SHUT_DOWN`).
+    tbs_worker_poll_activity_task(request_id: u64) => |worker| worker.poll_activity_task(request_id));
+worker_bytes_call!(
+    /// Completes a workflow activation with a `WorkflowActivationCompletion` (async).
+    tbs_worker_complete_workflow_activation(request_id: u64) => |worker, bytes| worker.complete_workflow_activation(bytes, request_id));
+worker_bytes_call!(
+    /// Completes an activity task with an `ActivityTaskCompletion` (async).
+    tbs_worker_complete_activity_task(request_id: u64) => |worker, bytes| worker.complete_activity_task(bytes, request_id));
+worker_bytes_call!(
+    /// Records an `ActivityHeartbeat` (sync; core throttles and sends it in the background).
+    tbs_worker_record_activity_heartbeat() => |worker, bytes| worker.record_activity_heartbeat(bytes));
+worker_bytes_call!(
+/// Asks core to evict the workflow run whose id is the (UTF-8) input.
+tbs_worker_request_workflow_eviction() => |worker, bytes| {
+    let run_id = std::str::from_utf8(bytes).map_err(|e| BridgeError::invalid_argument(format!("runId is not UTF-8: {e}")))?;
+    worker.request_workflow_eviction(run_id)
+});
+worker_call!(
+    /// Starts shutdown: polls resolve with `SHUT_DOWN` once the work of their kind is done.
+    tbs_worker_initiate_shutdown() => |worker| worker.initiate_shutdown());
+worker_call!(
+    /// Finalizes shutdown (async) once no call is outstanding; `ILLEGAL_STATE` otherwise.
+    tbs_worker_finalize_shutdown(request_id: u64) => |worker| worker.finalize_shutdown(request_id));
+
+/// Releases a worker handle. A worker that was not finalized is shut down in the background.
+#[no_mangle]
+pub extern "C" fn tbs_worker_free(worker: u64) -> i32 {
+    crate::guard::status(|| {
+        let worker = WORKERS.remove(worker)?;
+        worker.shutdown_in_background();
+        Ok(())
+    })
+}
