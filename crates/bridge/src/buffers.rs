@@ -81,6 +81,26 @@ pub unsafe fn borrow_str<'a>(
         .map_err(|e| BridgeError::invalid_argument(format!("{what} is not valid UTF-8: {e}")))
 }
 
+/// Frees a buffer the bridge handed out (completion payloads, error texts, log records).
+///
+/// Returns 0, or `INVALID_BUFFER` (3) if `pointer` is not a live bridge buffer (e.g. already
+/// freed); nothing is freed then. A null pointer is a no-op.
+#[no_mangle]
+pub extern "C" fn tbs_bytes_free(pointer: *mut u8) -> i32 {
+    crate::guard::status(|| release(pointer as usize))
+}
+
+/// Takes this thread's last error as NUL-terminated JSON, or returns null if there is none.
+/// The caller frees the returned pointer with [tbs_bytes_free].
+#[no_mangle]
+pub extern "C" fn tbs_last_error_take() -> *mut u8 {
+    std::panic::catch_unwind(|| match crate::error::take_last_error() {
+        Some(error) => export_c_string(&error.to_json()) as *mut u8,
+        None => std::ptr::null_mut(),
+    })
+    .unwrap_or(std::ptr::null_mut())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,24 +126,4 @@ mod tests {
         assert_eq!(text.to_str().unwrap(), "a b");
         release(pointer).unwrap();
     }
-}
-
-/// Frees a buffer the bridge handed out (completion payloads, error texts, log records).
-///
-/// Returns 0, or `INVALID_BUFFER` (3) if `pointer` is not a live bridge buffer (e.g. already
-/// freed); nothing is freed then. A null pointer is a no-op.
-#[no_mangle]
-pub extern "C" fn tbs_bytes_free(pointer: *mut u8) -> i32 {
-    crate::guard::status(|| release(pointer as usize))
-}
-
-/// Takes this thread's last error as NUL-terminated JSON, or returns null if there is none.
-/// The caller frees the returned pointer with [tbs_bytes_free].
-#[no_mangle]
-pub extern "C" fn tbs_last_error_take() -> *mut u8 {
-    std::panic::catch_unwind(|| match crate::error::take_last_error() {
-        Some(error) => export_c_string(&error.to_json()) as *mut u8,
-        None => std::ptr::null_mut(),
-    })
-    .unwrap_or(std::ptr::null_mut())
 }

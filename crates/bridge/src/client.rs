@@ -88,9 +88,10 @@ pub fn default_identity() -> String {
     format!("{}@{host}", std::process::id())
 }
 
-fn split_metadata(
-    metadata: HashMap<String, String>,
-) -> BridgeResult<(HashMap<String, String>, HashMap<String, Vec<u8>>)> {
+/// gRPC metadata split into text headers and binary (`-bin`) headers.
+type SplitMetadata = (HashMap<String, String>, HashMap<String, Vec<u8>>);
+
+fn split_metadata(metadata: HashMap<String, String>) -> BridgeResult<SplitMetadata> {
     let mut text = HashMap::new();
     let mut binary = HashMap::new();
     for (key, value) in metadata {
@@ -355,80 +356,6 @@ pub fn update_metadata(client: &BridgeClient, json: &[u8]) -> BridgeResult<()> {
         .map_err(|e| BridgeError::invalid_argument(format!("invalid binary metadata: {e}")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_bare_host_port_becomes_an_http_url_and_tls_or_an_api_key_makes_it_https() {
-        let plan = plan_connect(br#"{"address":"127.0.0.1:7233"}"#).unwrap();
-        assert_eq!(plan.options.target.as_str(), "http://127.0.0.1:7233/");
-        assert_eq!(plan.namespace, "default");
-        let plan =
-            plan_connect(br#"{"address":"x.tmprl.cloud:7233","apiKey":"k","namespace":"ns"}"#)
-                .unwrap();
-        assert_eq!(plan.options.target.scheme(), "https");
-        assert_eq!(plan.namespace, "ns");
-        let plan = plan_connect(br#"{"address":"h:1","tls":true}"#).unwrap();
-        assert!(plan.options.tls_options.is_some());
-    }
-
-    #[test]
-    fn mtls_needs_both_the_certificate_and_the_key() {
-        let error = plan_connect(br#"{"address":"h:1","tls":{"clientCert":"c"}}"#).unwrap_err();
-        assert!(
-            error.message.contains("clientPrivateKey"),
-            "{}",
-            error.message
-        );
-        let plan = plan_connect(
-            br#"{"address":"h:1","tls":{"clientCert":"c","clientPrivateKey":"k","domain":"d"}}"#,
-        )
-        .unwrap();
-        let tls = plan.options.tls_options.unwrap();
-        assert_eq!(tls.domain.as_deref(), Some("d"));
-        assert_eq!(tls.client_tls_options.unwrap().client_cert, b"c");
-    }
-
-    #[test]
-    fn bad_client_options_name_what_is_wrong() {
-        assert!(plan_connect(br#"{"address":""}"#)
-            .unwrap_err()
-            .message
-            .contains("address"));
-        assert!(plan_connect(br#"{"adress":"h:1"}"#)
-            .unwrap_err()
-            .message
-            .contains("adress"));
-        let error = plan_connect(br#"{"address":"h:1","metadata":{"x-bin":"***"}}"#).unwrap_err();
-        assert!(error.message.contains("x-bin"), "{}", error.message);
-        assert_eq!(error.code, ErrorCode::InvalidArgument);
-    }
-
-    #[test]
-    fn metadata_and_timeouts_are_applied() {
-        let plan = plan_connect(br#"{"address":"h:1","metadata":{"a":"1","b-bin":"AQI="},"connectTimeoutMs":250,"identity":"me"}"#).unwrap();
-        assert_eq!(plan.options.headers.unwrap()["a"], "1");
-        assert_eq!(plan.options.binary_headers.unwrap()["b-bin"], vec![1, 2]);
-        assert_eq!(
-            plan.options.connect_timeout,
-            Some(Duration::from_millis(250))
-        );
-        assert_eq!(plan.options.identity, "me");
-        let default = plan_connect(br#"{"address":"h:1"}"#).unwrap();
-        assert!(default.options.identity.contains('@'));
-    }
-
-    #[test]
-    fn rpc_methods_are_checked_by_proto_name() {
-        assert!(check_method(Service::Workflow, "StartWorkflowExecution").is_ok());
-        assert!(check_method(Service::Operator, "ListSearchAttributes").is_ok());
-        assert!(check_method(Service::Workflow, "ListSearchAttributes").is_err());
-        assert!(check_method(Service::Workflow, "start_workflow_execution").is_err());
-        assert!(Service::from_number(3).is_err());
-    }
-}
-
 /// Connects a client (async). `options` (borrowed) is JSON, see the crate README. The answer to
 /// `request_id` is a client handle, or a `CONNECT_FAILED` / `INVALID_ARGUMENT` error.
 ///
@@ -551,4 +478,78 @@ pub unsafe extern "C" fn tbs_client_update_api_key(
 #[no_mangle]
 pub extern "C" fn tbs_client_free(client: u64) -> i32 {
     crate::guard::status(|| CLIENTS.remove(client).map(drop))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_host_port_becomes_an_http_url_and_tls_or_an_api_key_makes_it_https() {
+        let plan = plan_connect(br#"{"address":"127.0.0.1:7233"}"#).unwrap();
+        assert_eq!(plan.options.target.as_str(), "http://127.0.0.1:7233/");
+        assert_eq!(plan.namespace, "default");
+        let plan =
+            plan_connect(br#"{"address":"x.tmprl.cloud:7233","apiKey":"k","namespace":"ns"}"#)
+                .unwrap();
+        assert_eq!(plan.options.target.scheme(), "https");
+        assert_eq!(plan.namespace, "ns");
+        let plan = plan_connect(br#"{"address":"h:1","tls":true}"#).unwrap();
+        assert!(plan.options.tls_options.is_some());
+    }
+
+    #[test]
+    fn mtls_needs_both_the_certificate_and_the_key() {
+        let error = plan_connect(br#"{"address":"h:1","tls":{"clientCert":"c"}}"#).unwrap_err();
+        assert!(
+            error.message.contains("clientPrivateKey"),
+            "{}",
+            error.message
+        );
+        let plan = plan_connect(
+            br#"{"address":"h:1","tls":{"clientCert":"c","clientPrivateKey":"k","domain":"d"}}"#,
+        )
+        .unwrap();
+        let tls = plan.options.tls_options.unwrap();
+        assert_eq!(tls.domain.as_deref(), Some("d"));
+        assert_eq!(tls.client_tls_options.unwrap().client_cert, b"c");
+    }
+
+    #[test]
+    fn bad_client_options_name_what_is_wrong() {
+        assert!(plan_connect(br#"{"address":""}"#)
+            .unwrap_err()
+            .message
+            .contains("address"));
+        assert!(plan_connect(br#"{"adress":"h:1"}"#)
+            .unwrap_err()
+            .message
+            .contains("adress"));
+        let error = plan_connect(br#"{"address":"h:1","metadata":{"x-bin":"***"}}"#).unwrap_err();
+        assert!(error.message.contains("x-bin"), "{}", error.message);
+        assert_eq!(error.code, ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn metadata_and_timeouts_are_applied() {
+        let plan = plan_connect(br#"{"address":"h:1","metadata":{"a":"1","b-bin":"AQI="},"connectTimeoutMs":250,"identity":"me"}"#).unwrap();
+        assert_eq!(plan.options.headers.unwrap()["a"], "1");
+        assert_eq!(plan.options.binary_headers.unwrap()["b-bin"], vec![1, 2]);
+        assert_eq!(
+            plan.options.connect_timeout,
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(plan.options.identity, "me");
+        let default = plan_connect(br#"{"address":"h:1"}"#).unwrap();
+        assert!(default.options.identity.contains('@'));
+    }
+
+    #[test]
+    fn rpc_methods_are_checked_by_proto_name() {
+        assert!(check_method(Service::Workflow, "StartWorkflowExecution").is_ok());
+        assert!(check_method(Service::Operator, "ListSearchAttributes").is_ok());
+        assert!(check_method(Service::Workflow, "ListSearchAttributes").is_err());
+        assert!(check_method(Service::Workflow, "start_workflow_execution").is_err());
+        assert!(Service::from_number(3).is_err());
+    }
 }

@@ -36,13 +36,32 @@ fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
 }
 
 pub struct BridgeRuntime {
-    pub core: CoreRuntime,
+    /// Always `Some` until drop.
+    core: Option<CoreRuntime>,
     pub channel: Arc<CompletionChannel>,
 }
 
 impl BridgeRuntime {
+    pub fn core(&self) -> &CoreRuntime {
+        self.core.as_ref().expect("present until drop")
+    }
+
     pub fn tokio(&self) -> tokio::runtime::Handle {
-        self.core.tokio_handle()
+        self.core().tokio_handle()
+    }
+}
+
+impl Drop for BridgeRuntime {
+    /// Tokio refuses to drop a runtime from inside an async context (it would block a runtime
+    /// thread). The last reference can be let go inside a task (e.g. a connect that fails after
+    /// the host freed the runtime), so in that case the runtime is dropped on a thread of its own.
+    fn drop(&mut self) {
+        let Some(core) = self.core.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::spawn(move || drop(core));
+        } else {
+            drop(core);
+        }
     }
 }
 
@@ -102,28 +121,10 @@ pub fn create(json: &[u8]) -> BridgeResult<BridgeRuntime> {
         .map_err(|e| BridgeError::invalid_argument(format!("workerHeartbeatIntervalMs: {e}")))?;
     let core = CoreRuntime::new(runtime_options, TokioRuntimeBuilder::default())
         .map_err(|e| BridgeError::worker(format!("cannot start the core runtime: {e:#}")))?;
-    Ok(BridgeRuntime { core, channel })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runtime_options_need_a_wake_socket_and_reject_unknown_keys() {
-        assert!(parse_options(br#"{}"#)
-            .unwrap_err()
-            .message
-            .contains("wakeSocketPath"));
-        let error = parse_options(br#"{"wakeSocketPath":"/tmp/x","logFiltr":"info"}"#).unwrap_err();
-        assert!(error.message.contains("logFiltr"), "{}", error.message);
-        let parsed = parse_options(br#"{"wakeSocketPath":"/tmp/x"}"#).unwrap();
-        assert_eq!(parsed.worker_heartbeat_interval_ms, Some(60_000));
-        let parsed =
-            parse_options(br#"{"wakeSocketPath":"/tmp/x","workerHeartbeatIntervalMs":null}"#)
-                .unwrap();
-        assert_eq!(parsed.worker_heartbeat_interval_ms, None);
-    }
+    Ok(BridgeRuntime {
+        core: Some(core),
+        channel,
+    })
 }
 
 /// Creates a runtime. `options` (borrowed) is JSON: `wakeSocketPath` (required), `logFilter`,
@@ -163,4 +164,25 @@ pub unsafe extern "C" fn tbs_runtime_drain(runtime: u64, out: *mut f64, capacity
 #[no_mangle]
 pub extern "C" fn tbs_runtime_free(runtime: u64) -> i32 {
     crate::guard::status(|| RUNTIMES.remove(runtime).map(drop))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_options_need_a_wake_socket_and_reject_unknown_keys() {
+        assert!(parse_options(br#"{}"#)
+            .unwrap_err()
+            .message
+            .contains("wakeSocketPath"));
+        let error = parse_options(br#"{"wakeSocketPath":"/tmp/x","logFiltr":"info"}"#).unwrap_err();
+        assert!(error.message.contains("logFiltr"), "{}", error.message);
+        let parsed = parse_options(br#"{"wakeSocketPath":"/tmp/x"}"#).unwrap();
+        assert_eq!(parsed.worker_heartbeat_interval_ms, Some(60_000));
+        let parsed =
+            parse_options(br#"{"wakeSocketPath":"/tmp/x","workerHeartbeatIntervalMs":null}"#)
+                .unwrap();
+        assert_eq!(parsed.worker_heartbeat_interval_ms, None);
+    }
 }

@@ -255,7 +255,7 @@ pub unsafe extern "C" fn tbs_worker_new(
         let config = crate::worker_options::to_config(&options)?;
         let _context = runtime.tokio().enter();
         let core =
-            temporalio_sdk_core::init_worker(&runtime.core, config, client.connection.clone())
+            temporalio_sdk_core::init_worker(runtime.core(), config, client.connection.clone())
                 .map_err(|e| BridgeError::worker(format!("cannot create the worker: {e:#}")))?;
         Ok(WORKERS.insert(Arc::new(BridgeWorker::new(runtime.clone(), core, None))))
     })

@@ -1,0 +1,35 @@
+# The commands the README names. Everything installs what it needs through scripts/setup.
+SHELL := /bin/bash
+ROOT := $(abspath .)
+BUN := $(ROOT)/.tools/bun/node_modules/.bin/bun
+PKG := packages/temporal-bun-sdk
+
+.PHONY: setup build test test-rust test-bun typecheck lint bench-channel clean
+
+setup:
+	@bash scripts/setup
+
+build: setup
+	cargo build --release --locked -p temporal-bun-bridge
+
+test: build test-rust typecheck test-bun
+
+test-rust:
+	cargo test --release --locked -p temporal-bun-bridge
+
+typecheck: setup
+	cd $(PKG) && $(BUN) x tsc --noEmit -p .
+
+test-bun: build
+	cd $(PKG) && $(BUN) test --timeout 120000
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --release --locked -p temporal-bun-bridge -- -D warnings
+
+bench-channel: build
+	cd bench/ffi-channel && $(BUN) run channel.bench.ts
+
+clean:
+	cargo clean
+	rm -rf .tools $(PKG)/node_modules
