@@ -41,10 +41,10 @@ pub fn config(json: &[u8]) -> BridgeResult<WorkerConfig> {
         .versioning_strategy(Default::default())
         .task_types(WorkerTaskTypes::workflow_only())
         .max_cached_workflows(1usize)
-        .max_outstanding_workflow_tasks(1usize)
+        // Sticky caching needs two workflow task slots; core forces the cache size to 1 anyway.
+        .max_outstanding_workflow_tasks(2usize)
         .max_outstanding_activities(1usize)
         .max_outstanding_local_activities(1usize)
-        .ignore_evicts_on_shutdown(true)
         .build()
         .map_err(|e| BridgeError::invalid_argument(format!("invalid replayer options: {e}")))
 }
@@ -139,4 +139,31 @@ pub extern "C" fn tbs_replayer_close(worker: u64) -> i32 {
             )),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replayer_options_build_a_valid_core_config() {
+        let config = config(b"").expect("defaults are valid");
+        assert_eq!(config.namespace, "default");
+        assert_eq!(config.task_queue, "replay");
+        let config = config_from(br#"{"namespace":"n","taskQueue":"t","identity":"i"}"#);
+        assert_eq!(config.task_queue, "t");
+        assert_eq!(config.client_identity_override.as_deref(), Some("i"));
+    }
+
+    #[test]
+    fn unknown_replayer_options_are_named() {
+        match config(br#"{"maxCachedWorkflows":3}"#) {
+            Ok(_) => panic!("maxCachedWorkflows is not a replayer option"),
+            Err(error) => assert!(error.message.contains("maxCachedWorkflows"), "{}", error.message),
+        }
+    }
+
+    fn config_from(json: &[u8]) -> WorkerConfig {
+        config(json).unwrap_or_else(|e| panic!("{e}"))
+    }
 }

@@ -1,0 +1,279 @@
+/**
+ * An sdk-core worker (and the replay worker) behind the bridge: poll, complete, heartbeat, shut down.
+ *
+ * Messages are the coresdk protobufs; each method has a `*Bytes` variant that takes or returns the
+ * encoded message unchanged (the worker runtime decodes once; tests send malformed bytes).
+ */
+import { coresdk, temporal } from '@temporalio/proto';
+import { encodeJson, encodeUtf8, inputBytes } from './buffers';
+import { NativeError, checkStatus, takeLastError } from './errors';
+import type { NativeClient } from './client';
+import { expectBytes, expectNothing, type NativeRuntime } from './runtime';
+import { nativeSymbols } from './symbols';
+
+/** Options of {@link NativeWorker.create} (the bridge's worker options JSON). Durations in ms. */
+export interface NativeWorkerOptions {
+  namespace: string;
+  taskQueue: string;
+  /** Default: the client's identity, else `pid@host`. */
+  identity?: string;
+  /** Identifies the worker's code. Default `""`; no versioning unless a versioning option is set. */
+  buildId?: string;
+  /** Legacy build-id-based versioning (needs `buildId`). Default false. */
+  useBuildIdVersioning?: boolean;
+  /** Worker-deployment versioning with `buildId`. Default none. */
+  deploymentName?: string;
+  /** With `deploymentName`. Default true. */
+  useWorkerVersioning?: boolean;
+  /** With `deploymentName`. */
+  defaultVersioningBehavior?: 'pinned' | 'autoUpgrade';
+  /** Sticky cache size; 0 disables sticky queues. Default 1000. */
+  maxCachedWorkflows?: number;
+  /** ≥ 1 (≥ 2 when `maxCachedWorkflows` > 0). Default 100. */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /** ≥ 1. Default 100. */
+  maxConcurrentActivityTaskExecutions?: number;
+  /** ≥ 1. Default 100. */
+  maxConcurrentLocalActivityExecutions?: number;
+  /** ≥ 1 (≥ 2 when `maxCachedWorkflows` > 0). Default 5. */
+  workflowTaskPollerMaximum?: number;
+  /** ≥ 1. Default 5. */
+  activityTaskPollerMaximum?: number;
+  /** In (0, 1]. Default 0.2. */
+  nonstickyToStickyPollRatio?: number;
+  /** > 0. Default 10000. */
+  stickyQueueScheduleToStartTimeoutMs?: number;
+  /** After shutdown starts, outstanding activities are cancelled after this long; 0 = never. Default 0. */
+  gracefulShutdownPeriodMs?: number;
+  /** Poll workflow tasks. Default true. */
+  enableWorkflows?: boolean;
+  /** Poll activity tasks. Default true. */
+  enableNonLocalActivities?: boolean;
+  /** > 0. Default 60000. */
+  maxHeartbeatThrottleIntervalMs?: number;
+  /** Used when an activity has no heartbeat timeout; > 0. Default 30000. */
+  defaultHeartbeatThrottleIntervalMs?: number;
+  /** Per-worker activity rate limit. Default none. */
+  maxActivitiesPerSecond?: number;
+  /** Server-side task-queue activity rate limit. Default none. */
+  maxTaskQueueActivitiesPerSecond?: number;
+}
+
+/** Options of {@link NativeReplayer.create}. */
+export interface NativeReplayerOptions {
+  /** Default `"default"`. */
+  namespace?: string;
+  /** Default `"replay"`. */
+  taskQueue?: string;
+  identity?: string;
+  /** Default 1. */
+  maxCachedWorkflows?: number;
+}
+
+type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
+type WorkflowActivationCompletion = coresdk.workflow_completion.WorkflowActivationCompletion.$Properties;
+type ActivityTask = coresdk.activity_task.ActivityTask;
+type ActivityTaskCompletion = coresdk.ActivityTaskCompletion.$Properties;
+type ActivityHeartbeat = coresdk.ActivityHeartbeat.$Properties;
+
+/**
+ * What workers and replayers share: the poll/complete pairs, heartbeats, eviction and shutdown.
+ * Create one with {@link NativeWorker.create} or {@link NativeReplayer.create}.
+ */
+export abstract class NativeWorkerBase {
+  readonly runtime: NativeRuntime;
+  readonly #handle: number;
+  #freed = false;
+
+  protected constructor(runtime: NativeRuntime, handle: number) {
+    this.runtime = runtime;
+    this.#handle = handle;
+  }
+
+  /** The raw worker handle (kept after free, so tests can probe the bridge with a stale handle). */
+  get handle(): number {
+    return this.#handle;
+  }
+
+  get freed(): boolean {
+    return this.#freed;
+  }
+
+  /** Asks the server about the worker's namespace; rejects with `WORKER_ERROR` when it is unusable. */
+  validate(): Promise<void> {
+    return this.#asyncCall('tbs_worker_validate', (symbols, requestId) => symbols.tbs_worker_validate(this.#handle, requestId), expectNothing);
+  }
+
+  /** Next workflow activation; rejects with `SHUT_DOWN` once the worker is shutting down. */
+  async pollWorkflowActivation(): Promise<WorkflowActivation> {
+    return coresdk.workflow_activation.WorkflowActivation.decode(await this.pollWorkflowActivationBytes());
+  }
+
+  /** {@link pollWorkflowActivation}, returning the encoded `coresdk.workflow_activation.WorkflowActivation`. */
+  pollWorkflowActivationBytes(): Promise<Uint8Array> {
+    return this.#asyncCall(
+      'tbs_worker_poll_workflow_activation',
+      (symbols, requestId) => symbols.tbs_worker_poll_workflow_activation(this.#handle, requestId),
+      expectBytes,
+    );
+  }
+
+  completeWorkflowActivation(completion: WorkflowActivationCompletion | Uint8Array): Promise<void> {
+    const bytes =
+      completion instanceof Uint8Array
+        ? completion
+        : coresdk.workflow_completion.WorkflowActivationCompletion.encode(completion).finish();
+    return this.completeWorkflowActivationBytes(bytes);
+  }
+
+  /** Sends an encoded `coresdk.workflow_completion.WorkflowActivationCompletion` as is. */
+  completeWorkflowActivationBytes(completion: Uint8Array): Promise<void> {
+    const input = inputBytes(completion);
+    return this.#asyncCall(
+      'tbs_worker_complete_workflow_activation',
+      (symbols, requestId) =>
+        symbols.tbs_worker_complete_workflow_activation(this.#handle, input.pointer, input.length, requestId),
+      expectNothing,
+    );
+  }
+
+  /** Next activity task (start or cancel); rejects with `SHUT_DOWN` once the worker is shutting down. */
+  async pollActivityTask(): Promise<ActivityTask> {
+    return coresdk.activity_task.ActivityTask.decode(await this.pollActivityTaskBytes());
+  }
+
+  pollActivityTaskBytes(): Promise<Uint8Array> {
+    return this.#asyncCall(
+      'tbs_worker_poll_activity_task',
+      (symbols, requestId) => symbols.tbs_worker_poll_activity_task(this.#handle, requestId),
+      expectBytes,
+    );
+  }
+
+  completeActivityTask(completion: ActivityTaskCompletion | Uint8Array): Promise<void> {
+    const bytes = completion instanceof Uint8Array ? completion : coresdk.ActivityTaskCompletion.encode(completion).finish();
+    return this.completeActivityTaskBytes(bytes);
+  }
+
+  /** Sends an encoded `coresdk.ActivityTaskCompletion` as is. */
+  completeActivityTaskBytes(completion: Uint8Array): Promise<void> {
+    const input = inputBytes(completion);
+    return this.#asyncCall(
+      'tbs_worker_complete_activity_task',
+      (symbols, requestId) => symbols.tbs_worker_complete_activity_task(this.#handle, input.pointer, input.length, requestId),
+      expectNothing,
+    );
+  }
+
+  /** Records a heartbeat; sdk-core throttles it and sends it in the background. */
+  recordActivityHeartbeat(heartbeat: ActivityHeartbeat | Uint8Array): void {
+    const bytes = heartbeat instanceof Uint8Array ? heartbeat : coresdk.ActivityHeartbeat.encode(heartbeat).finish();
+    this.#assertLive('recordActivityHeartbeat');
+    const input = inputBytes(bytes);
+    checkStatus(
+      nativeSymbols().tbs_worker_record_activity_heartbeat(this.#handle, input.pointer, input.length),
+      'tbs_worker_record_activity_heartbeat',
+    );
+  }
+
+  /** Asks core to evict a run from the cache; an eviction activation follows. */
+  requestWorkflowEviction(runId: string): void {
+    this.#assertLive('requestWorkflowEviction');
+    const input = inputBytes(encodeUtf8(runId));
+    checkStatus(
+      nativeSymbols().tbs_worker_request_workflow_eviction(this.#handle, input.pointer, input.length),
+      'tbs_worker_request_workflow_eviction',
+    );
+  }
+
+  /** Stops polling; outstanding polls reject with `SHUT_DOWN`. Idempotent. */
+  initiateShutdown(): void {
+    this.#assertLive('initiateShutdown');
+    checkStatus(nativeSymbols().tbs_worker_initiate_shutdown(this.#handle), 'tbs_worker_initiate_shutdown');
+  }
+
+  /**
+   * Waits for core's shutdown and releases the engine. Rejects with `ILLEGAL_STATE` while polls or
+   * completions are still outstanding. The worker must still be freed afterwards.
+   */
+  finalizeShutdown(): Promise<void> {
+    return this.#asyncCall(
+      'tbs_worker_finalize_shutdown',
+      (symbols, requestId) => symbols.tbs_worker_finalize_shutdown(this.#handle, requestId),
+      expectNothing,
+    );
+  }
+
+  /** Releases the handle (finalizing in the background if needed). A second call throws `INVALID_HANDLE`. */
+  free(): void {
+    this.#assertLive('free');
+    this.#freed = true;
+    checkStatus(nativeSymbols().tbs_worker_free(this.#handle), 'tbs_worker_free');
+  }
+
+  protected assertLive(operation: string): void {
+    this.#assertLive(operation);
+  }
+
+  #assertLive(operation: string): void {
+    if (this.#freed) throw new NativeError('INVALID_HANDLE', `${operation}: the worker was freed`);
+  }
+
+  #asyncCall<T>(
+    call: string,
+    start: (symbols: ReturnType<typeof nativeSymbols>, requestId: number) => number,
+    decode: (value: undefined | Uint8Array | number) => T,
+  ): Promise<T> {
+    if (this.#freed) return Promise.reject(new NativeError('INVALID_HANDLE', `${call}: the worker was freed`));
+    const symbols = nativeSymbols();
+    return this.runtime.call(call, (requestId) => start(symbols, requestId), decode);
+  }
+}
+
+/** A worker polling one task queue on a server. Drive it with the poll/complete pairs, then shut it down. */
+export class NativeWorker extends NativeWorkerBase {
+  /**
+   * Creates a worker (synchronously: no I/O). Invalid options throw `INVALID_ARGUMENT` naming the
+   * option; call {@link validate} to check the namespace with the server.
+   */
+  static create(runtime: NativeRuntime, client: NativeClient, options: NativeWorkerOptions): NativeWorker {
+    const json = inputBytes(encodeJson(options));
+    const handle = nativeSymbols().tbs_worker_new(runtime.handle, client.handle, json.pointer, json.length) as number;
+    if (handle === 0) throw takeLastError(0, 'tbs_worker_new');
+    return new NativeWorker(runtime, handle);
+  }
+}
+
+/**
+ * A worker that replays histories instead of polling a server: push histories, drive the
+ * activations like a normal worker, close when done. Non-determinism shows up as an eviction
+ * (`removeFromCache` with reason `NONDETERMINISM`) in the next activation.
+ */
+export class NativeReplayer extends NativeWorkerBase {
+  static create(runtime: NativeRuntime, options: NativeReplayerOptions = {}): NativeReplayer {
+    const json = inputBytes(encodeJson(options));
+    const handle = nativeSymbols().tbs_replayer_new(runtime.handle, json.pointer, json.length) as number;
+    if (handle === 0) throw takeLastError(0, 'tbs_replayer_new');
+    return new NativeReplayer(runtime, handle);
+  }
+
+  /** Feeds one workflow's history; resolves once the replayer accepted it (it waits while its feed is full). */
+  pushHistory(workflowId: string, history: temporal.api.history.v1.History.$Properties | Uint8Array): Promise<void> {
+    if (this.freed) return Promise.reject(new NativeError('INVALID_HANDLE', 'pushHistory: the replayer was freed'));
+    const symbols = nativeSymbols();
+    const id = inputBytes(encodeUtf8(workflowId));
+    const historyBytes = inputBytes(history instanceof Uint8Array ? history : temporal.api.history.v1.History.encode(history).finish());
+    return this.runtime.call(
+      'tbs_replayer_push_history',
+      (requestId) =>
+        symbols.tbs_replayer_push_history(this.handle, id.pointer, id.length, historyBytes.pointer, historyBytes.length, requestId),
+      expectNothing,
+    );
+  }
+
+  /** No more histories: once the pushed ones have replayed, polls reject with `SHUT_DOWN`. */
+  close(): void {
+    this.assertLive('close');
+    checkStatus(nativeSymbols().tbs_replayer_close(this.handle), 'tbs_replayer_close');
+  }
+}
