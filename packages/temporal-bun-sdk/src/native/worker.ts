@@ -66,8 +66,6 @@ export interface NativeReplayerOptions {
   /** Default `"replay"`. */
   taskQueue?: string;
   identity?: string;
-  /** Default 1. */
-  maxCachedWorkflows?: number;
 }
 
 type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;

@@ -1,0 +1,68 @@
+/**
+ * Logging: the `Logger` interface of `@temporalio/common` (so user loggers port unchanged), a
+ * console logger as the default, and the bridge from sdk-core's forwarded log records.
+ */
+import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import type { NativeLogRecord } from '../native';
+
+export type { LogLevel, LogMetadata, Logger };
+
+const LEVEL_ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+
+/** Logs to the console at `level` and above. The default logger of `createWorker`, at `INFO`. */
+export class ConsoleLogger implements Logger {
+  readonly #minimum: number;
+  constructor(readonly level: LogLevel = 'INFO') {
+    this.#minimum = LEVEL_ORDER[level];
+  }
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (LEVEL_ORDER[level] < this.#minimum) return;
+    const line = `${new Date().toISOString()} [${level}] ${message}`;
+    const write = level === 'ERROR' ? console.error : level === 'WARN' ? console.warn : console.log;
+    if (meta && Object.keys(meta).length > 0) write(line, meta);
+    else write(line);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+/** A logger that adds `meta` (e.g. `{ sdkComponent: 'worker', taskQueue }`) to every record. */
+export function withMetadata(logger: Logger, meta: LogMetadata): Logger {
+  const merge = (extra?: LogMetadata) => (extra ? { ...meta, ...extra } : meta);
+  return {
+    log: (level, message, extra) => logger.log(level, message, merge(extra)),
+    trace: (message, extra) => logger.trace(message, merge(extra)),
+    debug: (message, extra) => logger.debug(message, merge(extra)),
+    info: (message, extra) => logger.info(message, merge(extra)),
+    warn: (message, extra) => logger.warn(message, merge(extra)),
+    error: (message, extra) => logger.error(message, merge(extra)),
+  };
+}
+
+function toLogLevel(level: string): LogLevel {
+  const upper = level.toUpperCase();
+  return upper in LEVEL_ORDER ? (upper as LogLevel) : 'INFO';
+}
+
+/** Forwards one sdk-core log record to `logger`, tagged `sdkComponent: 'core'`. */
+export function forwardCoreLog(logger: Logger, record: NativeLogRecord): void {
+  logger.log(toLogLevel(record.level), record.message, {
+    sdkComponent: 'core',
+    target: record.target,
+    timestampMs: record.timestampMs,
+    ...record.fields,
+  });
+}
