@@ -1,0 +1,248 @@
+/**
+ * `createWorker` options: names follow the official SDK's `WorkerOptions` where the concept is the
+ * same, so existing worker code ports by changing one import. Every default lives in
+ * {@link WORKER_DEFAULTS}; durations accept milliseconds or strings such as `'10s'`.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { DataConverter, Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { NativeWorkerOptions } from '../native';
+import type { ActivityInterceptorsFactory } from '../activity/interceptors';
+import type { InjectedSinks } from '../workflow/sinks';
+import type { NativeConnection, NativeConnectionOptions } from './connection';
+import type { Logger } from './logger';
+import type { WorkerMetricsOptions } from './metrics';
+
+export interface WorkerInterceptors {
+  /** Activity inbound/outbound interceptor factories, applied in order. */
+  activity?: ActivityInterceptorsFactory[];
+  /** Modules (paths) bundled into the workflow sandbox that export `interceptors()`. */
+  workflowModules?: string[];
+}
+
+export interface WorkerOptions {
+  /**
+   * The server to poll: an existing {@link NativeConnection} (shared, not closed by the worker), or
+   * options to open one that the worker owns and closes at shutdown.
+   * Default: `{ address: 'localhost:7233' }`.
+   */
+  connection?: NativeConnection | NativeConnectionOptions;
+  /** Default `'default'`. */
+  namespace?: string;
+  /** Required. The task queue polled for both workflow and activity tasks. */
+  taskQueue: string;
+  /** Path to a `.ts` or `.js` file exporting workflow functions. Bundled once at start with `Bun.build`. */
+  workflowsPath?: string;
+  /** Activity implementations: an object of functions, or an array of functions / objects of functions. */
+  activities?: object | ReadonlyArray<object | ((...args: never[]) => unknown)>;
+  /** Default `${process.pid}@${hostname}` (from the connection). */
+  identity?: string;
+  /** Identifies the worker's code to the server. Default none. */
+  buildId?: string;
+  /** Legacy build-id-based versioning; requires `buildId`. Default false. */
+  useVersioning?: boolean;
+  /** Workflow runs kept in memory between tasks (sticky cache); 0 disables it. Default 1000. */
+  maxCachedWorkflows?: number;
+  /** Workflow activations processed at once. Default 40. */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /** Activities executed at once. Default 100. */
+  maxConcurrentActivityTaskExecutions?: number;
+  /** Local activities executed at once. Default 100. */
+  maxConcurrentLocalActivityExecutions?: number;
+  /** Concurrent workflow-task long polls. Default 10 (at least 2 while caching). */
+  maxConcurrentWorkflowTaskPolls?: number;
+  /** Concurrent activity-task long polls. Default 10. */
+  maxConcurrentActivityTaskPolls?: number;
+  /** Share of workflow polls on the normal (non-sticky) queue, in (0, 1]. Default 0.2. */
+  nonStickyToStickyPollRatio?: number;
+  /** How long a task waits on this worker's sticky queue before going to any worker. Default `'10s'`. */
+  stickyQueueScheduleToStartTimeout?: Duration;
+  /** Longest heartbeat throttle interval. Default `'60s'`. */
+  maxHeartbeatThrottleInterval?: Duration;
+  /** Heartbeat throttle interval of activities without a heartbeat timeout. Default `'30s'`. */
+  defaultHeartbeatThrottleInterval?: Duration;
+  /** Per-worker activity rate limit (activities per second). Default none. */
+  maxActivitiesPerSecond?: number;
+  /** Task-queue-wide activity rate limit, enforced by the server. Default none. */
+  maxTaskQueueActivitiesPerSecond?: number;
+  /** Poll activity tasks (set false for a workflow-only worker). Default true. */
+  enableNonLocalActivities?: boolean;
+  /**
+   * On graceful shutdown, how long in-flight activities may keep running before they are cancelled
+   * with reason "worker shutdown". Default 0 (cancelled at once).
+   */
+  shutdownGraceTime?: Duration;
+  /** Payload converter, failure converter and payload codecs; codecs run outside the sandbox. */
+  dataConverter?: DataConverter;
+  interceptors?: WorkerInterceptors;
+  /** Functions the workflow sandbox may call through `proxySinks()`. */
+  sinks?: InjectedSinks;
+  /** Receives the worker's logs and sdk-core's. Default: a console logger at INFO. */
+  logger?: Logger;
+  /** Task counts and latencies. */
+  metrics?: WorkerMetricsOptions;
+}
+
+/** The defaults, one place. */
+export const WORKER_DEFAULTS = {
+  namespace: 'default',
+  address: 'localhost:7233',
+  maxCachedWorkflows: 1000,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentLocalActivityExecutions: 100,
+  maxConcurrentWorkflowTaskPolls: 10,
+  maxConcurrentActivityTaskPolls: 10,
+  nonStickyToStickyPollRatio: 0.2,
+  stickyQueueScheduleToStartTimeoutMs: 10_000,
+  maxHeartbeatThrottleIntervalMs: 60_000,
+  defaultHeartbeatThrottleIntervalMs: 30_000,
+  shutdownGraceTimeMs: 0,
+} as const;
+
+/** An option has a wrong type or value; `option` names it. */
+export class WorkerOptionsError extends TypeError {
+  override readonly name = 'WorkerOptionsError';
+  constructor(
+    readonly option: string,
+    problem: string,
+  ) {
+    super(`createWorker: option ${option} ${problem}`);
+  }
+}
+
+/** Options after validation, with defaults applied and durations in milliseconds. */
+export interface CompiledWorkerOptions {
+  namespace: string;
+  taskQueue: string;
+  workflowsPath: string | undefined;
+  shutdownGraceTimeMs: number;
+  /** What the bridge's worker receives. */
+  native: NativeWorkerOptions;
+}
+
+function positiveInteger(options: WorkerOptions, option: keyof WorkerOptions, fallback: number, minimum = 1): number {
+  const value = options[option] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
+    throw new WorkerOptionsError(option, `must be an integer ≥ ${minimum}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function durationMs(options: WorkerOptions, option: keyof WorkerOptions, fallbackMs: number, allowZero = false): number {
+  const value = options[option];
+  if (value === undefined) return fallbackMs;
+  let ms: number;
+  try {
+    ms = msToNumber(value as Duration);
+  } catch (cause) {
+    throw new WorkerOptionsError(option, `is not a duration (milliseconds or a string like '10s'): ${String(cause)}`);
+  }
+  if (!Number.isFinite(ms) || ms < 0 || (!allowZero && ms === 0)) {
+    throw new WorkerOptionsError(option, `must be a ${allowZero ? 'non-negative' : 'positive'} duration, got ${JSON.stringify(value)}`);
+  }
+  return ms;
+}
+
+function optionalRate(options: WorkerOptions, option: keyof WorkerOptions): number | undefined {
+  const value = options[option];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new WorkerOptionsError(option, `must be a positive number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Validates `options` and applies the defaults. Throws {@link WorkerOptionsError} naming the option. */
+export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new WorkerOptionsError('options', 'must be an object');
+  }
+  if (typeof options.taskQueue !== 'string' || options.taskQueue.length === 0) {
+    throw new WorkerOptionsError('taskQueue', `must be a non-empty string, got ${JSON.stringify(options.taskQueue)}`);
+  }
+  const namespace = options.namespace ?? WORKER_DEFAULTS.namespace;
+  if (typeof namespace !== 'string' || namespace.length === 0) {
+    throw new WorkerOptionsError('namespace', 'must be a non-empty string');
+  }
+  const { workflowsPath } = options;
+  if (workflowsPath !== undefined) {
+    if (typeof workflowsPath !== 'string' || !existsSync(workflowsPath)) {
+      throw new WorkerOptionsError('workflowsPath', `points to nothing: ${JSON.stringify(workflowsPath)} does not exist`);
+    }
+    if (!statSync(workflowsPath).isFile()) {
+      throw new WorkerOptionsError('workflowsPath', `must be a .ts or .js file, got the directory ${workflowsPath}`);
+    }
+  }
+  const enableActivities = options.enableNonLocalActivities ?? true;
+  if (workflowsPath === undefined && (options.activities === undefined || !enableActivities)) {
+    throw new WorkerOptionsError('workflowsPath', 'is required when the worker has no activities to run (set workflowsPath, activities, or both)');
+  }
+  if (options.useVersioning && !options.buildId) {
+    throw new WorkerOptionsError('buildId', 'is required when useVersioning is true');
+  }
+
+  const maxCachedWorkflows = positiveInteger(options, 'maxCachedWorkflows', WORKER_DEFAULTS.maxCachedWorkflows, 0);
+  const stickyMinimum = maxCachedWorkflows > 0 ? 2 : 1;
+  const maxConcurrentWorkflowTaskExecutions = positiveInteger(
+    options,
+    'maxConcurrentWorkflowTaskExecutions',
+    WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
+    stickyMinimum,
+  );
+  const ratio = options.nonStickyToStickyPollRatio ?? WORKER_DEFAULTS.nonStickyToStickyPollRatio;
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
+    throw new WorkerOptionsError('nonStickyToStickyPollRatio', `must be in (0, 1], got ${JSON.stringify(ratio)}`);
+  }
+
+  return {
+    namespace,
+    taskQueue: options.taskQueue,
+    workflowsPath,
+    shutdownGraceTimeMs: durationMs(options, 'shutdownGraceTime', WORKER_DEFAULTS.shutdownGraceTimeMs, true),
+    native: {
+      namespace,
+      taskQueue: options.taskQueue,
+      identity: options.identity,
+      buildId: options.buildId,
+      useBuildIdVersioning: options.useVersioning ?? false,
+      maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions,
+      maxConcurrentActivityTaskExecutions: positiveInteger(
+        options,
+        'maxConcurrentActivityTaskExecutions',
+        WORKER_DEFAULTS.maxConcurrentActivityTaskExecutions,
+      ),
+      maxConcurrentLocalActivityExecutions: positiveInteger(
+        options,
+        'maxConcurrentLocalActivityExecutions',
+        WORKER_DEFAULTS.maxConcurrentLocalActivityExecutions,
+      ),
+      workflowTaskPollerMaximum: positiveInteger(
+        options,
+        'maxConcurrentWorkflowTaskPolls',
+        WORKER_DEFAULTS.maxConcurrentWorkflowTaskPolls,
+        stickyMinimum,
+      ),
+      activityTaskPollerMaximum: positiveInteger(options, 'maxConcurrentActivityTaskPolls', WORKER_DEFAULTS.maxConcurrentActivityTaskPolls),
+      nonstickyToStickyPollRatio: ratio,
+      stickyQueueScheduleToStartTimeoutMs: durationMs(
+        options,
+        'stickyQueueScheduleToStartTimeout',
+        WORKER_DEFAULTS.stickyQueueScheduleToStartTimeoutMs,
+      ),
+      maxHeartbeatThrottleIntervalMs: durationMs(options, 'maxHeartbeatThrottleInterval', WORKER_DEFAULTS.maxHeartbeatThrottleIntervalMs),
+      defaultHeartbeatThrottleIntervalMs: durationMs(
+        options,
+        'defaultHeartbeatThrottleInterval',
+        WORKER_DEFAULTS.defaultHeartbeatThrottleIntervalMs,
+      ),
+      maxActivitiesPerSecond: optionalRate(options, 'maxActivitiesPerSecond'),
+      maxTaskQueueActivitiesPerSecond: optionalRate(options, 'maxTaskQueueActivitiesPerSecond'),
+      enableWorkflows: workflowsPath !== undefined,
+      enableNonLocalActivities: enableActivities && options.activities !== undefined,
+      // Shutdown grace is enforced by the worker (ShutdownController), so core never cancels on its own.
+      gracefulShutdownPeriodMs: 0,
+    },
+  };
+}
