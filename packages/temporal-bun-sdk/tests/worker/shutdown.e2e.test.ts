@@ -1,0 +1,126 @@
+/**
+ * Shutdown with an activity in flight: graceful lets it finish within the grace time; immediate
+ * cancels it with reason "worker shutdown", and the server retries it on another worker, so no
+ * task is lost either way.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { CancelledFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { createWorker, NativeConnection, type Worker, type WorkerMetricEvent } from '../../src/worker';
+import { startDevServer, type DevServer } from '../helpers/dev-server';
+import { TestClient } from '../helpers/test-client';
+
+const workflowsPath = resolve(import.meta.dir, 'fixtures/shutdown-workflows.ts');
+const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+let server: DevServer;
+let connection: NativeConnection;
+let client: TestClient;
+
+beforeAll(async () => {
+  server = await startDevServer();
+  connection = await NativeConnection.connect({ address: server.address });
+  client = new TestClient(connection.client, server.namespace);
+});
+
+afterAll(async () => {
+  await connection?.close();
+  await server?.stop();
+});
+
+/** Activities that say which worker ran them and record how they were cancelled. */
+function activitiesFor(workerName: string, cancellations: string[]) {
+  return {
+    async slowActivity(durationMs: number): Promise<string> {
+      try {
+        await Context.current().sleep(durationMs);
+      } catch (error) {
+        if (error instanceof CancelledFailure) cancellations.push(`${workerName}: ${error.message}`);
+        throw error;
+      }
+      return `${workerName} finished after ${durationMs} ms`;
+    },
+  };
+}
+
+async function startWorker(name: string, taskQueue: string, cancellations: string[], extra: { shutdownGraceTime?: string } = {}) {
+  const events: WorkerMetricEvent[] = [];
+  const worker: Worker = await createWorker({
+    connection,
+    taskQueue,
+    workflowsPath,
+    activities: activitiesFor(name, cancellations),
+    stickyQueueScheduleToStartTimeout: '1s',
+    logger: silentLogger,
+    metrics: { onEvent: (event) => events.push(event) },
+    ...extra,
+  });
+  const running = worker.run();
+  const activityStarted = async () => {
+    const deadline = Date.now() + 15_000;
+    while (!events.some((event) => event.type === 'activityTask' && event.phase === 'started')) {
+      if (Date.now() > deadline) throw new Error(`${name}: no activity started`);
+      await Bun.sleep(20);
+    }
+  };
+  return { worker, running, activityStarted };
+}
+
+describe('worker shutdown', () => {
+  test('graceful: an in-flight activity finishes within the grace time before the worker stops', async () => {
+    const taskQueue = `graceful-${randomUUID()}`;
+    const cancellations: string[] = [];
+    const first = await startWorker('first', taskQueue, cancellations, { shutdownGraceTime: '10s' });
+    const run = await client.start('slowActivityWorkflow', { taskQueue, args: [600] });
+    await first.activityStarted();
+
+    first.worker.shutdown();
+    expect(first.worker.getState()).toBe('SHUTTING_DOWN');
+    await first.running;
+    expect(first.worker.getState()).toBe('STOPPED');
+    expect(first.worker.getMetrics().activityTasks).toMatchObject({ started: 1, completed: 1, cancelled: 0, failed: 0 });
+    expect(cancellations).toEqual([]);
+
+    // The workflow's last task is picked up by the next worker; the activity result came from the first.
+    const second = await startWorker('second', taskQueue, cancellations);
+    expect(await client.result<string>(run)).toBe('first finished after 600 ms');
+    second.worker.shutdown();
+    await second.running;
+  });
+
+  test('immediate: an in-flight activity is cancelled with reason "worker shutdown" and retried on another worker', async () => {
+    const taskQueue = `immediate-${randomUUID()}`;
+    const cancellations: string[] = [];
+    const first = await startWorker('first', taskQueue, cancellations, { shutdownGraceTime: '1m' });
+    const run = await client.start('slowActivityWorkflow', { taskQueue, args: [3_000] });
+    await first.activityStarted();
+
+    const shutdownAt = Date.now();
+    first.worker.shutdown(0);
+    await first.running;
+    expect(Date.now() - shutdownAt).toBeLessThan(2_500); // did not wait for the 3 s activity
+    expect(cancellations).toEqual(['first: worker shutdown']);
+    expect(first.worker.getMetrics().activityTasks.completed).toBe(0);
+
+    const second = await startWorker('second', taskQueue, cancellations);
+    expect(await client.result<string>(run)).toBe('second finished after 3000 ms');
+    second.worker.shutdown();
+    await second.running;
+  });
+
+  test('a graceful shutdown followed by an immediate one cancels at once', async () => {
+    const taskQueue = `escalated-${randomUUID()}`;
+    const cancellations: string[] = [];
+    const first = await startWorker('first', taskQueue, cancellations, { shutdownGraceTime: '1m' });
+    await client.start('slowActivityWorkflow', { taskQueue, args: [5_000] });
+    await first.activityStarted();
+    first.worker.shutdown();
+    await Bun.sleep(100);
+    expect(cancellations).toEqual([]);
+    first.worker.shutdown(0);
+    await first.running;
+    expect(cancellations).toEqual(['first: worker shutdown']);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * createWorker end to end against a real dev server: a workflow file written for the official SDK
+ * (activities with a retry, a heartbeat and a local activity, a timer, a signal, a query, an update
+ * with a validator, a child workflow and a patch) runs unchanged.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createWorker, NativeConnection, WorkerOptionsError, type Worker, type WorkerMetricEvent } from '../../src/worker';
+import { startDevServer, type DevServer } from '../helpers/dev-server';
+import { TestClient, WorkflowFailed } from '../helpers/test-client';
+import * as activities from './fixtures/order-activities';
+import type { OrderResult } from './fixtures/order-workflows';
+
+const workflowsPath = resolve(import.meta.dir, 'fixtures/order-workflows.ts');
+const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+let server: DevServer;
+let connection: NativeConnection;
+let client: TestClient;
+
+beforeAll(async () => {
+  server = await startDevServer();
+  connection = await NativeConnection.connect({ address: server.address });
+  client = new TestClient(connection.client, server.namespace);
+});
+
+afterAll(async () => {
+  await connection?.close();
+  await server?.stop();
+});
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    await Bun.sleep(50);
+  }
+}
+
+describe('createWorker', () => {
+  test('runs an order workflow written for the official SDK end to end', async () => {
+    const taskQueue = `orders-${randomUUID()}`;
+    const events: WorkerMetricEvent[] = [];
+    const worker = await createWorker({
+      connection,
+      taskQueue,
+      workflowsPath,
+      activities,
+      logger: silentLogger,
+      metrics: { onEvent: (event) => events.push(event) },
+    });
+    expect(worker.getState()).toBe('INITIALIZED');
+    const running = worker.run();
+    expect(worker.getState()).toBe('RUNNING');
+
+    const order = await client.start('orderWorkflow', { taskQueue, args: ['A-1', 200] });
+    await waitFor(() => client.query<string>(order, 'status'), (status) => status === 'awaiting approval');
+    await expect(client.update(order, 'setDiscount', 90)).rejects.toThrow('discount must be between 0 and 50');
+    expect(await client.update<number>(order, 'setDiscount', 10)).toBe(180);
+    await client.signal(order, 'approve', 'alice');
+
+    const result = await client.result<OrderResult>(order);
+    expect(result).toEqual({
+      reservation: 'reserved A-1 on attempt 2',
+      approver: 'alice',
+      charged: 180,
+      shipping: 'shipped A-1',
+      receipt: 'receipt A-1: 180.00',
+    });
+    expect(await client.query<string>(order, 'status')).toBe('done');
+
+    worker.shutdown();
+    await running;
+    expect(worker.getState()).toBe('STOPPED');
+
+    const metrics = worker.getMetrics();
+    expect(metrics.workflowActivations.completed).toBeGreaterThan(3);
+    expect(metrics.activityTasks.started).toBe(4);
+    expect(metrics.activityTasks.failed).toBe(1); // reserveStock's first attempt
+    expect(metrics.activityTasks.completed).toBe(3); // reserveStock's retry, chargeCard, formatReceipt (local)
+    expect(events.some((event) => event.type === 'activityTask' && event.local && event.phase === 'completed')).toBe(true);
+    expect(events.some((event) => event.type === 'pollWait' && event.taskKind === 'workflow')).toBe(true);
+  });
+
+  test('runUntil runs the worker while a workflow is cancelled, then stops it', async () => {
+    const taskQueue = `failing-${randomUUID()}`;
+    const worker = await createWorker({ connection, taskQueue, workflowsPath, activities, logger: silentLogger });
+    await worker.runUntil(async () => {
+      const run = await client.start('orderWorkflow', { taskQueue, args: ['A-2', 10] });
+      await waitFor(() => client.query<string>(run, 'status'), (status) => status === 'awaiting approval');
+      await client.cancel(run);
+      const error = await client.result(run).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WorkflowFailed);
+      expect((error as WorkflowFailed).status).toBe('cancelled');
+    });
+    expect(worker.getState()).toBe('STOPPED');
+  });
+});
+
+describe('createWorker bad input', () => {
+  test('a missing workflowsPath file is an error naming the option', async () => {
+    await expect(createWorker({ connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
+      WorkerOptionsError,
+    );
+    await expect(createWorker({ connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
+      'workflowsPath',
+    );
+  });
+
+  test('a worker with neither workflows nor activities is refused', async () => {
+    await expect(createWorker({ connection, taskQueue: 'q' })).rejects.toThrow('workflowsPath');
+  });
+
+  test('a workflows file that does not compile fails at start with the file and line', async () => {
+    const broken = resolve(import.meta.dir, 'fixtures/broken-workflows.ts');
+    const error = await createWorker({ connection, taskQueue: 'q', workflowsPath: broken, logger: silentLogger }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(error!.message).toContain('broken-workflows.ts');
+    expect(error!.message).toMatch(/:\d+/);
+  });
+
+  test('invalid numeric options name the option', async () => {
+    await expect(
+      createWorker({ connection, taskQueue: 'q', activities, maxConcurrentActivityTaskExecutions: 0 }),
+    ).rejects.toThrow('maxConcurrentActivityTaskExecutions');
+    await expect(createWorker({ connection, taskQueue: 'q', activities, shutdownGraceTime: 'soon' as never })).rejects.toThrow(
+      'shutdownGraceTime',
+    );
+  });
+
+  test('an activity that is not a function is refused, naming it', async () => {
+    await expect(createWorker({ connection, taskQueue: 'q', activities: { ok: async () => 1, notAFunction: 42 } })).rejects.toThrow(
+      'notAFunction',
+    );
+  });
+
+  test('an unreachable server fails createWorker with a connection error, not a hang', async () => {
+    const startedAt = Date.now();
+    await expect(
+      createWorker({ connection: { address: '127.0.0.1:1', connectTimeoutMs: 2_000 }, taskQueue: 'q', activities }),
+    ).rejects.toThrow('127.0.0.1:1');
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+  });
+
+  test('run() twice is refused and shutdown() twice is harmless', async () => {
+    const worker: Worker = await createWorker({ connection, taskQueue: `twice-${randomUUID()}`, activities, logger: silentLogger });
+    const running = worker.run();
+    await expect(worker.run()).rejects.toThrow('run() can be called once');
+    worker.shutdown();
+    worker.shutdown();
+    await running;
+    expect(worker.getState()).toBe('STOPPED');
+  });
+});
