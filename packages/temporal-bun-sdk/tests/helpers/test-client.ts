@@ -1,10 +1,12 @@
 /**
  * A small workflow client for tests, over the bridge's RPC call: start, signal, query, update,
- * cancel and await results. Payloads use the default payload converter. (The product's client
+ * cancel and await results. Payloads use the given data converter (default: the default one,
+ * without codecs). (The product's client
  * arrives with issue 4; tests must not depend on @temporalio/client.)
  */
 import { randomUUID } from 'node:crypto';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { LoadedDataConverter, Payload } from '@temporalio/common';
+import { decodeArrayFromPayloads, encodeToPayloads, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import type { NativeClient } from '../../src/native';
@@ -20,7 +22,16 @@ export class TestClient {
   constructor(
     readonly client: NativeClient,
     readonly namespace: string,
+    readonly dataConverter: LoadedDataConverter = loadDataConverter(),
   ) {}
+
+  async #encode(values: unknown[]): Promise<Payload[]> {
+    return (await encodeToPayloads(this.dataConverter, ...values)) ?? [];
+  }
+
+  async #decodeFirst(payloads: readonly temporal.api.common.v1.IPayload[] | null | undefined): Promise<unknown> {
+    return (await decodeArrayFromPayloads(this.dataConverter, (payloads ?? []) as Payload[]))[0];
+  }
 
   async start(workflowType: string, options: { taskQueue: string; args?: unknown[]; workflowId?: string; memo?: Record<string, unknown> }): Promise<StartedWorkflow> {
     const workflowId = options.workflowId ?? `${workflowType}-${randomUUID()}`;
@@ -29,7 +40,7 @@ export class TestClient {
       workflowId,
       workflowType: { name: workflowType },
       taskQueue: { name: options.taskQueue },
-      input: { payloads: toPayloads(options.args ?? []) },
+      input: { payloads: await this.#encode(options.args ?? []) },
       requestId: randomUUID(),
       workflowRunTimeout: { seconds: Long.fromNumber(120) },
     });
@@ -41,7 +52,7 @@ export class TestClient {
       namespace: this.namespace,
       workflowExecution: { workflowId: workflow.workflowId },
       signalName,
-      input: { payloads: toPayloads(args) },
+      input: { payloads: await this.#encode(args) },
       requestId: randomUUID(),
     });
   }
@@ -50,10 +61,10 @@ export class TestClient {
     const response = await this.client.workflowService('QueryWorkflow', {
       namespace: this.namespace,
       execution: { workflowId: workflow.workflowId },
-      query: { queryType, queryArgs: { payloads: toPayloads(args) } },
+      query: { queryType, queryArgs: { payloads: await this.#encode(args) } },
     });
     if (response.queryRejected) throw new Error(`query rejected: ${JSON.stringify(response.queryRejected)}`);
-    return fromPayloads(response.queryResult?.payloads)[0] as T;
+    return (await this.#decodeFirst(response.queryResult?.payloads)) as T;
   }
 
   /** Runs an update and returns its result; throws an Error with the failure message if it was rejected or failed. */
@@ -65,12 +76,12 @@ export class TestClient {
       waitPolicy: { lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
       request: {
         meta: { updateId, identity: 'test-client' },
-        input: { name: updateName, args: { payloads: toPayloads(args) } },
+        input: { name: updateName, args: { payloads: await this.#encode(args) } },
       },
     });
     const outcome = response.outcome;
     if (outcome?.failure) throw new Error(outcome.failure.message ?? 'update failed');
-    return fromPayloads(outcome?.success?.payloads)[0] as T;
+    return (await this.#decodeFirst(outcome?.success?.payloads)) as T;
   }
 
   async cancel(workflow: StartedWorkflow): Promise<void> {
@@ -124,7 +135,7 @@ export class TestClient {
       if (!event) continue;
       switch (event.eventType) {
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-          return fromPayloads(event.workflowExecutionCompletedEventAttributes?.result?.payloads)[0] as T;
+          return (await this.#decodeFirst(event.workflowExecutionCompletedEventAttributes?.result?.payloads)) as T;
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
           runId = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? '';
           continue;
@@ -151,12 +162,4 @@ export class WorkflowFailed extends Error {
   ) {
     super(`workflow ${status}${failure?.message ? `: ${failure.message}` : ''}`);
   }
-}
-
-export function toPayloads(values: unknown[]): Payload[] {
-  return values.map((value) => defaultPayloadConverter.toPayload(value));
-}
-
-export function fromPayloads(payloads: readonly temporal.api.common.v1.IPayload[] | null | undefined): unknown[] {
-  return (payloads ?? []).map((payload) => defaultPayloadConverter.fromPayload(payload as Payload));
 }
