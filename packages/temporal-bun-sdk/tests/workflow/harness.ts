@@ -3,7 +3,7 @@
  * workflows with, and workers made of a NativeWorker + WorkflowIsolateManager + WorkflowTaskLoop
  * (no activity polling). Payloads are encoded with `@temporalio/common`'s default converter.
  */
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { defaultPayloadConverter, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
@@ -58,10 +58,13 @@ export interface TestWorkerOptions {
   bundle: WorkflowBundle;
   sinks?: InjectedSinks;
   native?: Partial<NativeWorkerOptions>;
+  /** Payload codecs and converters of the worker. Default: none (the default converter). */
+  dataConverter?: DataConverter;
 }
 
 export interface TestWorker {
   taskQueue: string;
+  bundle: WorkflowBundle;
   native: NativeWorker;
   manager: WorkflowIsolateManager;
   logger: RecordingLogger;
@@ -126,7 +129,7 @@ export class WorkflowTestHarness {
       native,
       namespace: this.namespace,
       taskQueue,
-      dataConverter: loadDataConverter(),
+      dataConverter: loadDataConverter(options.dataConverter),
       logger,
       metrics: new MetricsEmitter({ onEvent: (event) => metricEvents.push(event) }),
     };
@@ -136,6 +139,7 @@ export class WorkflowTestHarness {
     let stopped: Promise<void> | undefined;
     const worker: TestWorker = {
       taskQueue,
+      bundle: options.bundle,
       native,
       manager,
       logger,
@@ -158,15 +162,16 @@ export class WorkflowTestHarness {
     taskQueue: string,
     workflowType: string,
     args: unknown[] = [],
-    options: { workflowId?: string; memo?: Record<string, unknown> } = {},
+    options: { workflowId?: string; codec?: PayloadCodec } = {},
   ): Promise<StartedWorkflow> {
     const workflowId = options.workflowId ?? `${workflowType}-${randomUUID()}`;
+    const input = options.codec ? await options.codec.encode(payloads(args) as Payload[]) : payloads(args);
     const response = await this.client.workflowService('StartWorkflowExecution', {
       namespace: this.namespace,
       workflowId,
       workflowType: { name: workflowType },
       taskQueue: { name: taskQueue },
-      input: { payloads: payloads(args) },
+      input: { payloads: input as temporal.api.common.v1.IPayload[] },
       workflowTaskTimeout: { seconds: Long.fromNumber(10) },
       requestId: randomUUID(),
       identity: 'workflow-tests',
@@ -269,7 +274,10 @@ export class WorkflowTestHarness {
    * Waits for the workflow to close and returns how. With `followRuns` (default), a run that
    * continued as new is followed to the last run.
    */
-  async outcome(workflowId: string, options: { runId?: string; timeoutMs?: number; followRuns?: boolean } = {}): Promise<WorkflowOutcome> {
+  async outcome(
+    workflowId: string,
+    options: { runId?: string; timeoutMs?: number; followRuns?: boolean; codec?: PayloadCodec } = {},
+  ): Promise<WorkflowOutcome> {
     const deadline = Date.now() + (options.timeoutMs ?? 20_000);
     let runId = options.runId;
     for (;;) {
@@ -294,8 +302,9 @@ export class WorkflowTestHarness {
       const closedRunId = runId ?? (await this.describe(workflowId)).workflowExecutionInfo?.execution?.runId ?? '';
       switch (event.eventType) {
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: {
-          const payload = event.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
-          return { status: 'completed', result: payload ? defaultPayloadConverter.fromPayload(payload as Payload) : undefined, runId: closedRunId };
+          let payload = event.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0] as Payload | undefined;
+          if (payload && options.codec) payload = (await options.codec.decode([payload]))[0];
+          return { status: 'completed', result: payload ? defaultPayloadConverter.fromPayload(payload) : undefined, runId: closedRunId };
         }
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
           return { status: 'failed', failure: event.workflowExecutionFailedEventAttributes?.failure ?? {}, runId: closedRunId };

@@ -5,6 +5,7 @@
  * WorkflowService RPCs.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { resolve } from 'node:path';
 import type { InjectedSinks } from '../../src/workflow/sinks';
@@ -272,6 +273,11 @@ describe('eviction and sinks', () => {
     const events = sinkEvents.filter((event) => event.workflowId === workflowId);
     expect(events.map((event) => event.name)).toEqual(['started', 'slept', 'signalled']);
     expect(events.every((event) => !event.isReplaying)).toBe(true);
+    // console output is silenced while replaying, like sink calls.
+    const consoleLines = worker.logger.records.filter(
+      (record) => record.message === 'sinksAndEviction started' && record.meta?.workflowId === workflowId,
+    );
+    expect(consoleLines).toHaveLength(1);
   });
 });
 
@@ -357,6 +363,55 @@ describe('disallowed modules', () => {
       await harness.terminate(workflowId);
     } finally {
       await fsWorker.shutdown();
+    }
+  });
+});
+
+describe('payload codecs', () => {
+  /** Stores each payload, encoded, reversed: unreadable unless decoded by the same codec. */
+  class ReversingCodec implements PayloadCodec {
+    readonly contexts: string[] = [];
+    async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+      this.#record(context);
+      return payloads.map((payload) => ({
+        metadata: { encoding: new TextEncoder().encode('binary/reversed') },
+        data: temporal.api.common.v1.Payload.encode(payload).finish().slice().reverse(),
+      }));
+    }
+    async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+      this.#record(context);
+      return payloads.map((payload) => {
+        if (new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array()) !== 'binary/reversed') return payload;
+        return temporal.api.common.v1.Payload.decode(payload.data!.slice().reverse()) as Payload;
+      });
+    }
+    #record(context: SerializationContext | undefined): void {
+      if (context) this.contexts.push(context.type === 'workflow' ? `workflow:${context.workflowId}` : `activity:${context.activityId}`);
+    }
+  }
+
+  test('payloads are decoded before the sandbox and encoded after it, with the serialization context of their target', async () => {
+    const codec = new ReversingCodec();
+    const codecWorker = await harness.startWorker({ bundle: worker.bundle, dataConverter: { payloadCodecs: [codec] } });
+    try {
+      const { workflowId } = await harness.startWorkflow(codecWorker.taskQueue, 'parentWorkflow', ['Codec'], { codec });
+      const outcome = await harness.outcome(workflowId, { codec });
+      expect(outcome).toMatchObject({
+        status: 'completed',
+        result: [`Hello, Codec from ${workflowId}`, `Hello, Codec again from ${workflowId}`],
+      });
+      // What the server stored is the encoded form.
+      const completed = (await harness.history(workflowId)).events.find(
+        (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+      )!;
+      const stored = completed.workflowExecutionCompletedEventAttributes!.result!.payloads![0]!;
+      expect(new TextDecoder().decode(stored.metadata!['encoding'])).toBe('binary/reversed');
+      // The child's arguments and results were coded in the child's context.
+      expect(codec.contexts).toContain(`workflow:${workflowId}`);
+      expect(codec.contexts).toContain(`workflow:${workflowId}-child-1`);
+      expect(codec.contexts).toContain(`workflow:${workflowId}-child-2`);
+    } finally {
+      await codecWorker.shutdown();
     }
   });
 });

@@ -1,0 +1,286 @@
+/**
+ * Replay: run recorded workflow histories against workflow code, to check that a code change is
+ * still compatible with workflows already running (the official SDK's `Worker.runReplayHistory`).
+ *
+ * The histories go to sdk-core's replayer (a NativeReplayer), which hands out activations like a
+ * worker; they run through the same WorkflowIsolateManager and WorkflowTaskLoop as live workflows.
+ * sdk-core decides: when the code's commands do not match the history it reports
+ * nondeterminism — by refusing the completion (`[TMPRL1100] Nondeterminism error…`) and/or by
+ * evicting the run with reason `NONDETERMINISM` — and the replay rejects with a
+ * `DeterminismViolationError` carrying core's message.
+ *
+ * @example
+ * const history = await client.workflowService('GetWorkflowExecutionHistory', { namespace, execution });
+ * await runReplayHistory({ workflowsPath: require.resolve('./workflows') }, history.history!);
+ */
+import type { DataConverter } from '@temporalio/common';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { coresdk, temporal } from '@temporalio/proto';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { NativeReplayer, type NativeRuntime } from '../native';
+import { bundleWorkflowCode, type WorkflowBundle } from '../workflow/bundler';
+import { WorkflowIsolateManager } from '../workflow/isolate-manager';
+import type { InjectedSinks } from '../workflow/sinks';
+import { sharedNativeRuntime } from './connection';
+import type { Logger } from './logger';
+import { MetricsEmitter } from './metrics';
+import type { TaskLoopContext } from './task-loop-context';
+import { WorkflowTaskLoop } from './workflow-task-loop';
+
+type History = temporal.api.history.v1.History;
+type RemoveFromCache = coresdk.workflow_activation.IRemoveFromCache;
+const EvictionReason = coresdk.workflow_activation.RemoveFromCache.EvictionReason;
+
+/**
+ * A history to replay: a `temporal.api.history.v1.History` (message or plain object), its
+ * protobuf encoding, or the JSON that `temporal workflow show --output json` prints (object or
+ * string).
+ */
+export type ReplayHistoryInput = History | temporal.api.history.v1.IHistory | Uint8Array | string | { events: unknown[] };
+
+export interface ReplayOptions {
+  /** The workflows to replay against (bundled once). One of `workflowsPath` and `bundle` is required. */
+  workflowsPath?: string;
+  /** A bundle made earlier with `bundleWorkflowCode` (use the same interceptors and converters as the worker). */
+  bundle?: WorkflowBundle;
+  /** Bundling options, as for the worker (ignored with `bundle`). */
+  workflowInterceptorModules?: string[];
+  /** Payload codecs, and the converters used for failures outside the sandbox. */
+  dataConverter?: DataConverter;
+  /** Sinks; only functions with `callDuringReplay: true` are called during replay. */
+  sinks?: InjectedSinks;
+  /** Default: a logger that drops everything (replay is usually run from tests and CI). */
+  logger?: Logger;
+  /** The bridge runtime to replay on. Default: the process-wide runtime. */
+  runtime?: NativeRuntime;
+  /** Namespace the replayed runs believe they are in. Default `"default"`. */
+  namespace?: string;
+  /** Task queue the replayed runs believe they are on. Default `"replay"`. */
+  taskQueue?: string;
+}
+
+/** One history's replay outcome; `error` is set when it failed. */
+export interface ReplayResult {
+  workflowId: string;
+  runId: string;
+  error?: DeterminismViolationError | ReplayError;
+}
+
+/** Replay failed for a reason other than non-determinism (a failing workflow task, a bad history, an SDK problem). */
+export class ReplayError extends Error {
+  override readonly name = 'ReplayError';
+}
+
+/**
+ * Replays one history. Resolves when the code is compatible with it; rejects with a
+ * `DeterminismViolationError` when it is not, with a {@link ReplayError} for any other failure.
+ *
+ * @param workflowId Histories do not carry the workflow id; pass it if the workflow reads it.
+ */
+export async function runReplayHistory(options: ReplayOptions, history: ReplayHistoryInput, workflowId?: string): Promise<void> {
+  for await (const result of runReplayHistories(options, [{ history, workflowId }])) {
+    if (result.error) throw result.error;
+    return;
+  }
+  throw new ReplayError('the replayer produced no result for the history');
+}
+
+/**
+ * Replays histories one after the other on one replayer, yielding a result per history (failures
+ * are results, not exceptions). Rejects only if the replayer itself fails.
+ */
+export async function* runReplayHistories(
+  options: ReplayOptions,
+  histories: Iterable<{ history: ReplayHistoryInput; workflowId?: string }> | AsyncIterable<{ history: ReplayHistoryInput; workflowId?: string }>,
+): AsyncGenerator<ReplayResult, void, undefined> {
+  const logger = options.logger ?? silentLogger;
+  const bundle = options.bundle ?? (await bundleForReplay(options, logger));
+  const namespace = options.namespace ?? 'default';
+  const taskQueue = options.taskQueue ?? 'replay';
+  const runtime = options.runtime ?? (await sharedNativeRuntime());
+  const dataConverter = loadDataConverter(options.dataConverter);
+  const manager = await WorkflowIsolateManager.create({
+    bundle,
+    logger,
+    failureConverter: dataConverter.failureConverter,
+    payloadConverter: dataConverter.payloadConverter,
+  });
+
+  const replayer = NativeReplayer.create(runtime, { namespace, taskQueue });
+  let current: HistoryReplay | undefined;
+  const loop = new WorkflowTaskLoop(
+    { native: replayer, namespace, taskQueue, dataConverter, logger, metrics: new MetricsEmitter() } satisfies TaskLoopContext,
+    manager,
+    {
+      sinks: options.sinks,
+      isReplayWorker: true,
+      observer: {
+        onActivation: (activation) => {
+          if (current && current.runId === undefined) current.runId = activation.runId;
+        },
+        onActivationFailed: (runId, failure) => {
+          if (current?.runId === runId) current.taskFailure ??= failure;
+        },
+        onCompletionRejected: (runId, error) => {
+          if (current?.runId === runId) current.rejectedCompletion ??= error;
+        },
+        onEviction: (runId, eviction) => {
+          if (current && (current.runId === undefined || current.runId === runId)) {
+            current.runId ??= runId;
+            current.evicted(eviction);
+          }
+        },
+      },
+    },
+  );
+  const running = loop.run();
+  // The loop only ends early if the replayer fails; that must fail whatever history is waiting.
+  const stoppedEarly = running.then(
+    () => {
+      throw new ReplayError('the replayer stopped before the history finished replaying');
+    },
+    (cause: unknown) => {
+      throw new ReplayError(`the replayer failed: ${describe(cause)}`, { cause });
+    },
+  );
+  stoppedEarly.catch(() => undefined);
+
+  let closed = false;
+  try {
+    let index = 0;
+    for await (const { history, workflowId: givenWorkflowId } of histories) {
+      const workflowId = givenWorkflowId ?? `replay-${++index}`;
+      const parsed = historyFromInput(history);
+      current = new HistoryReplay();
+      await replayer.pushHistory(workflowId, parsed);
+      const eviction = await Promise.race([current.done, stoppedEarly]);
+      yield { workflowId, runId: current.runId ?? '', error: current.outcome(eviction) };
+    }
+    closed = true;
+    replayer.close();
+    await running;
+  } finally {
+    if (!closed) {
+      replayer.close();
+      replayer.initiateShutdown();
+      await running.catch(() => undefined);
+    }
+    await replayer.finalizeShutdown().catch((error: unknown) => logger.warn('Finalizing the replayer failed', { error }));
+    replayer.free();
+  }
+}
+
+/** What happened to the history being replayed. */
+class HistoryReplay {
+  runId: string | undefined;
+  taskFailure: unknown;
+  rejectedCompletion: unknown;
+  readonly done: Promise<RemoveFromCache>;
+  evicted: (eviction: RemoveFromCache) => void = () => undefined;
+
+  constructor() {
+    this.done = new Promise((resolve) => (this.evicted = resolve));
+  }
+
+  outcome(eviction: RemoveFromCache): DeterminismViolationError | ReplayError | undefined {
+    const rejection = this.rejectedCompletion === undefined ? undefined : coreFailureMessage(this.rejectedCompletion);
+    if (eviction.reason === EvictionReason.NONDETERMINISM || (rejection !== undefined && isNondeterminism(rejection))) {
+      const details = rejection !== undefined && isNondeterminism(rejection) ? rejection : coreFailureMessage(eviction.message ?? '');
+      return new DeterminismViolationError(
+        'Replay failed with a nondeterminism error: the workflow code is not compatible with the history. ' +
+          `Details: ${details ?? ''}`,
+        { cause: this.rejectedCompletion },
+      );
+    }
+    if (rejection !== undefined) {
+      // The replayer refuses the completion of a failed workflow task.
+      const what = this.taskFailure === undefined ? 'core refused a workflow task completion' : 'a workflow task failed';
+      return new ReplayError(`Replay failed because ${what}: ${rejection}`, { cause: this.taskFailure ?? this.rejectedCompletion });
+    }
+    switch (eviction.reason) {
+      case EvictionReason.LANG_REQUESTED:
+      case EvictionReason.CACHE_FULL:
+        // Core evicts a run once its history has been replayed to the end.
+        return this.taskFailure === undefined
+          ? undefined
+          : new ReplayError(`Replay failed due to a workflow task failure: ${describe(this.taskFailure)}`, { cause: this.taskFailure });
+      case EvictionReason.LANG_FAIL:
+        return new ReplayError(`Replay failed due to a workflow task failure: ${coreFailureMessage(eviction.message ?? this.taskFailure)}`, {
+          cause: this.taskFailure,
+        });
+      default:
+        return new ReplayError(
+          `Replay failed: core evicted the run with reason ${EvictionReason[eviction.reason ?? 0] ?? eviction.reason}: ${coreFailureMessage(eviction.message ?? '')}`,
+          { cause: this.taskFailure },
+        );
+    }
+  }
+}
+
+/**
+ * Core reports a refused completion as Rust debug output (`… Failure { message: "…", … }`); the
+ * quoted failure message is what a user needs.
+ */
+function coreFailureMessage(error: unknown): string {
+  const text = describe(error);
+  const quoted = /message: "((?:[^"\\]|\\.)*)"/.exec(text);
+  return quoted ? quoted[1]!.replace(/\\(.)/g, '$1') : text;
+}
+
+function isNondeterminism(message: string): boolean {
+  return message.includes('TMPRL1100') || /nondeterminism/i.test(message);
+}
+
+/**
+ * Accepts a history as a protobuf message or plain object, its encoding, or the JSON of
+ * `temporal workflow show --output json` (enums as names, int64 as strings).
+ */
+export function historyFromInput(history: ReplayHistoryInput): temporal.api.history.v1.IHistory {
+  if (history instanceof Uint8Array) {
+    try {
+      return temporal.api.history.v1.History.decode(history);
+    } catch (cause) {
+      throw new ReplayError(`the history bytes are not a temporal.api.history.v1.History: ${describe(cause)}`, { cause });
+    }
+  }
+  if (typeof history === 'string') {
+    try {
+      return historyFromInput(JSON.parse(history) as { events: unknown[] });
+    } catch (cause) {
+      throw new ReplayError(`the history is not valid JSON: ${describe(cause)}`, { cause });
+    }
+  }
+  if (typeof history !== 'object' || history === null || !Array.isArray(history.events) || history.events.length === 0) {
+    throw new ReplayError('expected a history with events (a History message, its bytes, or the JSON of `temporal workflow show -o json`)');
+  }
+  const first = history.events[0] as { eventId?: unknown; eventType?: unknown };
+  // JSON renders int64 event ids as strings and enums as names; protobuf objects use Long/number.
+  if (typeof first.eventId === 'string' || typeof first.eventType === 'string') {
+    try {
+      return historyFromJSON(history);
+    } catch (cause) {
+      throw new ReplayError(`the history JSON could not be read: ${describe(cause)}`, { cause });
+    }
+  }
+  // A History message or an object of its shape: encoded as is when pushed to the replayer.
+  return history as temporal.api.history.v1.IHistory;
+}
+
+async function bundleForReplay(options: ReplayOptions, logger: Logger): Promise<WorkflowBundle> {
+  if (options.workflowsPath === undefined) throw new ReplayError('runReplayHistory needs workflowsPath or bundle');
+  return bundleWorkflowCode({
+    workflowsPath: options.workflowsPath,
+    workflowInterceptorModules: options.workflowInterceptorModules,
+    payloadConverterPath: options.dataConverter?.payloadConverterPath,
+    failureConverterPath: options.dataConverter?.failureConverterPath,
+    logger,
+  });
+}
+
+const ignore = () => undefined;
+const silentLogger: Logger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,218 @@
+/**
+ * `createWorker` and the `Worker` it returns: owns the native worker, runs the workflow and
+ * activity task loops, and sequences shutdown.
+ *
+ * Lifecycle (the design's Initializing → Running → ShuttingDown → Finalizing → Stopped):
+ * `createWorker` initializes (validates options, bundles workflows, connects, checks the
+ * namespace) and resolves with a worker in state `INITIALIZED`; `run()` moves it to `RUNNING`;
+ * `shutdown()` to `SHUTTING_DOWN` (polling stops, in-flight work finishes or is cancelled after the
+ * grace time); once both loops have drained, `FINALIZING` (core's finalize) and then `STOPPED`, or
+ * `FAILED` if a loop hit a fatal error (which `run()` rejects with).
+ */
+import { IllegalStateError } from '@temporalio/common';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import { NativeWorker } from '../native';
+import { createActivityRegistry } from '../activity/registry';
+import { ActivityTaskLoop } from '../activity/activity-task-loop';
+import { bundleWorkflowCode } from '../workflow/bundler';
+import { WorkflowIsolateManager } from '../workflow/isolate-manager';
+import { WorkflowTaskLoop } from './workflow-task-loop';
+import { NativeConnection, onCoreLog } from './connection';
+import { ConsoleLogger, forwardCoreLog, withMetadata, type Logger } from './logger';
+import { MetricsEmitter, type WorkerMetricsSnapshot } from './metrics';
+import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './options';
+import { ShutdownController } from './shutdown-controller';
+import type { TaskLoopContext } from './task-loop-context';
+
+export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'SHUTTING_DOWN' | 'FINALIZING' | 'STOPPED' | 'FAILED';
+
+interface WorkerParts {
+  options: CompiledWorkerOptions;
+  connection: NativeConnection;
+  ownsConnection: boolean;
+  native: NativeWorker;
+  logger: Logger;
+  metrics: MetricsEmitter;
+  workflowLoop: WorkflowTaskLoop | undefined;
+  activityLoop: ActivityTaskLoop;
+}
+
+/**
+ * Creates a worker: validates the options, bundles `workflowsPath`, connects, and checks that the
+ * namespace exists. Rejects with a typed error naming what is wrong; nothing is left running then.
+ *
+ * @example
+ * const worker = await createWorker({ taskQueue: 'orders', workflowsPath: require.resolve('./workflows'), activities });
+ * await worker.run(); // until worker.shutdown()
+ */
+export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  const compiled = compileWorkerOptions(options);
+  const baseLogger = options.logger ?? new ConsoleLogger('INFO');
+  const logger = withMetadata(baseLogger, { sdkComponent: 'worker', taskQueue: compiled.taskQueue });
+  const activities = createActivityRegistry(options.activities ?? {});
+  const dataConverter = loadDataConverter(options.dataConverter);
+  const metrics = new MetricsEmitter(options.metrics, (error) => logger.warn('The metrics hook threw', { error }));
+
+  const bundle =
+    compiled.workflowsPath === undefined
+      ? undefined
+      : await bundleWorkflowCode({
+          workflowsPath: compiled.workflowsPath,
+          workflowInterceptorModules: options.interceptors?.workflowModules,
+          payloadConverterPath: options.dataConverter?.payloadConverterPath,
+          failureConverterPath: options.dataConverter?.failureConverterPath,
+          logger,
+        });
+
+  const ownsConnection = !(options.connection instanceof NativeConnection);
+  const connection =
+    options.connection instanceof NativeConnection ? options.connection : await NativeConnection.connect(options.connection);
+  let native: NativeWorker | undefined;
+  try {
+    native = NativeWorker.create(connection.runtime, connection.client, compiled.native);
+    await native.validate();
+    const context: TaskLoopContext = {
+      native,
+      namespace: compiled.namespace,
+      taskQueue: compiled.taskQueue,
+      dataConverter,
+      logger,
+      metrics,
+    };
+    const workflowLoop =
+      bundle === undefined
+        ? undefined
+        : new WorkflowTaskLoop(context, await WorkflowIsolateManager.create({ bundle, logger }), { sinks: options.sinks });
+    const activityLoop = new ActivityTaskLoop(context, { activities, interceptors: options.interceptors?.activity });
+    return new Worker({ options: compiled, connection, ownsConnection, native, logger, metrics, workflowLoop, activityLoop });
+  } catch (error) {
+    native?.free();
+    if (ownsConnection) await connection.close();
+    throw error;
+  }
+}
+
+export class Worker {
+  readonly #parts: WorkerParts;
+  readonly #shutdown: ShutdownController;
+  #state: WorkerState = 'INITIALIZED';
+  #running: Promise<void> | undefined;
+
+  /** @internal use {@link createWorker} */
+  constructor(parts: WorkerParts) {
+    this.#parts = parts;
+    this.#shutdown = new ShutdownController({
+      stopPolling: () => parts.native.initiateShutdown(),
+      cancelActivities: (reason) => parts.activityLoop.cancelAll(reason),
+      logger: parts.logger,
+    });
+  }
+
+  get options(): Readonly<CompiledWorkerOptions> {
+    return this.#parts.options;
+  }
+
+  getState(): WorkerState {
+    return this.#state;
+  }
+
+  /** Running totals of task counts and latencies since the worker was created. */
+  getMetrics(): WorkerMetricsSnapshot {
+    return this.#parts.metrics.snapshot();
+  }
+
+  /**
+   * Polls and runs tasks until {@link shutdown}. Resolves once the worker has fully shut down;
+   * rejects if a task loop hits a fatal error (after shutting down what it can).
+   */
+  run(): Promise<void> {
+    if (this.#state !== 'INITIALIZED') {
+      return Promise.reject(new IllegalStateError(`Worker.run() can be called once, on a new worker; the worker is ${this.#state}`));
+    }
+    this.#state = 'RUNNING';
+    this.#running = this.#runLoops();
+    return this.#running;
+  }
+
+  /** Runs until `until` settles, then shuts down gracefully; rejects if `until` rejected. */
+  async runUntil<T>(until: Promise<T> | (() => Promise<T>)): Promise<T> {
+    const running = this.run();
+    const stoppedFirst = running.then(() => {
+      throw new IllegalStateError('the worker stopped before the runUntil promise settled');
+    });
+    try {
+      return await Promise.race([typeof until === 'function' ? until() : until, stoppedFirst]);
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+
+  /**
+   * Stops polling; activities still running after `gracefulTimeoutMs` (default: the
+   * `shutdownGraceTime` option) are cancelled with reason "worker shutdown". `shutdown(0)` cancels
+   * them at once. Calling it again is harmless (a shorter grace still applies).
+   */
+  shutdown(gracefulTimeoutMs?: number): void {
+    const graceMs = gracefulTimeoutMs ?? this.#parts.options.shutdownGraceTimeMs;
+    switch (this.#state) {
+      case 'INITIALIZED':
+        // Never ran: release everything without polling.
+        this.#state = 'SHUTTING_DOWN';
+        this.#shutdown.request(0);
+        this.#running = this.#finalize(undefined).catch((error: unknown) =>
+          this.#parts.logger.error('Releasing a worker that never ran failed', { error }),
+        );
+        return;
+      case 'RUNNING':
+        this.#state = 'SHUTTING_DOWN';
+        this.#shutdown.request(graceMs);
+        return;
+      case 'SHUTTING_DOWN':
+        this.#shutdown.request(graceMs);
+        return;
+      default:
+        return; // finalizing or stopped: nothing left to stop
+    }
+  }
+
+  async #runLoops(): Promise<void> {
+    const { logger, options, workflowLoop, activityLoop } = this.#parts;
+    const unsubscribe = onCoreLog((record) => {
+      const queue = record.fields['task_queue'];
+      if (queue === undefined || queue === options.taskQueue) forwardCoreLog(logger, record);
+    });
+    logger.info('Worker started', { namespace: options.namespace });
+    let fatal: unknown;
+    const onFatal = (error: unknown) => {
+      if (fatal === undefined) {
+        fatal = error;
+        logger.error('A task loop failed; shutting the worker down', { error });
+      }
+      this.shutdown(0);
+    };
+    try {
+      await Promise.all([workflowLoop?.run().catch(onFatal), activityLoop.run().catch(onFatal)]);
+    } finally {
+      unsubscribe();
+    }
+    await this.#finalize(fatal);
+  }
+
+  async #finalize(fatal: unknown): Promise<void> {
+    const { native, connection, ownsConnection, logger } = this.#parts;
+    this.#state = 'FINALIZING';
+    this.#shutdown.dispose();
+    try {
+      await native.finalizeShutdown();
+    } catch (error) {
+      fatal ??= error;
+    } finally {
+      native.free();
+      if (ownsConnection) await connection.close();
+    }
+    this.#state = fatal === undefined ? 'STOPPED' : 'FAILED';
+    logger.info('Worker stopped', { state: this.#state });
+    if (fatal !== undefined) throw fatal;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * WorkflowTaskLoop: poll an activation → decode its payloads (codecs, outside the sandbox) → run
+ * it in the run's sandbox → deliver sink calls → encode the completion → send it to core.
+ *
+ * Activations of different runs are handled concurrently (core's slots bound how many); core never
+ * hands out a second activation of a run before the first is completed.
+ *
+ * @example
+ * const loop = new WorkflowTaskLoop(context, await WorkflowIsolateManager.create({ bundle, logger }), { sinks });
+ * await loop.run(); // resolves once core reports SHUT_DOWN and in-flight activations are completed
+ */
+import type { coresdk } from '@temporalio/proto';
+import { isShutdownError, NativeError } from '../native';
+import { WorkflowActivationCodecs } from '../workflow/activation-codecs';
+import type { WorkflowActivationCompletion, WorkflowIsolateManager } from '../workflow/isolate-manager';
+import { deliverSinkCalls, workflowLoggerSink, type InjectedSinks } from '../workflow/sinks';
+import { createPollingLoop, type PollErrorKind } from './polling-loop';
+import type { TaskLoopContext } from './task-loop-context';
+
+type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
+type RemoveFromCache = coresdk.workflow_activation.IRemoveFromCache;
+
+/** Observes what happens to activations; the replayer uses it to learn how each history ended. */
+export interface WorkflowTaskLoopObserver {
+  /** A run's first activation was received (before it ran). */
+  onActivation?(activation: WorkflowActivation): void;
+  /** Core evicted a run. `reason`/`message` say why (e.g. `NONDETERMINISM`). */
+  onEviction?(runId: string, eviction: RemoveFromCache): void;
+  /** The workflow task failed in the sandbox (its completion was a failure). */
+  onActivationFailed?(runId: string, failure: unknown): void;
+  /** Core refused a completion (e.g. `[TMPRL1100] Nondeterminism error`). */
+  onCompletionRejected?(runId: string, error: unknown): void;
+}
+
+export interface WorkflowTaskLoopOptions {
+  /** Implementations of the sinks workflows call through `proxySinks()`. Default: none. */
+  sinks?: InjectedSinks;
+  /** Replay mode: sink functions without `callDuringReplay` are never called. Default false. */
+  isReplayWorker?: boolean;
+  observer?: WorkflowTaskLoopObserver;
+}
+
+export class WorkflowTaskLoop {
+  readonly #context: TaskLoopContext;
+  readonly #manager: WorkflowIsolateManager;
+  readonly #sinks: InjectedSinks;
+  readonly #isReplayWorker: boolean;
+  readonly #observer: WorkflowTaskLoopObserver;
+  readonly #codecs: WorkflowActivationCodecs;
+  #running: Promise<void> | undefined;
+
+  constructor(context: TaskLoopContext, manager: WorkflowIsolateManager, options: WorkflowTaskLoopOptions = {}) {
+    this.#context = context;
+    this.#manager = manager;
+    // User sinks may replace the built-in logger sink (the official SDK allows it too).
+    this.#sinks = { ...workflowLoggerSink(context.logger), ...(options.sinks ?? {}) };
+    this.#isReplayWorker = options.isReplayWorker ?? false;
+    this.#observer = options.observer ?? {};
+    this.#codecs = new WorkflowActivationCodecs(context.dataConverter.payloadCodecs, context.namespace);
+  }
+
+  /**
+   * Polls until core reports shutdown (after `initiateShutdown`, once core has handed out the
+   * evictions of every cached run), then waits for in-flight activations. Rejects when polling
+   * fails for good. Calling it again returns the same promise.
+   */
+  run(): Promise<void> {
+    this.#running ??= this.#run();
+    return this.#running;
+  }
+
+  async #run(): Promise<void> {
+    const { logger } = this.#context;
+    const loop = createPollingLoop<WorkflowActivation>({
+      name: 'workflow',
+      poll: () => this.#poll(),
+      handler: (activation) => this.#handle(activation),
+      classifyError: classifyPollError,
+      onError: (error, { phase, attempt, retryInMs }) => {
+        if (phase === 'poll') logger.warn('Polling for workflow activations failed; retrying', { error, attempt, retryInMs });
+        else logger.error('Handling a workflow activation failed', { error });
+      },
+    });
+    try {
+      await loop.done;
+    } finally {
+      // Core evicts every cached run before it reports shutdown; anything left is dropped here.
+      this.#manager.disposeAll();
+    }
+  }
+
+  async #poll(): Promise<WorkflowActivation> {
+    const started = performance.now();
+    const activation = await this.#context.native.pollWorkflowActivation();
+    this.#context.metrics.emit({ type: 'pollWait', taskKind: 'workflow', durationMs: performance.now() - started });
+    return activation;
+  }
+
+  async #handle(activation: WorkflowActivation): Promise<void> {
+    const { native, logger, metrics, namespace, taskQueue } = this.#context;
+    const started = performance.now();
+    const runId = activation.runId;
+    const jobCount = activation.jobs.length;
+    const eviction = activation.jobs.find((job) => job.removeFromCache)?.removeFromCache ?? undefined;
+    const initialize = activation.jobs.find((job) => job.initializeWorkflow)?.initializeWorkflow;
+    if (initialize) this.#observer.onActivation?.(activation);
+
+    let completion: WorkflowActivationCompletion;
+    let workflowType = this.#manager.workflowInfo(runId)?.workflowType ?? initialize?.workflowType ?? 'unknown';
+    let failure: unknown;
+    try {
+      const decoded = await this.#codecs.decodeActivation(activation);
+      const result = await this.#manager.activate(decoded, { namespace, taskQueue });
+      workflowType = result.workflowInfo?.workflowType ?? workflowType;
+      failure = result.failure;
+      await deliverSinkCalls(result.sinkCalls, this.#sinks, { logger, isReplayWorker: this.#isReplayWorker });
+      completion = await this.#codecs.encodeCompletion(result.completion);
+    } catch (error) {
+      // Codec failures land here: the workflow task fails and the server retries it.
+      failure = error;
+      completion = { runId, failed: { failure: await this.#encodedFailure(error) } };
+    }
+    if (eviction) {
+      this.#codecs.forgetRun(runId);
+      this.#observer.onEviction?.(runId, eviction);
+    }
+    if (failure !== undefined) {
+      logger.warn('Workflow task failed', { runId, workflowType, error: failure });
+      this.#observer.onActivationFailed?.(runId, failure);
+    }
+
+    try {
+      await native.completeWorkflowActivation(completion);
+    } catch (error) {
+      failure ??= error;
+      if (isShutdownError(error)) {
+        logger.debug('Workflow activation completion skipped: the worker is shutting down', { runId });
+      } else {
+        logger.error('Core refused a workflow activation completion', { runId, workflowType, error });
+        this.#observer.onCompletionRejected?.(runId, error);
+      }
+    }
+    metrics.emit({
+      type: 'workflowActivation',
+      workflowType,
+      jobCount,
+      durationMs: performance.now() - started,
+      outcome: failure === undefined ? 'completed' : 'failed',
+    });
+  }
+
+  /** The failure of a workflow task that failed outside the sandbox, codec-encoded when possible. */
+  async #encodedFailure(error: unknown): Promise<coresdk.workflow_completion.IFailure['failure']> {
+    const { failureConverter, payloadConverter } = this.#context.dataConverter;
+    const failure = failureConverter.errorToFailure(error, payloadConverter);
+    try {
+      const encoded = await this.#codecs.encodeCompletion({ runId: '', failed: { failure } });
+      return encoded.failed?.failure ?? failure;
+    } catch {
+      // The codec is what failed: send the failure as is rather than none at all.
+      return failure;
+    }
+  }
+}
+
+/**
+ * How a workflow poll error is handled: shutdown ends the loop; errors of the service or of core's
+ * worker are retried with backoff; anything else means the bridge itself is unusable.
+ */
+export function classifyPollError(error: unknown): PollErrorKind {
+  if (isShutdownError(error)) return 'shutdown';
+  if (error instanceof NativeError && (error.code === 'RPC_ERROR' || error.code === 'WORKER_ERROR' || error.code === 'CONNECT_FAILED')) {
+    return 'transient';
+  }
+  return 'fatal';
+}

@@ -1,0 +1,591 @@
+/**
+ * WorkflowIsolateManager: one sandbox per cached workflow run, driven by activations.
+ *
+ * A run's sandbox is created on the activation carrying `initializeWorkflow`, evaluates the
+ * bundle, and lives until core evicts the run (`removeFromCache`). Every call into a sandbox is
+ * synchronous: `vm` contexts here use `microtaskMode: 'afterEvaluate'`, so the workflow's
+ * microtasks have all run by the time a call returns, and no promise created inside a sandbox is
+ * ever awaited outside it. The activation algorithm follows `@temporalio/workflow`'s worker
+ * interface contract: queries alone, patches and the random seed first, signals in their own batch
+ * unless the run's SDK flags say otherwise, blocked conditions re-evaluated until none unblocks.
+ * Sink calls are collected after each activation and returned with its completion; the task loop
+ * delivers them outside the sandbox (see `sinks.ts`).
+ *
+ * @example
+ * const manager = await WorkflowIsolateManager.create({ bundle, logger });
+ * const { completion, sinkCalls } = await manager.activate(activation, { namespace, taskQueue });
+ */
+import { format } from 'node:util';
+import vm from 'node:vm';
+import {
+  IllegalStateError,
+  convertDeploymentVersion,
+  defaultFailureConverter,
+  defaultPayloadConverter,
+  type FailureConverter,
+  type PayloadConverter,
+} from '@temporalio/common';
+import { suggestContinueAsNewReasonsFromProto } from '@temporalio/common/lib/continue-as-new';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { coresdk } from '@temporalio/proto';
+import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
+import { SdkFlags } from '@temporalio/workflow/lib/flags';
+import Long from 'long';
+import type { Logger } from '../worker/logger';
+import type { WorkflowBundle } from './bundler';
+import { createSandbox, type SandboxConsole, type SandboxConsoleLevel } from './sandbox';
+import { SourceMapLookup, type RawSourceMap } from './source-map';
+import {
+  activationTimeMs,
+  workflowInfoFromActivation,
+  workflowLogAttributes,
+  type WorkflowRunPlacement,
+} from './workflow-info';
+
+type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
+type WorkflowActivationJob = coresdk.workflow_activation.IWorkflowActivationJob;
+export type WorkflowActivationCompletion = coresdk.workflow_completion.IWorkflowActivationCompletion;
+
+export type { WorkflowRunPlacement } from './workflow-info';
+
+export interface WorkflowIsolateManagerOptions {
+  bundle: WorkflowBundle;
+  /** Receives the sandboxes' `console.*` output (not during replay) and lifecycle logs. */
+  logger: Logger;
+  /**
+   * Longest a single synchronous call into a sandbox may run, in milliseconds. A workflow that
+   * does not yield for this long (an endless loop) fails its workflow task. Default 5000.
+   */
+  isolateExecutionTimeoutMs?: number;
+  /**
+   * Activity types the worker can run. Workflows fail a local activity of another type at once
+   * (outside replay). Default: any type is accepted.
+   */
+  registeredActivityNames?: Iterable<string>;
+  /** Include source code in `__enhanced_stack_trace` answers. Default false. */
+  showStackTraceSources?: boolean;
+  /**
+   * Convert errors that escape a sandbox (failed workflow tasks) into Temporal failures.
+   * Default: `@temporalio/common`'s default converters.
+   */
+  failureConverter?: FailureConverter;
+  payloadConverter?: PayloadConverter;
+}
+
+/** What one activation produced. */
+export interface WorkflowActivationResult {
+  /** For `completeWorkflowActivation`; payloads not yet encoded by codecs. */
+  completion: WorkflowActivationCompletion;
+  /** Sink calls the workflow made during the activation, to deliver outside the sandbox. */
+  sinkCalls: SinkCall[];
+  /** The run's info after the activation, when the run is (or was, until this eviction) cached. */
+  workflowInfo: WorkflowInfo | undefined;
+  /** True when the activation was an eviction: the run's sandbox is gone. */
+  evicted: boolean;
+  /** Why the activation failed (its completion is `failed`), for logs. */
+  failure?: unknown;
+}
+
+/** Workflow code ran for longer than `isolateExecutionTimeoutMs` without yielding. */
+export class WorkflowDeadlockError extends Error {
+  override readonly name = 'WorkflowDeadlockError';
+}
+
+/** A promise created by workflow code was rejected and nothing handled the rejection. */
+export class WorkflowUnhandledRejectionError extends Error {
+  override readonly name = 'WorkflowUnhandledRejectionError';
+}
+
+const DEFAULT_ISOLATE_EXECUTION_TIMEOUT_MS = 5_000;
+
+/** A set that contains every name: the default when the worker's activity names are unknown. */
+class AnyActivityName extends Set<string> {
+  override has(): boolean {
+    return true;
+  }
+}
+
+export class WorkflowIsolateManager {
+  readonly #options: Required<Pick<WorkflowIsolateManagerOptions, 'isolateExecutionTimeoutMs' | 'showStackTraceSources'>> &
+    WorkflowIsolateManagerOptions;
+  readonly #bundleScript: vm.Script;
+  readonly #callScript = new vm.Script('__TEMPORAL__.api[__temporal_call.name](...__temporal_call.args)', {
+    filename: 'temporal-worker-call.js',
+  });
+  readonly #sourceMap: SourceMapLookup | undefined;
+  readonly #registeredActivityNames: Set<string>;
+  readonly #runs = new Map<string, WorkflowRun>();
+
+  private constructor(options: WorkflowIsolateManagerOptions, bundleScript: vm.Script) {
+    this.#options = {
+      ...options,
+      isolateExecutionTimeoutMs: options.isolateExecutionTimeoutMs ?? DEFAULT_ISOLATE_EXECUTION_TIMEOUT_MS,
+      showStackTraceSources: options.showStackTraceSources ?? false,
+    };
+    this.#bundleScript = bundleScript;
+    this.#sourceMap = SourceMapLookup.fromJson(options.bundle.sourceMap);
+    this.#registeredActivityNames =
+      options.registeredActivityNames === undefined ? new AnyActivityName() : new Set(options.registeredActivityNames);
+  }
+
+  /**
+   * Compiles the bundle and evaluates it once in a scratch sandbox, so a bundle that cannot run
+   * fails here (at worker start) rather than on the first workflow task.
+   */
+  static async create(options: WorkflowIsolateManagerOptions): Promise<WorkflowIsolateManager> {
+    const bundleScript = new vm.Script(options.bundle.code, { filename: options.bundle.filename });
+    const manager = new WorkflowIsolateManager(options, bundleScript);
+    const probe = manager.#newSandbox(() => undefined);
+    try {
+      bundleScript.runInContext(probe.context, { timeout: manager.#options.isolateExecutionTimeoutMs });
+    } catch (cause) {
+      throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${describe(cause)}`, {
+        cause,
+      });
+    }
+    return manager;
+  }
+
+  /** Number of runs with a live sandbox. */
+  get cachedRunCount(): number {
+    return this.#runs.size;
+  }
+
+  /** The info of a cached run. */
+  workflowInfo(runId: string): WorkflowInfo | undefined {
+    return this.#runs.get(runId)?.info;
+  }
+
+  /**
+   * Runs one (codec-decoded) activation and returns its completion. Never rejects: a failure
+   * becomes a failed completion (a failed workflow *task*; core evicts the run and the server
+   * retries it), which is how non-determinism and bugs in workflow code surface.
+   */
+  async activate(activation: WorkflowActivation, placement: WorkflowRunPlacement): Promise<WorkflowActivationResult> {
+    const runId = activation.runId;
+    const eviction = activation.jobs.find((job) => job.removeFromCache)?.removeFromCache;
+    const jobs = activation.jobs.filter((job) => !job.removeFromCache);
+    let run = this.#runs.get(runId);
+
+    if (jobs.length === 0) {
+      if (!eviction) return this.#failed(runId, run, new IllegalStateError(`activation of run ${runId} has no jobs`));
+      const workflowInfo = run?.info;
+      this.#evict(runId, eviction.message ?? '');
+      return { completion: { runId, successful: {} }, sinkCalls: [], workflowInfo, evicted: true };
+    }
+
+    if (run === undefined) {
+      const initialize = jobs.find((job) => job.initializeWorkflow)?.initializeWorkflow;
+      if (!initialize) {
+        return this.#failed(
+          runId,
+          undefined,
+          new IllegalStateError(`activation of run ${runId}, which is not cached, has no initializeWorkflow job`),
+        );
+      }
+      try {
+        run = this.#startRun(activation, initialize, placement);
+      } catch (error) {
+        return this.#failed(runId, undefined, error);
+      }
+      this.#runs.set(runId, run);
+    }
+
+    const activated = await run.activate(
+      jobs.length === activation.jobs.length ? activation : coresdk.workflow_activation.WorkflowActivation.fromObject({ ...activation, jobs }),
+    );
+    const sinkCalls = run.takeSinkCalls();
+    const workflowInfo = run.info;
+    if (eviction) this.#evict(runId, eviction.message ?? '');
+    if ('failure' in activated) {
+      return {
+        completion: { runId, failed: { failure: this.#errorToFailure(activated.failure) } },
+        sinkCalls,
+        workflowInfo,
+        evicted: eviction !== undefined,
+        failure: activated.failure,
+      };
+    }
+    return { completion: activated.completion, sinkCalls, workflowInfo, evicted: eviction !== undefined };
+  }
+
+  /** Disposes every cached run (at worker shutdown, once core will send no more activations). */
+  disposeAll(): void {
+    for (const runId of [...this.#runs.keys()]) this.#evict(runId, 'worker shut down');
+  }
+
+  #startRun(
+    activation: WorkflowActivation,
+    initialize: coresdk.workflow_activation.IInitializeWorkflow,
+    placement: WorkflowRunPlacement,
+  ): WorkflowRun {
+    const info = workflowInfoFromActivation(activation, initialize, placement);
+    let run: WorkflowRun | undefined;
+    const sandbox = this.#newSandbox(() => run);
+    const timeout = this.#options.isolateExecutionTimeoutMs;
+    run = new WorkflowRun(info, sandbox.context, sandbox.intrinsicPromise, this.#callScript, timeout, this.#options.logger);
+    try {
+      runWithDeadline(() => this.#bundleScript.runInContext(sandbox.context, { timeout, displayErrors: false }), timeout);
+      run.call('initRuntime', {
+        info,
+        randomnessSeed: Long.fromValue(initialize.randomnessSeed ?? 0).toBytes(),
+        now: activationTimeMs(activation),
+        showStackTraceSources: this.#options.showStackTraceSources,
+        sourceMap: this.#sourceMap?.map ?? emptySourceMap(),
+        getTimeOfDay: timeOfDayNs,
+        registeredActivityNames: this.#registeredActivityNames,
+        stackTracesEnabled: true,
+      });
+      run.attachActivator();
+    } catch (error) {
+      // initRuntime disposes the workflow context itself when it fails; the sandbox is dropped.
+      run.forget();
+      throw error;
+    }
+    this.#options.logger.debug('Workflow run cached', workflowLogAttributes(info));
+    return run;
+  }
+
+  #newSandbox(currentRun: () => WorkflowRun | undefined) {
+    const sourceMap = this.#sourceMap;
+    return createSandbox({
+      bundleFilename: this.#options.bundle.filename,
+      mapPosition: (line, column) => sourceMap?.originalPositionFor(line, column),
+      console: sandboxConsole(this.#options.logger, currentRun),
+    });
+  }
+
+  #evict(runId: string, reason: string): void {
+    const run = this.#runs.get(runId);
+    if (run === undefined) return;
+    this.#runs.delete(runId);
+    try {
+      run.dispose();
+    } catch (error) {
+      this.#options.logger.warn('Disposing an evicted workflow run failed', { ...workflowLogAttributes(run.info), error });
+    }
+    this.#options.logger.debug('Workflow run evicted', { ...workflowLogAttributes(run.info), reason });
+  }
+
+  #failed(runId: string, run: WorkflowRun | undefined, error: unknown): WorkflowActivationResult {
+    return {
+      completion: { runId, failed: { failure: this.#errorToFailure(error) } },
+      sinkCalls: [],
+      workflowInfo: run?.info,
+      evicted: false,
+      failure: error,
+    };
+  }
+
+  #errorToFailure(error: unknown) {
+    const failureConverter = this.#options.failureConverter ?? defaultFailureConverter;
+    const payloadConverter = this.#options.payloadConverter ?? defaultPayloadConverter;
+    try {
+      return failureConverter.errorToFailure(error, payloadConverter);
+    } catch (conversionError) {
+      // A failure must still reach core, or the workflow task would hang until its timeout.
+      return { message: `${describe(error)} (and converting it to a failure threw: ${describe(conversionError)})` };
+    }
+  }
+}
+
+/** The worker interface of `@temporalio/workflow/lib/worker-interface`, as called from outside. */
+type WorkerInterfaceFunction =
+  | 'initRuntime'
+  | 'initialize'
+  | 'activate'
+  | 'concludeActivation'
+  | 'tryUnblockConditions'
+  | 'dispose'
+  | 'destroy';
+
+/** The parts of the sandbox's `Activator` read or called from outside (all synchronous). */
+interface SandboxActivator {
+  info: WorkflowInfo;
+  now: number;
+  sdkVersion?: string;
+  mutateWorkflowInfo(update: (info: WorkflowInfo) => WorkflowInfo): void;
+  addKnownFlags(flags: number[]): void;
+  hasFlag(flag: unknown): boolean;
+  notifyHasPatch(job: coresdk.workflow_activation.INotifyHasPatch): void;
+  updateRandomSeed(job: coresdk.workflow_activation.IUpdateRandomSeed): void;
+  getAndResetSinkCalls(): SinkCall[];
+  workflowTaskError: unknown;
+}
+
+type RunActivation = { completion: WorkflowActivationCompletion } | { failure: unknown };
+
+/** One cached run: its sandbox and its activator. */
+class WorkflowRun {
+  readonly #info: WorkflowInfo;
+  #context: vm.Context | undefined;
+  #activator: SandboxActivator | undefined;
+  #unhandledRejection: WorkflowUnhandledRejectionError | undefined;
+  readonly #intrinsicPromise: unknown;
+  readonly #callScript: vm.Script;
+  readonly #timeoutMs: number;
+  readonly #logger: Logger;
+
+  constructor(info: WorkflowInfo, context: vm.Context, intrinsicPromise: unknown, callScript: vm.Script, timeoutMs: number, logger: Logger) {
+    this.#info = info;
+    this.#context = context;
+    this.#intrinsicPromise = intrinsicPromise;
+    this.#callScript = callScript;
+    this.#timeoutMs = timeoutMs;
+    this.#logger = logger;
+    unhandledRejections.register(intrinsicPromise, this);
+  }
+
+  get info(): WorkflowInfo {
+    return this.#activator?.info ?? this.#info;
+  }
+
+  /** The live activator (after `initRuntime`); `undefined` once disposed. */
+  get activator(): SandboxActivator | undefined {
+    return this.#activator;
+  }
+
+  attachActivator(): void {
+    const activator = (this.#context as { __TEMPORAL_ACTIVATOR__?: SandboxActivator } | undefined)?.__TEMPORAL_ACTIVATOR__;
+    if (!activator) throw new IllegalStateError('initRuntime did not install a workflow activator');
+    this.#activator = activator;
+  }
+
+  /** Calls a worker-interface function inside the sandbox; returns once its microtasks have run. */
+  call(name: WorkerInterfaceFunction, ...args: unknown[]): unknown {
+    const context = this.#context;
+    if (context === undefined) throw new IllegalStateError(`workflow run ${this.#info.runId} was disposed`);
+    const sandboxGlobal = context as Record<string, unknown>;
+    sandboxGlobal.__temporal_call = { name, args };
+    try {
+      // displayErrors would prepend a bundle source excerpt to the error's stack (and failure).
+      return runWithDeadline(
+        () => this.#callScript.runInContext(context, { timeout: this.#timeoutMs, displayErrors: false }),
+        this.#timeoutMs,
+      );
+    } finally {
+      sandboxGlobal.__temporal_call = undefined;
+    }
+  }
+
+  setUnhandledRejection(reason: unknown): void {
+    const error = new WorkflowUnhandledRejectionError(`Unhandled promise rejection in workflow code: ${describe(reason)}`, {
+      cause: reason,
+    });
+    // Keep the first; fail any further progress of this activation too.
+    this.#unhandledRejection ??= error;
+    if (this.#activator && this.#activator.workflowTaskError === undefined) this.#activator.workflowTaskError = error;
+  }
+
+  async activate(activation: WorkflowActivation): Promise<RunActivation> {
+    const activator = this.#activator;
+    if (activator === undefined) return { failure: new IllegalStateError(`workflow run ${activation.runId} was disposed`) };
+    try {
+      const queries = activation.jobs.filter((job) => job.queryWorkflow);
+      if (queries.length > 0) {
+        if (queries.length !== activation.jobs.length) {
+          throw new TypeError('an activation mixes queries with other jobs, which core never sends');
+        }
+        return { completion: this.#activateQueries(activator, activation) };
+      }
+
+      if (activation.timestamp == null) throw new TypeError('a non-query activation has no timestamp');
+      activator.now = tsToMs(activation.timestamp);
+      const isReplaying = activation.isReplaying ?? false;
+      activator.mutateWorkflowInfo((info) => ({
+        ...info,
+        historyLength: activation.historyLength,
+        historySize: Number(activation.historySizeBytes ?? 0),
+        continueAsNewSuggested: activation.continueAsNewSuggested ?? false,
+        targetWorkerDeploymentVersionChanged: activation.targetWorkerDeploymentVersionChanged ?? false,
+        suggestedContinueAsNewReasons: suggestContinueAsNewReasonsFromProto(activation.suggestContinueAsNewReasons),
+        currentBuildId: activation.deploymentVersionForCurrentTask?.buildId ?? '',
+        currentDeploymentVersion: convertDeploymentVersion(activation.deploymentVersionForCurrentTask),
+        unsafe: { ...info.unsafe, isReplaying, isReplayingHistoryEvents: isReplaying },
+      }));
+      activator.addKnownFlags(activation.availableInternalFlags ?? []);
+      if (activation.lastSdkVersion) activator.sdkVersion = activation.lastSdkVersion;
+
+      // The run must be initialized before any other job; the job itself stays in the list, where
+      // the worker interface uses it as the cue to start the workflow function.
+      const initialize = activation.jobs.find((job) => job.initializeWorkflow)?.initializeWorkflow;
+      if (initialize) this.call('initialize', initialize);
+
+      // Patches (and the random seed) apply to the whole activation, so they go first and without
+      // re-evaluating conditions in between.
+      const [patches, rest] = partition(activation.jobs, (job) => job.notifyHasPatch != null);
+      for (const { notifyHasPatch } of patches) activator.notifyHasPatch(notifyHasPatch!);
+
+      const hasSignals = rest.some((job) => job.signalWorkflow != null);
+      if (!hasSignals || activator.hasFlag(SdkFlags.ProcessWorkflowActivationJobsAsSingleBatch)) {
+        const [seeds, jobs] = partition(rest, (job) => job.updateRandomSeed != null);
+        const lastSeed = seeds.at(-1)?.updateRandomSeed;
+        if (lastSeed) activator.updateRandomSeed(lastSeed);
+        this.#activateBatch(activation, jobs, 0);
+      } else {
+        // Histories written before the single-batch flag ran signals first, then the rest, with
+        // microtasks settling in between; replaying them must do the same.
+        const [signals, others] = partition(rest, (job) => job.signalWorkflow != null);
+        let batchIndex = 0;
+        for (const jobs of [signals, others]) {
+          if (jobs.length > 0) this.#activateBatch(activation, jobs, batchIndex++);
+        }
+      }
+
+      const completion = this.call('concludeActivation') as WorkflowActivationCompletion;
+      // Unhandled rejections are reported on the next macrotask; wait for it (outside the sandbox).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#unhandledRejection) throw this.#unhandledRejection;
+      return { completion };
+    } catch (error) {
+      return { failure: error };
+    }
+  }
+
+  #activateQueries(activator: SandboxActivator, activation: WorkflowActivation): WorkflowActivationCompletion {
+    // A query is a live, read-only look at the state: console and sinks are not suppressed.
+    activator.mutateWorkflowInfo((info) => ({
+      ...info,
+      unsafe: { ...info.unsafe, isReplaying: true, isReplayingHistoryEvents: false },
+    }));
+    this.call('activate', activation);
+    return this.call('concludeActivation') as WorkflowActivationCompletion;
+  }
+
+  #activateBatch(activation: WorkflowActivation, jobs: WorkflowActivationJob[], batchIndex: number): void {
+    this.call('activate', coresdk.workflow_activation.WorkflowActivation.fromObject({ ...activation, jobs }), batchIndex);
+    // Each call settles the sandbox's microtasks; a condition that became true may unblock code
+    // that makes another condition true, so loop until nothing unblocks.
+    while ((this.call('tryUnblockConditions') as number) > 0) {
+      // keep going
+    }
+  }
+
+  takeSinkCalls(): SinkCall[] {
+    try {
+      return this.#activator?.getAndResetSinkCalls() ?? [];
+    } catch (error) {
+      this.#logger.warn('Could not collect sink calls from a workflow run', { ...workflowLogAttributes(this.info), error });
+      return [];
+    }
+  }
+
+  /** Runs the workflow's disposal hooks, then the sandbox's, and drops the context. */
+  dispose(): void {
+    if (this.#context === undefined) return;
+    try {
+      if (this.#activator) this.call('dispose');
+      this.call('destroy');
+    } finally {
+      this.forget();
+    }
+  }
+
+  /** Drops the context without calling into it. */
+  forget(): void {
+    this.#activator = undefined;
+    this.#context = undefined;
+    unhandledRejections.unregister(this.#intrinsicPromise);
+  }
+}
+
+/**
+ * Routes unhandled rejections of sandbox promises to their run. Node-style `unhandledRejection`
+ * events carry the promise; a sandbox promise's `constructor` is its context's own `Promise`,
+ * which identifies the run.
+ */
+const unhandledRejections = new (class UnhandledRejectionRouter {
+  readonly #runsByPromiseConstructor = new Map<unknown, WorkflowRun>();
+  /** Every sandbox's `Promise`, also after disposal: late rejections from gone runs are not foreign. */
+  readonly #sandboxPromiseConstructors = new WeakSet<object>();
+  #installed = false;
+
+  register(promiseConstructor: unknown, run: WorkflowRun): void {
+    this.#runsByPromiseConstructor.set(promiseConstructor, run);
+    this.#sandboxPromiseConstructors.add(promiseConstructor as object);
+    if (!this.#installed) {
+      this.#installed = true;
+      process.on('unhandledRejection', this.#onUnhandledRejection);
+    }
+  }
+
+  unregister(promiseConstructor: unknown): void {
+    this.#runsByPromiseConstructor.delete(promiseConstructor);
+  }
+
+  readonly #onUnhandledRejection = (reason: unknown, promise: Promise<unknown>): void => {
+    const promiseConstructor = (promise as { constructor?: unknown } | undefined)?.constructor;
+    const run = this.#runsByPromiseConstructor.get(promiseConstructor);
+    if (run) {
+      run.setUnhandledRejection(reason);
+      return;
+    }
+    if (typeof promiseConstructor === 'object' || typeof promiseConstructor === 'function') {
+      if (this.#sandboxPromiseConstructors.has(promiseConstructor as object)) return; // the run is gone
+    }
+    // Not a workflow's promise. With no other listener, keep the process's default behaviour
+    // (an unhandled rejection is fatal) instead of silently swallowing it.
+    if (process.listenerCount('unhandledRejection') <= 1) throw reason;
+  };
+})();
+
+/** Runs a synchronous sandbox call, turning the vm's timeout error into a {@link WorkflowDeadlockError}. */
+function runWithDeadline<T>(call: () => T, timeoutMs: number): T {
+  try {
+    return call();
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+      throw new WorkflowDeadlockError(
+        `Potential deadlock detected: workflow code did not yield within ${timeoutMs} ms ` +
+          '(isolateExecutionTimeoutMs). Look for an endless loop or a long synchronous computation.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** `console.*` of a sandbox: to the worker logger, tagged with the run, silent while replaying. */
+function sandboxConsole(logger: Logger, currentRun: () => WorkflowRun | undefined): SandboxConsole {
+  const levels: Record<SandboxConsoleLevel, 'info' | 'warn' | 'error' | 'debug' | 'trace'> = {
+    log: 'info',
+    info: 'info',
+    warn: 'warn',
+    error: 'error',
+    debug: 'debug',
+    trace: 'trace',
+  };
+  const methods = {} as SandboxConsole;
+  for (const [method, level] of Object.entries(levels) as [SandboxConsoleLevel, (typeof levels)[SandboxConsoleLevel]][]) {
+    methods[method] = (...args: unknown[]) => {
+      const run = currentRun();
+      const info = run?.activator?.info;
+      if (info?.unsafe.isReplayingHistoryEvents) return;
+      const attributes = info ? workflowLogAttributes(info) : {};
+      logger[level](format(...args), { sdkComponent: 'workflow', ...attributes });
+    };
+  }
+  return methods;
+}
+
+/** Wall-clock time in nanoseconds (the workflow logger orders records with it). */
+function timeOfDayNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1_000)) * 1_000n;
+}
+
+function emptySourceMap(): RawSourceMap {
+  return { version: 3, sources: [], names: [], mappings: '' };
+}
+
+function partition<T>(items: T[], predicate: (item: T) => boolean): [T[], T[]] {
+  const matching: T[] = [];
+  const rest: T[] = [];
+  for (const item of items) (predicate(item) ? matching : rest).push(item);
+  return [matching, rest];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error)
+    ? String((error as { message: unknown }).message)
+    : String(error);
+}

@@ -1,0 +1,108 @@
+/**
+ * Sinks: how workflow code calls functions of the worker (`proxySinks()` in `@temporalio/workflow`).
+ *
+ * Calls are buffered inside the sandbox during an activation and delivered here, outside it,
+ * once the activation is done. A call made while the workflow replays history is dropped unless
+ * its sink function says `callDuringReplay: true` — so a sink sees each call once, not once per
+ * replay. Same contract as the official SDK's `InjectedSinks`.
+ *
+ * @example
+ * const sinks: InjectedSinks<MySinks> = {
+ *   alerts: { notify: { fn: (info, message) => pager.send(`${info.workflowId}: ${message}`) } },
+ * };
+ */
+import type { Sink, SinkCall, Sinks, WorkflowInfo } from '@temporalio/workflow';
+import type { Logger } from '../worker/logger';
+import { workflowLogAttributes } from './workflow-info';
+
+/** The worker-side implementation of one sink function. */
+export interface InjectedSinkFunction<Function extends (...args: any[]) => any> {
+  /** Receives the calling run's info (as of the call) and the arguments. Errors are logged, not thrown. */
+  fn(info: WorkflowInfo, ...args: Parameters<Function>): void | Promise<void>;
+  /** Deliver calls made while replaying history too. Default false. */
+  callDuringReplay?: boolean;
+}
+
+export type InjectedSink<Interface extends Sink> = {
+  [Name in keyof Interface]: InjectedSinkFunction<Interface[Name]>;
+};
+
+/** Implementations of the sinks a workflow declares with `proxySinks<T>()`. */
+export type InjectedSinks<Interfaces extends Sinks = Sinks> = {
+  [Name in keyof Interfaces]: InjectedSink<Interfaces[Name]>;
+};
+
+export interface SinkDelivery {
+  logger: Logger;
+  /** A replay worker never delivers calls to sinks without `callDuringReplay`. */
+  isReplayWorker: boolean;
+}
+
+/** What `@temporalio/workflow`'s `log` is made of: `__temporal_logger`, forwarded to the worker's logger. */
+export function workflowLoggerSink(logger: Logger): InjectedSinks {
+  const forward =
+    (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') =>
+    (_info: WorkflowInfo, message: string, attributes?: Record<string, unknown>) => {
+      // Entries only: the workflow library adds a symbol-keyed nanosecond timestamp loggers don't read.
+      logger[level](message, { sdkComponent: 'workflow', ...Object.fromEntries(Object.entries(attributes ?? {})) });
+    };
+  return {
+    __temporal_logger: {
+      trace: { fn: forward('trace') },
+      debug: { fn: forward('debug') },
+      info: { fn: forward('info') },
+      warn: { fn: forward('warn') },
+      error: { fn: forward('error') },
+    },
+    // `metricMeter` in workflow code reports through this sink; this worker has no metric meter
+    // for workflow-defined metrics yet, so the values are dropped (rather than logged as calls to
+    // an unknown sink).
+    __temporal_metrics: {
+      addMetricCounterValue: { fn: () => undefined },
+      recordMetricHistogramValue: { fn: () => undefined },
+      setMetricGaugeValue: { fn: () => undefined },
+    },
+  };
+}
+
+/**
+ * Delivers the sink calls of one activation: starts them in call order and waits for all of them.
+ * Never throws: an unknown sink or a failing sink function is logged.
+ */
+export async function deliverSinkCalls(calls: SinkCall[], sinks: InjectedSinks, delivery: SinkDelivery): Promise<void> {
+  if (calls.length === 0) return;
+  const pending: Promise<void>[] = [];
+  for (const call of calls) {
+    // `defaultWorkerLogger` is the deprecated name of the logger sink.
+    const interfaceName = call.ifaceName === 'defaultWorkerLogger' ? '__temporal_logger' : call.ifaceName;
+    const sink = sinks[interfaceName]?.[call.fnName];
+    if (sink === undefined) {
+      delivery.logger.error('Workflow called a sink that is not registered on the worker', {
+        ...workflowLogAttributes(call.workflowInfo),
+        sinkInterface: call.ifaceName,
+        sinkFunction: call.fnName,
+      });
+      continue;
+    }
+    if (!sink.callDuringReplay) {
+      // isReplayingHistoryEvents is false in queries and update validators (live, read-only), so a
+      // call made there is delivered even though the activation is flagged as replaying.
+      if (delivery.isReplayWorker || call.workflowInfo.unsafe.isReplayingHistoryEvents) continue;
+    }
+    pending.push(
+      (async () => {
+        try {
+          await sink.fn(call.workflowInfo, ...call.args);
+        } catch (error) {
+          delivery.logger.error('A sink function threw', {
+            ...workflowLogAttributes(call.workflowInfo),
+            sinkInterface: call.ifaceName,
+            sinkFunction: call.fnName,
+            error,
+          });
+        }
+      })(),
+    );
+  }
+  await Promise.all(pending);
+}
