@@ -12,3 +12,8 @@ export type {
   WorkflowActivationEvent,
 } from './metrics';
 export { createPollingLoop, type PollingLoop, type PollingLoopOptions } from './polling-loop';
+export { runReplayHistory, runReplayHistories, ReplayError, type ReplayOptions, type ReplayHistoryInput } from './replay';
+export { bundleWorkflowCode, WorkflowBundleError, type WorkflowBundle } from '../workflow/bundler';
+export type { InjectedSinks, InjectedSinkFunction } from '../workflow/sinks';
+export { createActivityRegistry, ActivityRegistrationError } from '../activity/registry';
+export type { ActivityInterceptorsFactory, ActivityInboundCallsInterceptor, ActivityOutboundCallsInterceptor } from '../activity/interceptors';

@@ -82,7 +82,17 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     const workflowLoop =
       bundle === undefined
         ? undefined
-        : new WorkflowTaskLoop(context, await WorkflowIsolateManager.create({ bundle, logger }), { sinks: options.sinks });
+        : new WorkflowTaskLoop(
+            context,
+            await WorkflowIsolateManager.create({
+              bundle,
+              logger,
+              registeredActivityNames: activities.keys(),
+              payloadConverter: dataConverter.payloadConverter,
+              failureConverter: dataConverter.failureConverter,
+            }),
+            { sinks: options.sinks },
+          );
     const activityLoop = new ActivityTaskLoop(context, { activities, interceptors: options.interceptors?.activity });
     return new Worker({ options: compiled, connection, ownsConnection, native, logger, metrics, workflowLoop, activityLoop });
   } catch (error) {

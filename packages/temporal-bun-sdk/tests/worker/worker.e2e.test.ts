@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { createWorker, NativeConnection, WorkerOptionsError, type Worker, type WorkerMetricEvent } from '../../src/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import type { temporal } from '@temporalio/proto';
+import {
+  createWorker,
+  NativeConnection,
+  runReplayHistory,
+  WorkerOptionsError,
+  type Worker,
+  type WorkerMetricEvent,
+} from '../../src/worker';
 import { startDevServer, type DevServer } from '../helpers/dev-server';
 import { TestClient, WorkflowFailed } from '../helpers/test-client';
 import * as activities from './fixtures/order-activities';
@@ -18,6 +27,8 @@ const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, e
 let server: DevServer;
 let connection: NativeConnection;
 let client: TestClient;
+/** The order workflow's history, recorded by the end-to-end test for the replay tests. */
+let recordedOrder: { workflowId: string; history: temporal.api.history.v1.History } | undefined;
 
 beforeAll(async () => {
   server = await startDevServer();
@@ -71,6 +82,7 @@ describe('createWorker', () => {
       receipt: 'receipt A-1: 180.00',
     });
     expect(await client.query<string>(order, 'status')).toBe('done');
+    recordedOrder = { workflowId: order.workflowId, history: await client.history(order) };
 
     worker.shutdown();
     await running;
@@ -100,6 +112,24 @@ describe('createWorker', () => {
       expect((error as WorkflowFailed).status).toBe('cancelled');
     });
     expect(worker.getState()).toBe('STOPPED');
+  });
+});
+
+describe('replay of the recorded order workflow', () => {
+  test('the unchanged workflow file replays its history', async () => {
+    if (!recordedOrder) throw new Error('the end-to-end test records the history replayed here; run the whole file');
+    await runReplayHistory({ workflowsPath, logger: silentLogger }, recordedOrder.history, recordedOrder.workflowId);
+  });
+
+  test('a changed copy of the workflow file is reported as non-deterministic', async () => {
+    if (!recordedOrder) throw new Error('the end-to-end test records the history replayed here; run the whole file');
+    const changed = resolve(import.meta.dir, 'fixtures/order-workflows-changed.ts');
+    const error = await runReplayHistory({ workflowsPath: changed, logger: silentLogger }, recordedOrder.history).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DeterminismViolationError);
+    expect((error as Error).message).toContain('Nondeterminism');
   });
 });
 
