@@ -1,7 +1,7 @@
 export { createWorker, Worker, type WorkerState } from './worker';
 export { WORKER_DEFAULTS, WorkerOptionsError, type WorkerOptions, type WorkerInterceptors } from './options';
 export { NativeConnection, type NativeConnectionOptions } from './connection';
-export { ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from './logger';
+export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from './logger';
 export type {
   ActivityTaskEvent,
   LatencySummary,

@@ -9,19 +9,9 @@ export type { LogLevel, LogMetadata, Logger };
 
 const LEVEL_ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
-/** Logs to the console at `level` and above. The default logger of `createWorker`, at `INFO`. */
-export class ConsoleLogger implements Logger {
-  readonly #minimum: number;
-  constructor(readonly level: LogLevel = 'INFO') {
-    this.#minimum = LEVEL_ORDER[level];
-  }
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    if (LEVEL_ORDER[level] < this.#minimum) return;
-    const line = `${new Date().toISOString()} [${level}] ${message}`;
-    const write = level === 'ERROR' ? console.error : level === 'WARN' ? console.warn : console.log;
-    if (meta && Object.keys(meta).length > 0) write(line, meta);
-    else write(line);
-  }
+/** A `Logger` from one `log` method: the per-level methods forward to it. */
+export abstract class BaseLogger implements Logger {
+  abstract log(level: LogLevel, message: string, meta?: LogMetadata): void;
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);
   }
@@ -36,6 +26,22 @@ export class ConsoleLogger implements Logger {
   }
   error(message: string, meta?: LogMetadata): void {
     this.log('ERROR', message, meta);
+  }
+}
+
+/** Logs to the console at `level` and above. The default logger of `createWorker`, at `INFO`. */
+export class ConsoleLogger extends BaseLogger {
+  readonly #minimum: number;
+  constructor(readonly level: LogLevel = 'INFO') {
+    super();
+    this.#minimum = LEVEL_ORDER[level];
+  }
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (LEVEL_ORDER[level] < this.#minimum) return;
+    const line = `${new Date().toISOString()} [${level}] ${message}`;
+    const write = level === 'ERROR' ? console.error : level === 'WARN' ? console.warn : console.log;
+    if (meta && Object.keys(meta).length > 0) write(line, meta);
+    else write(line);
   }
 }
 

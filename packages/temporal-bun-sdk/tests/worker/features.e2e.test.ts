@@ -3,15 +3,15 @@
  * converter, and a payload codec applied outside the sandbox), activity and workflow interceptors,
  * sinks, and the logger receiving worker, workflow and sdk-core records.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { temporal } from '@temporalio/proto';
-import { createWorker, NativeConnection, type WorkerOptions } from '../../src/worker';
-import { startDevServer, type DevServer } from '../helpers/dev-server';
+import { createWorker, type WorkerOptions } from '../../src/worker';
+import { useServerConnection } from '../helpers/server-connection';
+import { RecordingLogger } from '../helpers/recording-logger';
 import { TestClient } from '../helpers/test-client';
 import { REVERSED_ENCODING, ReversingCodec } from './fixtures/reversing-codec';
 
@@ -20,40 +20,7 @@ const workflowsPath = resolve(fixtures, 'feature-workflows.ts');
 const EventType = temporal.api.enums.v1.EventType;
 const shout = async (text: string) => text.toUpperCase();
 
-let server: DevServer;
-let connection: NativeConnection;
-
-beforeAll(async () => {
-  server = await startDevServer();
-  connection = await NativeConnection.connect({ address: server.address });
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await server?.stop();
-});
-
-class CapturingLogger implements Logger {
-  readonly records: Array<{ level: LogLevel; message: string; meta: LogMetadata | undefined }> = [];
-  log(level: LogLevel, message: string, meta?: LogMetadata) {
-    this.records.push({ level, message, meta });
-  }
-  trace(message: string, meta?: LogMetadata) {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata) {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata) {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata) {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata) {
-    this.log('ERROR', message, meta);
-  }
-}
+const env = useServerConnection();
 
 const encodingOf = (payload: temporal.api.common.v1.IPayload | null | undefined) =>
   new TextDecoder().decode(payload?.metadata?.['encoding'] ?? new Uint8Array());
@@ -61,7 +28,7 @@ const encodingOf = (payload: temporal.api.common.v1.IPayload | null | undefined)
 /** Runs one workflow on a fresh worker and returns its result and history. */
 async function runOnce(options: Omit<WorkerOptions, 'connection' | 'taskQueue'>, client: TestClient, workflowType: string, args: unknown[]) {
   const taskQueue = `features-${randomUUID()}`;
-  const worker = await createWorker({ connection, taskQueue, logger: new CapturingLogger(), ...options });
+  const worker = await createWorker({ connection: env.connection, taskQueue, logger: new RecordingLogger(), ...options });
   return await worker.runUntil(async () => {
     const run = await client.start(workflowType, { taskQueue, args });
     const result = await client.result<string>(run);
@@ -72,7 +39,7 @@ async function runOnce(options: Omit<WorkerOptions, 'connection' | 'taskQueue'>,
 describe('createWorker features', () => {
   test('a payload codec encodes everything the server stores, while workflows and activities see plain values', async () => {
     const dataConverter = { payloadCodecs: [new ReversingCodec()] };
-    const client = new TestClient(connection.client, server.namespace, loadDataConverter(dataConverter));
+    const client = new TestClient(env.connection.client, env.server.namespace, loadDataConverter(dataConverter));
     const { result, history } = await runOnce(
       { workflowsPath, activities: { shout }, dataConverter, sinks: { audit: { record: { fn: () => {} } } } },
       client,
@@ -90,7 +57,7 @@ describe('createWorker features', () => {
 
   test('a custom payload converter (payloadConverterPath) is used in the sandbox and by activities', async () => {
     const dataConverter = { payloadConverterPath: resolve(fixtures, 'tagged-payload-converter.ts') };
-    const client = new TestClient(connection.client, server.namespace, loadDataConverter(dataConverter));
+    const client = new TestClient(env.connection.client, env.server.namespace, loadDataConverter(dataConverter));
     const { result, history } = await runOnce(
       { workflowsPath, activities: { shout }, dataConverter, sinks: { audit: { record: { fn: () => {} } } } },
       client,
@@ -105,7 +72,7 @@ describe('createWorker features', () => {
   });
 
   test('activity and workflow interceptors wrap executions', async () => {
-    const client = new TestClient(connection.client, server.namespace);
+    const client = new TestClient(env.connection.client, env.server.namespace);
     const seenActivityArgs: unknown[][] = [];
     const { result } = await runOnce(
       {
@@ -135,12 +102,12 @@ describe('createWorker features', () => {
   });
 
   test('sinks receive workflow calls once with the workflow info, and logs reach the logger', async () => {
-    const client = new TestClient(connection.client, server.namespace);
+    const client = new TestClient(env.connection.client, env.server.namespace);
     const audited: Array<{ workflowType: string; message: string }> = [];
-    const logger = new CapturingLogger();
+    const logger = new RecordingLogger();
     const taskQueue = `sinks-${randomUUID()}`;
     const worker = await createWorker({
-      connection,
+      connection: env.connection,
       taskQueue,
       workflowsPath,
       activities: { shout },

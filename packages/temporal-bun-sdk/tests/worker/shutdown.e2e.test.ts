@@ -3,32 +3,19 @@
  * cancels it with reason "worker shutdown", and the server retries it on another worker, so no
  * task is lost either way.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import { createWorker, NativeConnection, type Worker, type WorkerMetricEvent } from '../../src/worker';
-import { startDevServer, type DevServer } from '../helpers/dev-server';
-import { TestClient } from '../helpers/test-client';
+import { createWorker, type Worker, type WorkerMetricEvent } from '../../src/worker';
+import { useServerConnection } from '../helpers/server-connection';
+import { RecordingLogger } from '../helpers/recording-logger';
 
 const workflowsPath = resolve(import.meta.dir, 'fixtures/shutdown-workflows.ts');
-const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const silentLogger = new RecordingLogger();
 
-let server: DevServer;
-let connection: NativeConnection;
-let client: TestClient;
-
-beforeAll(async () => {
-  server = await startDevServer();
-  connection = await NativeConnection.connect({ address: server.address });
-  client = new TestClient(connection.client, server.namespace);
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await server?.stop();
-});
+const env = useServerConnection();
 
 /** Activities that say which worker ran them and record how they were cancelled. */
 function activitiesFor(workerName: string, cancellations: string[]) {
@@ -48,7 +35,7 @@ function activitiesFor(workerName: string, cancellations: string[]) {
 async function startWorker(name: string, taskQueue: string, cancellations: string[], extra: { shutdownGraceTime?: string } = {}) {
   const events: WorkerMetricEvent[] = [];
   const worker: Worker = await createWorker({
-    connection,
+    connection: env.connection,
     taskQueue,
     workflowsPath,
     activities: activitiesFor(name, cancellations),
@@ -73,7 +60,7 @@ describe('worker shutdown', () => {
     const taskQueue = `graceful-${randomUUID()}`;
     const cancellations: string[] = [];
     const first = await startWorker('first', taskQueue, cancellations, { shutdownGraceTime: '10s' });
-    const run = await client.start('slowActivityWorkflow', { taskQueue, args: [600] });
+    const run = await env.client.start('slowActivityWorkflow', { taskQueue, args: [600] });
     await first.activityStarted();
 
     first.worker.shutdown();
@@ -85,7 +72,7 @@ describe('worker shutdown', () => {
 
     // The workflow's last task is picked up by the next worker; the activity result came from the first.
     const second = await startWorker('second', taskQueue, cancellations);
-    expect(await client.result<string>(run)).toBe('first finished after 600 ms');
+    expect(await env.client.result<string>(run)).toBe('first finished after 600 ms');
     second.worker.shutdown();
     await second.running;
   });
@@ -94,7 +81,7 @@ describe('worker shutdown', () => {
     const taskQueue = `immediate-${randomUUID()}`;
     const cancellations: string[] = [];
     const first = await startWorker('first', taskQueue, cancellations, { shutdownGraceTime: '1m' });
-    const run = await client.start('slowActivityWorkflow', { taskQueue, args: [3_000] });
+    const run = await env.client.start('slowActivityWorkflow', { taskQueue, args: [3_000] });
     await first.activityStarted();
 
     const shutdownAt = Date.now();
@@ -105,7 +92,7 @@ describe('worker shutdown', () => {
     expect(first.worker.getMetrics().activityTasks.completed).toBe(0);
 
     const second = await startWorker('second', taskQueue, cancellations);
-    expect(await client.result<string>(run)).toBe('second finished after 3000 ms');
+    expect(await env.client.result<string>(run)).toBe('second finished after 3000 ms');
     second.worker.shutdown();
     await second.running;
   });
@@ -114,7 +101,7 @@ describe('worker shutdown', () => {
     const taskQueue = `escalated-${randomUUID()}`;
     const cancellations: string[] = [];
     const first = await startWorker('first', taskQueue, cancellations, { shutdownGraceTime: '1m' });
-    await client.start('slowActivityWorkflow', { taskQueue, args: [5_000] });
+    await env.client.start('slowActivityWorkflow', { taskQueue, args: [5_000] });
     await first.activityStarted();
     first.worker.shutdown();
     await Bun.sleep(100);

@@ -3,43 +3,30 @@
  * (activities with a retry, a heartbeat and a local activity, a timer, a signal, a query, an update
  * with a validator, a child workflow and a patch) runs unchanged.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { temporal } from '@temporalio/proto';
 import {
   createWorker,
-  NativeConnection,
   runReplayHistory,
   WorkerOptionsError,
   type Worker,
   type WorkerMetricEvent,
 } from '../../src/worker';
-import { startDevServer, type DevServer } from '../helpers/dev-server';
-import { TestClient, WorkflowFailed } from '../helpers/test-client';
+import { useServerConnection } from '../helpers/server-connection';
+import { RecordingLogger } from '../helpers/recording-logger';
+import { WorkflowFailed } from '../helpers/test-client';
 import * as activities from './fixtures/order-activities';
 import type { OrderResult } from './fixtures/order-workflows';
 
 const workflowsPath = resolve(import.meta.dir, 'fixtures/order-workflows.ts');
-const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const silentLogger = new RecordingLogger();
 
-let server: DevServer;
-let connection: NativeConnection;
-let client: TestClient;
+const env = useServerConnection();
 /** The order workflow's history, recorded by the end-to-end test for the replay tests. */
 let recordedOrder: { workflowId: string; history: temporal.api.history.v1.History } | undefined;
-
-beforeAll(async () => {
-  server = await startDevServer();
-  connection = await NativeConnection.connect({ address: server.address });
-  client = new TestClient(connection.client, server.namespace);
-});
-
-afterAll(async () => {
-  await connection?.close();
-  await server?.stop();
-});
 
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -56,7 +43,7 @@ describe('createWorker', () => {
     const taskQueue = `orders-${randomUUID()}`;
     const events: WorkerMetricEvent[] = [];
     const worker = await createWorker({
-      connection,
+      connection: env.connection,
       taskQueue,
       workflowsPath,
       activities,
@@ -67,13 +54,13 @@ describe('createWorker', () => {
     const running = worker.run();
     expect(worker.getState()).toBe('RUNNING');
 
-    const order = await client.start('orderWorkflow', { taskQueue, args: ['A-1', 200] });
-    await waitFor(() => client.query<string>(order, 'status'), (status) => status === 'awaiting approval');
-    await expect(client.update(order, 'setDiscount', 90)).rejects.toThrow('discount must be between 0 and 50');
-    expect(await client.update<number>(order, 'setDiscount', 10)).toBe(180);
-    await client.signal(order, 'approve', 'alice');
+    const order = await env.client.start('orderWorkflow', { taskQueue, args: ['A-1', 200] });
+    await waitFor(() => env.client.query<string>(order, 'status'), (status) => status === 'awaiting approval');
+    await expect(env.client.update(order, 'setDiscount', 90)).rejects.toThrow('discount must be between 0 and 50');
+    expect(await env.client.update<number>(order, 'setDiscount', 10)).toBe(180);
+    await env.client.signal(order, 'approve', 'alice');
 
-    const result = await client.result<OrderResult>(order);
+    const result = await env.client.result<OrderResult>(order);
     expect(result).toEqual({
       reservation: 'reserved A-1 on attempt 2',
       approver: 'alice',
@@ -81,8 +68,8 @@ describe('createWorker', () => {
       shipping: 'shipped A-1',
       receipt: 'receipt A-1: 180.00',
     });
-    expect(await client.query<string>(order, 'status')).toBe('done');
-    recordedOrder = { workflowId: order.workflowId, history: await client.history(order) };
+    expect(await env.client.query<string>(order, 'status')).toBe('done');
+    recordedOrder = { workflowId: order.workflowId, history: await env.client.history(order) };
 
     worker.shutdown();
     await running;
@@ -99,12 +86,12 @@ describe('createWorker', () => {
 
   test('runUntil runs the worker while a workflow is cancelled, then stops it', async () => {
     const taskQueue = `failing-${randomUUID()}`;
-    const worker = await createWorker({ connection, taskQueue, workflowsPath, activities, logger: silentLogger });
+    const worker = await createWorker({ connection: env.connection, taskQueue, workflowsPath, activities, logger: silentLogger });
     await worker.runUntil(async () => {
-      const run = await client.start('orderWorkflow', { taskQueue, args: ['A-2', 10] });
-      await waitFor(() => client.query<string>(run, 'status'), (status) => status === 'awaiting approval');
-      await client.cancel(run);
-      const error = await client.result(run).then(
+      const run = await env.client.start('orderWorkflow', { taskQueue, args: ['A-2', 10] });
+      await waitFor(() => env.client.query<string>(run, 'status'), (status) => status === 'awaiting approval');
+      await env.client.cancel(run);
+      const error = await env.client.result(run).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -135,21 +122,21 @@ describe('replay of the recorded order workflow', () => {
 
 describe('createWorker bad input', () => {
   test('a missing workflowsPath file is an error naming the option', async () => {
-    await expect(createWorker({ connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
+    await expect(createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
       WorkerOptionsError,
     );
-    await expect(createWorker({ connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
+    await expect(createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
       'workflowsPath',
     );
   });
 
   test('a worker with neither workflows nor activities is refused', async () => {
-    await expect(createWorker({ connection, taskQueue: 'q' })).rejects.toThrow('workflowsPath');
+    await expect(createWorker({ connection: env.connection, taskQueue: 'q' })).rejects.toThrow('workflowsPath');
   });
 
   test('a workflows file that does not compile fails at start with the file and line', async () => {
     const broken = resolve(import.meta.dir, 'fixtures/broken-workflows.ts');
-    const error = await createWorker({ connection, taskQueue: 'q', workflowsPath: broken, logger: silentLogger }).then(
+    const error = await createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: broken, logger: silentLogger }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -160,15 +147,15 @@ describe('createWorker bad input', () => {
 
   test('invalid numeric options name the option', async () => {
     await expect(
-      createWorker({ connection, taskQueue: 'q', activities, maxConcurrentActivityTaskExecutions: 0 }),
+      createWorker({ connection: env.connection, taskQueue: 'q', activities, maxConcurrentActivityTaskExecutions: 0 }),
     ).rejects.toThrow('maxConcurrentActivityTaskExecutions');
-    await expect(createWorker({ connection, taskQueue: 'q', activities, shutdownGraceTime: 'soon' as never })).rejects.toThrow(
+    await expect(createWorker({ connection: env.connection, taskQueue: 'q', activities, shutdownGraceTime: 'soon' as never })).rejects.toThrow(
       'shutdownGraceTime',
     );
   });
 
   test('an activity that is not a function is refused, naming it', async () => {
-    await expect(createWorker({ connection, taskQueue: 'q', activities: { ok: async () => 1, notAFunction: 42 } })).rejects.toThrow(
+    await expect(createWorker({ connection: env.connection, taskQueue: 'q', activities: { ok: async () => 1, notAFunction: 42 } })).rejects.toThrow(
       'notAFunction',
     );
   });
@@ -182,7 +169,7 @@ describe('createWorker bad input', () => {
   });
 
   test('run() twice is refused and shutdown() twice is harmless', async () => {
-    const worker: Worker = await createWorker({ connection, taskQueue: `twice-${randomUUID()}`, activities, logger: silentLogger });
+    const worker: Worker = await createWorker({ connection: env.connection, taskQueue: `twice-${randomUUID()}`, activities, logger: silentLogger });
     const running = worker.run();
     await expect(worker.run()).rejects.toThrow('run() can be called once');
     worker.shutdown();

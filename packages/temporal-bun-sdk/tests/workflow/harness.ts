@@ -9,7 +9,7 @@ import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import { randomUUID } from 'node:crypto';
 import { NativeClient, NativeRuntime, NativeWorker, type NativeWorkerOptions } from '../../src/native';
-import type { LogLevel, LogMetadata, Logger } from '../../src/worker/logger';
+import type { Logger } from '../../src/worker/logger';
 import { MetricsEmitter, type WorkerMetricEvent } from '../../src/worker/metrics';
 import type { TaskLoopContext } from '../../src/worker/task-loop-context';
 import { WorkflowTaskLoop } from '../../src/worker/workflow-task-loop';
@@ -17,41 +17,13 @@ import { bundleWorkflowCode, type WorkflowBundle } from '../../src/workflow/bund
 import { WorkflowIsolateManager } from '../../src/workflow/isolate-manager';
 import type { InjectedSinks } from '../../src/workflow/sinks';
 import { startDevServer, type DevServer } from '../helpers/dev-server';
+import { RecordingLogger } from '../helpers/recording-logger';
+
+export { RecordingLogger, type RecordedLog } from '../helpers/recording-logger';
 
 const EventType = temporal.api.enums.v1.EventType;
 type History = temporal.api.history.v1.History;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-export interface RecordedLog {
-  level: LogLevel;
-  message: string;
-  meta: LogMetadata | undefined;
-}
-
-/** A logger that keeps every record (and prints warnings and errors, to help debugging). */
-export class RecordingLogger implements Logger {
-  readonly records: RecordedLog[] = [];
-  constructor(private readonly echo: boolean = process.env.TEMPORAL_TEST_LOGS === '1') {}
-  log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.records.push({ level, message, meta });
-    if (this.echo) console.log(`[${level}] ${message}`, meta ?? '');
-  }
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
-  }
-}
 
 export interface TestWorkerOptions {
   taskQueue?: string;
