@@ -6,7 +6,7 @@
  */
 import { FFIType, dlopen, suffix, type Library } from 'bun:ffi';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** Environment variable that overrides where the bridge library is loaded from. */
 export const BRIDGE_PATH_ENV = 'TEMPORAL_BUN_BRIDGE_PATH';
@@ -68,13 +68,19 @@ let library: Library<typeof symbolTable> | undefined;
 
 /**
  * Where the bridge library is loaded from: `$TEMPORAL_BUN_BRIDGE_PATH` when set, else the
- * workspace's release build (`<repo>/target/release`, relative to this package).
+ * release build of the nearest enclosing repository (`<dir>/target/release`, searched upwards from
+ * this package, so a copy installed into an example's node_modules finds it too).
  */
 export function bridgeLibraryPath(): string {
   const fromEnv = process.env[BRIDGE_PATH_ENV];
   if (fromEnv) return resolve(fromEnv);
-  // src/native → src → package → packages → repository root
-  return resolve(import.meta.dir, '../../../..', 'target', 'release', BRIDGE_LIBRARY_FILE);
+  // src/native → src → package → packages → repository root, for the error message when nothing is found.
+  const repositoryBuild = resolve(import.meta.dir, '../../../..', 'target', 'release', BRIDGE_LIBRARY_FILE);
+  for (let directory = import.meta.dir; ; directory = dirname(directory)) {
+    const candidate = join(directory, 'target', 'release', BRIDGE_LIBRARY_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(directory) === directory) return repositoryBuild;
+  }
 }
 
 /** The bridge's exported functions; opens the library on first use. */
