@@ -1,0 +1,250 @@
+/**
+ * A client connection to the Temporal service: the worker's `NativeConnection` (one gRPC stack,
+ * in the Rust bridge, for client and worker), with settings from code, environment and
+ * `temporal.toml`.
+ */
+import { hostname } from 'node:os';
+import type { Duration } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { msToNumber } from '@temporalio/common/lib/time';
+import {
+  loadClientConnectConfig,
+  resolveConnectionOptions,
+  toNativeConnectionSettings,
+  type LoadClientConnectConfigOptions,
+  type TLSConfigOption,
+} from '../config';
+import type { NativeRpcOptions, WorkflowServiceMethod, WorkflowServiceRequest, WorkflowServiceResponse } from '../native';
+import { NativeConnection } from '../worker/connection';
+import { toClientError } from './errors';
+
+export interface ConnectionOptions {
+  /**
+   * `host:port` (or a URL) of the Temporal frontend. Default: `$TEMPORAL_ADDRESS`, else the
+   * profile's address in `temporal.toml`, else `localhost:7233`.
+   */
+  address?: string;
+  /**
+   * Namespace of clients created on this connection when they name none. Default:
+   * `$TEMPORAL_NAMESPACE`, else the profile's, else `default`. (Not in `@temporalio/client`'s
+   * options; there it is a client option only, which works here too.)
+   */
+  namespace?: string;
+  /**
+   * `true` (or `{}`) for TLS with the system's roots, a `TLSConfig` (`serverNameOverride`,
+   * `serverRootCACertificate`, `clientCertPair: { crt, key }`) to customise it, `false`/`null` for
+   * plaintext. Default: from `TEMPORAL_TLS*` / the profile; otherwise on exactly when an API key is set.
+   */
+  tls?: TLSConfigOption;
+  /** Temporal Cloud API key, sent as `Authorization: Bearer <key>`. Default `$TEMPORAL_API_KEY` / the profile's. */
+  apiKey?: string;
+  /** gRPC metadata sent with every call, merged over `TEMPORAL_GRPC_META_*` / the profile's (these keys win). */
+  metadata?: Record<string, string>;
+  /** Identity reported to the server by this connection's clients. Default `${pid}@${hostname}`. */
+  identity?: string;
+  /** How long to wait for the server to answer when connecting: milliseconds or a string like `'5s'`. Default 10 s. */
+  connectTimeout?: Duration;
+  /**
+   * Where defaults come from: `true` (default) reads `TEMPORAL_*` and the `temporal.toml` profile,
+   * `false` reads nothing, an object picks the profile, file or environment to read.
+   */
+  envConfig?: boolean | LoadClientConnectConfigOptions;
+}
+
+/** The settings a {@link Connection} uses, after env config and defaults. */
+export interface ResolvedConnectionOptions {
+  address: string;
+  namespace: string;
+  identity: string;
+  /** Whether the connection uses TLS (false when wrapping a `NativeConnection`, whose settings are not known here). */
+  tls: boolean;
+  /** Whether an API key is set (the key itself is not kept here; false when wrapping a `NativeConnection`). */
+  apiKey: boolean;
+  connectTimeoutMs: number;
+}
+
+/** Raw WorkflowService access: `connection.workflowService.describeNamespace({ namespace })`. */
+export type WorkflowServiceCalls = {
+  [Method in WorkflowServiceMethod as Uncapitalize<Method>]: (
+    request: WorkflowServiceRequest<Method>,
+    options?: NativeRpcOptions,
+  ) => Promise<WorkflowServiceResponse<Method>>;
+};
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export function defaultIdentity(): string {
+  return `${process.pid}@${hostname()}`;
+}
+
+/**
+ * A connection to the Temporal service. Connections are expensive: create one and share it between
+ * clients (and workers, via {@link Connection.nativeConnection}); close it when done.
+ *
+ * @example
+ * const connection = await Connection.connect(); // TEMPORAL_ADDRESS, temporal.toml, else localhost:7233
+ * const client = new Client({ connection });
+ */
+export class Connection {
+  /** The settings in use. */
+  readonly options: ResolvedConnectionOptions;
+  /** Raw WorkflowService calls (retried on transient errors unless `{ retry: false }`); errors are the client's. */
+  readonly workflowService: WorkflowServiceCalls;
+  readonly #nativeOptions: Parameters<typeof NativeConnection.connect>[0];
+  readonly #ownsNative: boolean;
+  #native: NativeConnection | undefined;
+  #connecting: Promise<NativeConnection> | undefined;
+  #closed = false;
+
+  private constructor(
+    options: ResolvedConnectionOptions,
+    nativeOptions: Parameters<typeof NativeConnection.connect>[0],
+    native: NativeConnection | undefined,
+  ) {
+    this.options = options;
+    this.#nativeOptions = nativeOptions;
+    this.#native = native;
+    this.#ownsNative = native === undefined;
+    this.workflowService = this.#makeWorkflowService();
+  }
+
+  /**
+   * Connects now: resolves once the server answered, rejects with a `ConnectionError` (naming the
+   * address and what to do) when nothing answers within `connectTimeout`.
+   */
+  static async connect(options: ConnectionOptions = {}): Promise<Connection> {
+    const connection = Connection.lazy(options);
+    await connection.ensureConnected();
+    return connection;
+  }
+
+  /**
+   * A connection that connects on its first call (so `new Client()` can be synchronous).
+   * Configuration errors (bad `temporal.toml`, conflicting TLS settings) still throw at once.
+   */
+  static lazy(options: ConnectionOptions = {}): Connection {
+    const envConfigOption = options.envConfig ?? true;
+    const fromEnv =
+      envConfigOption === false ? {} : loadClientConnectConfig(envConfigOption === true ? {} : envConfigOption);
+    const resolved = resolveConnectionOptions(options, fromEnv);
+    const connectTimeoutMs = options.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : msToNumber(options.connectTimeout);
+    const identity = options.identity ?? defaultIdentity();
+    return new Connection(
+      {
+        address: resolved.address,
+        namespace: resolved.namespace,
+        identity,
+        tls: resolved.tls !== undefined,
+        apiKey: resolved.apiKey !== undefined,
+        connectTimeoutMs,
+      },
+      { ...toNativeConnectionSettings(resolved), identity, connectTimeoutMs },
+      undefined,
+    );
+  }
+
+  /**
+   * Wraps a worker's connection so a client shares it. Closing the returned connection does not
+   * close `native` (its owner does).
+   */
+  static fromNativeConnection(native: NativeConnection, options: { namespace?: string; identity?: string } = {}): Connection {
+    return new Connection(
+      {
+        address: native.address,
+        namespace: options.namespace ?? 'default',
+        identity: options.identity ?? defaultIdentity(),
+        tls: false,
+        apiKey: false,
+        connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+      },
+      { address: native.address },
+      native,
+    );
+  }
+
+  /** Connects if not connected yet. Rejects with a `ConnectionError` when the server does not answer. */
+  async ensureConnected(): Promise<void> {
+    await this.#connect();
+  }
+
+  /**
+   * The underlying worker connection, to pass to `createWorker({ connection })` so client and
+   * worker share it. Throws before the connection is established (await {@link ensureConnected}).
+   */
+  get nativeConnection(): NativeConnection {
+    if (this.#native === undefined) {
+      throw new Error('the connection is not established yet: await connection.ensureConnected() (or use Connection.connect)');
+    }
+    return this.#native;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * A WorkflowService call by its proto name, with the client's error mapping.
+   * `retry` (default true) retries transient failures with sdk-core's policy.
+   */
+  async call<Method extends WorkflowServiceMethod>(
+    method: Method,
+    request: WorkflowServiceRequest<Method>,
+    options: NativeRpcOptions = {},
+  ): Promise<WorkflowServiceResponse<Method>> {
+    const native = await this.#connect();
+    return native.client.workflowService(method, request, { retry: true, ...options });
+  }
+
+  /** Replaces the API key sent with every call (e.g. after rotating it); `undefined` removes it. */
+  async setApiKey(apiKey: string | undefined): Promise<void> {
+    (await this.#connect()).client.updateApiKey(apiKey);
+  }
+
+  /** Replaces the gRPC metadata sent with every call. */
+  async setMetadata(metadata: Record<string, string>): Promise<void> {
+    (await this.#connect()).client.updateMetadata(metadata);
+  }
+
+  /** Releases the connection (unless it wraps a worker's; see {@link fromNativeConnection}). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#ownsNative) return;
+    const native = this.#native ?? (await this.#connecting?.catch(() => undefined));
+    await native?.close();
+  }
+
+  #connect(): Promise<NativeConnection> {
+    if (this.#closed) return Promise.reject(new Error('the connection is closed: create a new one with Connection.connect()'));
+    if (this.#native) return Promise.resolve(this.#native);
+    this.#connecting ??= NativeConnection.connect(this.#nativeOptions).then(
+      (native) => {
+        this.#native = native;
+        return native;
+      },
+      (error: unknown) => {
+        this.#connecting = undefined; // the next call tries again
+        throw toClientError(error, { fallbackMessage: `Failed to connect to ${this.options.address}`, address: this.options.address });
+      },
+    );
+    return this.#connecting;
+  }
+
+  #makeWorkflowService(): WorkflowServiceCalls {
+    return new Proxy({} as WorkflowServiceCalls, {
+      get: (_target, property) => {
+        if (typeof property !== 'string') return undefined;
+        const method = (property.charAt(0).toUpperCase() + property.slice(1)) as WorkflowServiceMethod;
+        // Only real methods, so `await connection.workflowService` or `JSON.stringify` see no `then`/`toJSON`.
+        if (!(`${method}Request` in temporal.api.workflowservice.v1)) return undefined;
+        return async (request: never, options?: NativeRpcOptions) => {
+          try {
+            return await this.call(method, request, options);
+          } catch (error) {
+            throw toClientError(error, { fallbackMessage: `${method} failed`, address: this.options.address });
+          }
+        };
+      },
+    });
+  }
+}
