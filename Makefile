@@ -3,8 +3,9 @@ SHELL := /bin/bash
 ROOT := $(abspath .)
 BUN := $(ROOT)/.tools/bun/node_modules/.bin/bun
 PKG := packages/temporal-bun-sdk
+EXAMPLE := examples/temporal-bun-sdk-example
 
-.PHONY: setup build test test-rust test-bun typecheck lint bench-channel clean
+.PHONY: setup build demo test test-rust test-bun test-example typecheck lint bench-channel clean
 
 setup:
 	@bash scripts/setup
@@ -12,16 +13,24 @@ setup:
 build: setup
 	cargo build --release --locked -p temporal-bun-bridge
 
-test: build test-rust typecheck test-bun
+# The example end to end: a local dev server, the example's worker and client, the result.
+demo: build
+	cd $(EXAMPLE) && $(BUN) run src/demo.ts
+
+test: build test-rust typecheck test-bun test-example
 
 test-rust:
 	cargo test --release --locked -p temporal-bun-bridge
 
 typecheck: setup
 	cd $(PKG) && $(BUN) x tsc --noEmit -p .
+	cd $(EXAMPLE) && $(BUN) x tsc --noEmit -p .
 
 test-bun: build
 	cd $(PKG) && $(BUN) test --timeout 120000
+
+test-example: build
+	cd $(EXAMPLE) && $(BUN) test --timeout 120000
 
 lint:
 	cargo fmt --all -- --check
@@ -32,4 +41,4 @@ bench-channel: build
 
 clean:
 	cargo clean
-	rm -rf .tools $(PKG)/node_modules
+	rm -rf .tools $(PKG)/node_modules $(EXAMPLE)/node_modules

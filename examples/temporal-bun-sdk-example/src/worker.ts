@@ -3,11 +3,11 @@
  *
  *   bun run src/worker.ts            (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, default localhost:7233)
  */
-import { createWorker } from 'temporal-bun-sdk';
+import { createWorker, type Logger } from 'temporal-bun-sdk';
 import * as activities from './activities';
 import { TASK_QUEUE } from './shared';
 
-export async function startWorker(options: { address?: string; namespace?: string } = {}) {
+export async function startWorker(options: { address?: string; namespace?: string; logger?: Logger } = {}) {
   return await createWorker({
     connection: { address: options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' },
     namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
@@ -15,6 +15,7 @@ export async function startWorker(options: { address?: string; namespace?: strin
     workflowsPath: require.resolve('./workflows'),
     activities,
     shutdownGraceTime: '5s',
+    logger: options.logger,
   });
 }
 

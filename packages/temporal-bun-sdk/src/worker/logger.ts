@@ -2,6 +2,7 @@
  * Logging: the `Logger` interface of `@temporalio/common` (so user loggers port unchanged), a
  * console logger as the default, and the bridge from sdk-core's forwarded log records.
  */
+import { inspect } from 'node:util';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import type { NativeLogRecord } from '../native';
 
@@ -38,10 +39,10 @@ export class ConsoleLogger extends BaseLogger {
   }
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (LEVEL_ORDER[level] < this.#minimum) return;
-    const line = `${new Date().toISOString()} [${level}] ${message}`;
     const write = level === 'ERROR' ? console.error : level === 'WARN' ? console.warn : console.log;
-    if (meta && Object.keys(meta).length > 0) write(line, meta);
-    else write(line);
+    // One line per record, so logs stay greppable; errors keep their stack in the inspected form.
+    const details = meta && Object.keys(meta).length > 0 ? ` ${inspect(meta, { breakLength: Infinity, depth: 4 })}` : '';
+    write(`${new Date().toISOString()} [${level}] ${message}${details}`);
   }
 }
 
