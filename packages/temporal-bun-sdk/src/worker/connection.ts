@@ -3,7 +3,7 @@
  * the process-wide bridge runtime. sdk-core's logs reach the loggers of the workers using it.
  */
 import { NativeClient, NativeRuntime, type NativeClientOptions, type NativeLogRecord } from '../native';
-import { WORKER_DEFAULTS } from './options';
+import { CONNECTION_DEFAULTS } from '../config/env-config';
 
 export interface NativeConnectionOptions {
   /** `host:port` or a URL. Default `'localhost:7233'`. */
@@ -61,7 +61,7 @@ export class NativeConnection {
    * when nothing answers there within the connect timeout.
    */
   static async connect(options: NativeConnectionOptions = {}): Promise<NativeConnection> {
-    const address = options.address ?? WORKER_DEFAULTS.address;
+    const address = options.address ?? CONNECTION_DEFAULTS.address;
     const runtime = await sharedNativeRuntime();
     const client = await NativeClient.connect(runtime, {
       address,

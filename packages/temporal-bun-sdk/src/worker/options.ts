@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { DataConverter, Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
+import { CONNECTION_DEFAULTS } from '../config/env-config';
 import type { NativeWorkerOptions } from '../native';
 import type { ActivityInterceptorsFactory } from '../activity/interceptors';
 import type { InjectedSinks } from '../workflow/sinks';
@@ -85,8 +86,7 @@ export interface WorkerOptions {
 
 /** The defaults, one place. */
 export const WORKER_DEFAULTS = {
-  namespace: 'default',
-  address: 'localhost:7233',
+  namespace: CONNECTION_DEFAULTS.namespace,
   maxCachedWorkflows: 1000,
   maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentActivityTaskExecutions: 100,
