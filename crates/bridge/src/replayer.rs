@@ -159,7 +159,11 @@ mod tests {
     fn unknown_replayer_options_are_named() {
         match config(br#"{"maxCachedWorkflows":3}"#) {
             Ok(_) => panic!("maxCachedWorkflows is not a replayer option"),
-            Err(error) => assert!(error.message.contains("maxCachedWorkflows"), "{}", error.message),
+            Err(error) => assert!(
+                error.message.contains("maxCachedWorkflows"),
+                "{}",
+                error.message
+            ),
         }
     }
 
