@@ -20,7 +20,7 @@ import { WorkflowTaskLoop } from './workflow-task-loop';
 import { NativeConnection, onCoreLog } from './connection';
 import { ConsoleLogger, forwardCoreLog, withMetadata, type Logger } from './logger';
 import { MetricsEmitter, type WorkerMetricsSnapshot } from './metrics';
-import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './options';
+import { compileWorkerOptions, WORKER_DEFAULTS, type CompiledWorkerOptions, type WorkerOptions } from './options';
 import { ShutdownController } from './shutdown-controller';
 import type { TaskLoopContext } from './task-loop-context';
 
@@ -90,6 +90,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
               registeredActivityNames: activities.keys(),
               payloadConverter: dataConverter.payloadConverter,
               failureConverter: dataConverter.failureConverter,
+              reuseV8Context: options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context,
             }),
             { sinks: options.sinks },
           );

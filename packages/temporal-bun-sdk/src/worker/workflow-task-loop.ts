@@ -109,12 +109,16 @@ export class WorkflowTaskLoop {
     let workflowType = this.#manager.workflowInfo(runId)?.workflowType ?? initialize?.workflowType ?? 'unknown';
     let failure: unknown;
     try {
-      const decoded = await this.#codecs.decodeActivation(activation);
+      // Without codecs or sink calls there is nothing to wait for (each await costs a microtask turn).
+      const codecs = this.#codecs.enabled ? this.#codecs : undefined;
+      const decoded = codecs ? await codecs.decodeActivation(activation) : activation;
       const result = await this.#manager.activate(decoded, { namespace, taskQueue });
       workflowType = result.workflowInfo?.workflowType ?? workflowType;
       failure = result.failure;
-      await deliverSinkCalls(result.sinkCalls, this.#sinks, { logger, isReplayWorker: this.#isReplayWorker });
-      completion = await this.#codecs.encodeCompletion(result.completion);
+      if (result.sinkCalls.length > 0) {
+        await deliverSinkCalls(result.sinkCalls, this.#sinks, { logger, isReplayWorker: this.#isReplayWorker });
+      }
+      completion = codecs ? await codecs.encodeCompletion(result.completion) : result.completion;
     } catch (error) {
       // Codec failures land here: the workflow task fails and the server retries it.
       failure = error;

@@ -7,6 +7,10 @@
  * deterministic globals of `@temporalio/workflow/lib/global-overrides`. Node built-ins and
  * worker-only packages are replaced by stubs that throw a clear error when workflow code touches
  * them, so importing a module that merely mentions `fs` does not break the build.
+ *
+ * A worker that shares one context between runs (`reuseV8Context`) splits the same module graph in
+ * two with {@link bundleReusableWorkflowCode}: the SDK's library, evaluated once per context, and
+ * the workflows' own modules, instantiated afresh for every run.
  */
 import { existsSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -39,6 +43,51 @@ export interface WorkflowBundle {
   sourceMap: string;
   /** Script name used for `code`; stack frames under this name are mapped through `sourceMap`. */
   filename: string;
+  /**
+   * What the bundle was built from, set by {@link bundleWorkflowCode}: lets
+   * {@link bundleReusableWorkflowCode} split it for a worker that reuses its context. A bundle
+   * without it can only run one context per run.
+   */
+  sources?: WorkflowBundleSources;
+}
+
+/** The inputs and module graph of a bundle (paths absolute; generated modules as `namespace:name`). */
+export interface WorkflowBundleSources {
+  workflowsPath: string;
+  interceptorModules: string[];
+  payloadConverterPath: string | undefined;
+  failureConverterPath: string | undefined;
+  ignoreModules: string[];
+  /** `@temporalio/workflow/lib/worker-interface.js` and `global-overrides.js`, as bundled. */
+  workerInterfacePath: string;
+  globalOverridesPath: string;
+  /** For each bundled module, the module each of its import specifiers resolved to. */
+  imports: Record<string, Record<string, string>>;
+}
+
+/** A script of a {@link ReusableWorkflowBundle}. */
+export interface WorkflowScript {
+  code: string;
+  /** Source map (JSON, version 3) of `code`, with `sources` made absolute. */
+  sourceMap: string;
+  /** Script name used for `code` in stack traces. */
+  filename: string;
+}
+
+/**
+ * A bundle split for a context shared by many runs (see {@link bundleReusableWorkflowCode}).
+ *
+ * - `library` sets `globalThis.__TEMPORAL_LIBRARY__ = { api, overrideGlobals, modules }`: the
+ *   worker interface, `overrideGlobals` and, by absolute path, every library module the workflows
+ *   import. Evaluated once per context.
+ * - `runModules` evaluates to `function (module, exports, require)`: called once per run, it
+ *   instantiates the workflows, interceptors and converters afresh and exports their importers
+ *   (`importWorkflows`, `importInterceptors`, `importPayloadConverter`, `importFailureConverter`);
+ *   `require` returns the library's modules by path.
+ */
+export interface ReusableWorkflowBundle {
+  library: WorkflowScript;
+  runModules: WorkflowScript;
 }
 
 /** One diagnostic reported by `Bun.build`. */
@@ -95,6 +144,18 @@ const ENTRY_NAMESPACE = 'temporal-workflow-entry';
 const EMPTY_NAMESPACE = 'temporal-empty-module';
 const STUB_NAMESPACE = 'temporal-disallowed-module';
 const SHIM_NAMESPACE = 'temporal-builtin-shim';
+const RUN_CONVERTER_NAMESPACE = 'temporal-run-converter';
+
+/** The library's view of a custom converter module: the one of the run being initialized. */
+function runConverterModule(kind: 'payload' | 'failure'): string {
+  const importer = kind === 'payload' ? 'importPayloadConverter' : 'importFailureConverter';
+  return `
+Object.defineProperty(module.exports, '${kind}Converter', {
+  enumerable: true,
+  get() { return globalThis.__TEMPORAL__.${importer}().${kind}Converter; },
+});
+`;
+}
 
 /** Sandbox globals behind the allowed built-ins (the isolate manager injects them). */
 const builtinShims: Record<string, string> = {
@@ -121,11 +182,9 @@ export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promis
     options.failureConverterPath === undefined ? undefined : resolveExistingModule(options.failureConverterPath, 'failureConverterPath');
 
   const resolveDirectory = dirname(workflowsPath);
-  const entryCode = generateEntry({
-    workerInterfacePath: resolveWorkflowLibrary('@temporalio/workflow/lib/worker-interface.js', resolveDirectory),
-    globalOverridesPath: resolveWorkflowLibrary('@temporalio/workflow/lib/global-overrides.js', resolveDirectory),
-    interceptorModules,
-  });
+  const workerInterfacePath = resolveWorkflowLibrary('@temporalio/workflow/lib/worker-interface.js', resolveDirectory);
+  const globalOverridesPath = resolveWorkflowLibrary('@temporalio/workflow/lib/global-overrides.js', resolveDirectory);
+  const entryCode = generateEntry({ workerInterfacePath, globalOverridesPath, interceptorModules });
 
   const stubbedImports: { module: string; importer: string }[] = [];
   const plugin = workflowBundlePlugin({
@@ -137,32 +196,8 @@ export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promis
     onStub: (module, importer) => stubbedImports.push({ module, importer }),
   });
 
-  let result: Awaited<ReturnType<typeof Bun.build>>;
-  try {
-    result = await Bun.build({
-      entrypoints: [ENTRY_SPECIFIER],
-      target: 'browser',
-      format: 'iife',
-      sourcemap: 'external',
-      minify: false,
-      throw: false,
-      plugins: [plugin],
-    });
-  } catch (cause) {
-    // `throw: false` reports build problems in `logs`; what still throws is unexpected.
-    throw new WorkflowBundleError(`bundling ${workflowsPath} failed: ${describeError(cause)}`, [], { cause });
-  }
-
-  const diagnostics = result.logs.map(toDiagnostic);
-  if (!result.success) {
-    const errors = diagnostics.filter((diagnostic) => diagnostic.level === 'error');
-    const listed = (errors.length > 0 ? errors : diagnostics).map(formatDiagnostic).join('\n');
-    throw new WorkflowBundleError(
-      `the workflows in ${workflowsPath} could not be bundled; fix these errors and start the worker again:\n${listed}`,
-      diagnostics,
-    );
-  }
-  for (const warning of diagnostics.filter((diagnostic) => diagnostic.level === 'warning')) {
+  const result = await runBuild(workflowsPath, { format: 'iife', plugins: [plugin] });
+  for (const warning of result.logs.map(toDiagnostic).filter((diagnostic) => diagnostic.level === 'warning')) {
     options.logger?.warn(`workflow bundle: ${formatDiagnostic(warning)}`, { workflowsPath });
   }
   for (const { module, importer } of stubbedImports) {
@@ -173,17 +208,230 @@ export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promis
     );
   }
 
-  const codeArtifact = result.outputs.find((output) => output.kind === 'entry-point');
-  const mapArtifact = result.outputs.find((output) => output.kind === 'sourcemap');
-  if (!codeArtifact) throw new WorkflowBundleError(`Bun.build produced no code for ${workflowsPath}`, diagnostics);
-  const code = await codeArtifact.text();
-  const sourceMap = mapArtifact ? absolutizeSourceMap(await mapArtifact.text(), process.cwd()) : '';
+  const { code, sourceMap } = await buildOutput(result, workflowsPath);
   const filename = `temporal-workflow-bundle-${Bun.hash(code).toString(16)}.js`;
   options.logger?.info('Workflow bundle created', {
     workflowsPath,
     sizeKiB: Math.round(code.length / 1024),
   });
-  return { code, sourceMap, filename };
+  const sources: WorkflowBundleSources = {
+    workflowsPath,
+    interceptorModules,
+    payloadConverterPath,
+    failureConverterPath,
+    ignoreModules: options.ignoreModules ?? [],
+    workerInterfacePath,
+    globalOverridesPath,
+    imports: importGraph(result.metafile, process.cwd()),
+  };
+  return { code, sourceMap, filename, sources };
+}
+
+/**
+ * Splits a bundle made by {@link bundleWorkflowCode} for a context shared by many runs: two
+ * `Bun.build` calls, run in parallel, over the same module graph.
+ *
+ * The library is what the worker interface loads: `@temporalio/workflow/lib/worker-interface.js`,
+ * `global-overrides.js`, everything they import, and every other module of the packages those
+ * come from (`@temporalio/workflow`, `@temporalio/common`, …) that the workflows import. These
+ * modules are written to be shared: what belongs to a run lives on its activator. Everything else —
+ * the workflows, their interceptors and converters, and any other package they import — is
+ * instantiated for each run, so module-level state is never shared between runs. (The official
+ * SDK's `reuseV8Context` shares the modules loaded before the first run; this line adds the rest of
+ * those packages.) Library modules are required by absolute path, exactly as the first build
+ * resolved them, so a run never gets a second copy of one.
+ *
+ * Throws {@link WorkflowBundleError} when the bundle carries no `sources` or the split fails.
+ */
+export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promise<ReusableWorkflowBundle> {
+  const sources = bundle.sources;
+  if (sources === undefined) {
+    throw new WorkflowBundleError(
+      `the workflow bundle ${bundle.filename} records no sources; make it with bundleWorkflowCode to share a context between runs`,
+    );
+  }
+  const shared = sharedLibraryModules(sources);
+  // Library modules that the per-run modules import: the library exposes them by path.
+  const exposed = new Set<string>([sources.workerInterfacePath, sources.globalOverridesPath]);
+  for (const [importer, imports] of Object.entries(sources.imports)) {
+    if (shared.has(importer)) continue;
+    for (const target of Object.values(imports)) if (shared.has(target) && !isGeneratedModule(target)) exposed.add(target);
+  }
+
+  const libraryEntry = [
+    `const api = require(${JSON.stringify(sources.workerInterfacePath)});`,
+    `const { overrideGlobals } = require(${JSON.stringify(sources.globalOverridesPath)});`,
+    'const modules = Object.create(null);',
+    ...[...exposed].map((path) => `modules[${JSON.stringify(path)}] = require(${JSON.stringify(path)});`),
+    'globalThis.__TEMPORAL_LIBRARY__ = { api, overrideGlobals, modules };',
+    // An ES module: its top level runs when the script is evaluated (a CommonJS entry would wait for a require).
+    'export {};',
+  ].join('\n');
+  const interceptorRequires = sources.interceptorModules.map((path) => `require(${JSON.stringify(path)})`).join(', ');
+  const runModulesEntry = `
+export function importWorkflows() { return require(${JSON.stringify(WORKFLOWS_SPECIFIER)}); }
+export function importInterceptors() { return [${interceptorRequires}]; }
+export function importPayloadConverter() { return require('__temporal_custom_payload_converter'); }
+export function importFailureConverter() { return require('__temporal_custom_failure_converter'); }
+`;
+  const pluginParts = {
+    workflowsPath: sources.workflowsPath,
+    payloadConverterPath: sources.payloadConverterPath,
+    failureConverterPath: sources.failureConverterPath,
+    ignoreModules: sources.ignoreModules,
+    onStub: () => undefined,
+  };
+  const cwd = process.cwd();
+  const [libraryResult, runModulesResult] = await Promise.all([
+    runBuild(sources.workflowsPath, {
+      format: 'iife',
+      plugins: [workflowBundlePlugin({ ...pluginParts, entryCode: libraryEntry, convertersFromRun: true })],
+    }),
+    runBuild(sources.workflowsPath, {
+      format: 'cjs',
+      plugins: [
+        sharedModulesExternalPlugin(sources.imports, shared),
+        workflowBundlePlugin({ ...pluginParts, entryCode: runModulesEntry, convertersFromRun: false }),
+      ],
+    }),
+  ]);
+  const bundledTwice = Object.keys(importGraph(runModulesResult.metafile, cwd)).filter((module) => shared.has(module) && !isGeneratedModule(module));
+  if (bundledTwice.length > 0) {
+    throw new WorkflowBundleError(
+      `splitting the workflow bundle for a shared context would give each run its own copy of ${bundledTwice.join(', ')}; ` +
+        'run one context per workflow run (reuseV8Context: false)',
+    );
+  }
+
+  const library = await buildOutput(libraryResult, sources.workflowsPath);
+  const runModules = await buildOutput(runModulesResult, sources.workflowsPath);
+  const hash = Bun.hash(library.code + runModules.code).toString(16);
+  return {
+    library: { ...library, filename: `temporal-workflow-library-${hash}.js` },
+    runModules: {
+      // One line above the module code: the source map's lines shift by one.
+      code: `(function temporalRunModules(module, exports, require) {\n${runModules.code}\n})`,
+      sourceMap: shiftSourceMapLines(runModules.sourceMap, 1),
+      filename: `temporal-workflow-runs-${hash}.js`,
+    },
+  };
+}
+
+/**
+ * The modules shared by every run of a context: the closure of the worker interface and global
+ * overrides, widened to whole packages (any module the workflows import from a package the worker
+ * interface loads) and closed again. Lazy requires of the custom converters are not followed:
+ * converters belong to the user, hence to each run.
+ */
+function sharedLibraryModules(sources: WorkflowBundleSources): Set<string> {
+  const close = (roots: Iterable<string>): Set<string> => {
+    const reached = new Set<string>();
+    const pending = [...roots];
+    while (pending.length > 0) {
+      const module = pending.pop()!;
+      if (reached.has(module)) continue;
+      reached.add(module);
+      for (const [specifier, target] of Object.entries(sources.imports[module] ?? {})) {
+        if (!RUN_CONVERTER_SPECIFIERS.has(specifier)) pending.push(target);
+      }
+    }
+    return reached;
+  };
+  const core = close([sources.workerInterfacePath, sources.globalOverridesPath]);
+  const packages = new Set([...core].map(packageRoot).filter((root): root is string => root !== undefined));
+  const samePackages = Object.keys(sources.imports).filter((module) => {
+    const root = packageRoot(module);
+    return root !== undefined && packages.has(root);
+  });
+  return close([...core, ...samePackages]);
+}
+
+/** The directory of the installed package a module belongs to (`…/node_modules/@scope/name`), if any. */
+function packageRoot(module: string): string | undefined {
+  const match = /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(module);
+  return match?.[1];
+}
+
+function isGeneratedModule(module: string): boolean {
+  return /^[a-z-]+:/.test(module);
+}
+
+const RUN_CONVERTER_SPECIFIERS = new Set(['__temporal_custom_payload_converter', '__temporal_custom_failure_converter']);
+
+/** Per-run builds: imports that the full bundle resolved to a shared library module stay external. */
+function sharedModulesExternalPlugin(imports: WorkflowBundleSources['imports'], shared: Set<string>): BunPlugin {
+  return {
+    name: 'temporal-shared-library-modules',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        const target = imports[args.importer]?.[args.path];
+        if (target === undefined || !shared.has(target) || isGeneratedModule(target)) return undefined;
+        return { path: target, external: true };
+      });
+    },
+  };
+}
+
+/** The module graph from a build's metafile: module ids absolute (generated modules keep their namespace). */
+function importGraph(metafile: unknown, baseDirectory: string): Record<string, Record<string, string>> {
+  const inputs = (metafile as { inputs?: Record<string, { imports?: { path: string; original?: string }[] }> } | undefined)?.inputs ?? {};
+  const moduleId = (path: string) => (isGeneratedModule(path) || isAbsolute(path) ? path : resolve(baseDirectory, path));
+  const graph: Record<string, Record<string, string>> = {};
+  for (const [path, input] of Object.entries(inputs)) {
+    const imports: Record<string, string> = {};
+    for (const record of input.imports ?? []) imports[record.original ?? record.path] = moduleId(record.path);
+    graph[moduleId(path)] = imports;
+  }
+  return graph;
+}
+
+async function runBuild(
+  workflowsPath: string,
+  config: { format: 'iife' | 'cjs'; plugins: BunPlugin[] },
+): Promise<Awaited<ReturnType<typeof Bun.build>>> {
+  let result: Awaited<ReturnType<typeof Bun.build>>;
+  try {
+    result = await Bun.build({
+      entrypoints: [ENTRY_SPECIFIER],
+      target: 'browser',
+      format: config.format,
+      sourcemap: 'external',
+      minify: false,
+      throw: false,
+      metafile: true,
+      plugins: config.plugins,
+    });
+  } catch (cause) {
+    // `throw: false` reports build problems in `logs`; what still throws is unexpected.
+    throw new WorkflowBundleError(`bundling ${workflowsPath} failed: ${describeError(cause)}`, [], { cause });
+  }
+  if (!result.success) {
+    const diagnostics = result.logs.map(toDiagnostic);
+    const errors = diagnostics.filter((diagnostic) => diagnostic.level === 'error');
+    const listed = (errors.length > 0 ? errors : diagnostics).map(formatDiagnostic).join('\n');
+    throw new WorkflowBundleError(
+      `the workflows in ${workflowsPath} could not be bundled; fix these errors and start the worker again:\n${listed}`,
+      diagnostics,
+    );
+  }
+  return result;
+}
+
+async function buildOutput(result: Awaited<ReturnType<typeof Bun.build>>, workflowsPath: string): Promise<{ code: string; sourceMap: string }> {
+  const codeArtifact = result.outputs.find((output) => output.kind === 'entry-point');
+  const mapArtifact = result.outputs.find((output) => output.kind === 'sourcemap');
+  if (!codeArtifact) throw new WorkflowBundleError(`Bun.build produced no code for ${workflowsPath}`, result.logs.map(toDiagnostic));
+  const code = await codeArtifact.text();
+  const sourceMap = mapArtifact ? absolutizeSourceMap(await mapArtifact.text(), process.cwd()) : '';
+  return { code, sourceMap };
+}
+
+/** A source map for the same code with `lines` lines inserted above it. */
+function shiftSourceMapLines(json: string, lines: number): string {
+  if (json.length === 0) return json;
+  const map = JSON.parse(json) as { mappings?: string };
+  if (typeof map.mappings === 'string') map.mappings = ';'.repeat(lines) + map.mappings;
+  return JSON.stringify(map);
 }
 
 function generateEntry(parts: { workerInterfacePath: string; globalOverridesPath: string; interceptorModules: string[] }): string {
@@ -210,6 +458,11 @@ interface PluginParts {
   failureConverterPath: string | undefined;
   ignoreModules: readonly string[];
   onStub: (module: string, importer: string) => void;
+  /**
+   * The library of a shared context: the worker interface's `require` of a custom converter reads
+   * the running run's converter module, instantiated with its other modules. Default false.
+   */
+  convertersFromRun?: boolean;
 }
 
 function workflowBundlePlugin(parts: PluginParts): BunPlugin {
@@ -221,10 +474,15 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
       build.onResolve({ filter: /^temporal-bun-sdk:workflows$/ }, () => ({ path: parts.workflowsPath }));
 
       build.onResolve({ filter: /^__temporal_custom_(payload|failure)_converter$/ }, (args) => {
+        if (parts.convertersFromRun) return { path: args.path, namespace: RUN_CONVERTER_NAMESPACE };
         const path = args.path.includes('payload') ? parts.payloadConverterPath : parts.failureConverterPath;
         return path === undefined ? { path: args.path, namespace: EMPTY_NAMESPACE } : { path };
       });
       build.onLoad({ filter: /.*/, namespace: EMPTY_NAMESPACE }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: RUN_CONVERTER_NAMESPACE }, (args) => ({
+        contents: runConverterModule(args.path.includes('payload') ? 'payload' : 'failure'),
+        loader: 'js',
+      }));
 
       build.onResolve({ filter: /^[^./]/ }, (args) => {
         const module = args.path.startsWith('node:') ? args.path.slice('node:'.length) : args.path;

@@ -1,16 +1,21 @@
 /**
  * The workflow side of the worker: bundling workflow code (`Bun.build`) and running each workflow
- * run in its own deterministic sandbox (`node:vm`).
+ * run in a deterministic sandbox (`node:vm`): a context of its own, or its place in a context
+ * shared by all runs (`reuseV8Context`).
  */
 export {
   WorkflowBundleError,
   allowedBuiltinModules,
+  bundleReusableWorkflowCode,
   bundleWorkflowCode,
   disallowedBuiltinModules,
   disallowedPackages,
+  type ReusableWorkflowBundle,
   type WorkflowBundle,
   type WorkflowBundleDiagnostic,
   type WorkflowBundleOptions,
+  type WorkflowBundleSources,
+  type WorkflowScript,
 } from './bundler';
 export {
   WorkflowDeadlockError,

@@ -1,9 +1,12 @@
 /**
- * WorkflowIsolateManager: one sandbox per cached workflow run, driven by activations.
+ * WorkflowIsolateManager: a sandbox for each cached workflow run, driven by activations.
  *
- * A run's sandbox is created on the activation carrying `initializeWorkflow`, evaluates the
- * bundle, and lives until core evicts the run (`removeFromCache`). Every call into a sandbox is
- * synchronous: `vm` contexts here use `microtaskMode: 'afterEvaluate'`, so the workflow's
+ * A run's sandbox is created on the activation carrying `initializeWorkflow` and lives until core
+ * evicts the run (`removeFromCache`). By default it is a `vm` context of its own, in which the
+ * whole bundle is evaluated. With `reuseV8Context`, runs share one context in which the SDK's
+ * library was evaluated once; each run gets fresh instances of the workflow modules and its own
+ * globals (see `reusable-context.ts`), and activations take turns in it. Every call into a sandbox
+ * is synchronous: `vm` contexts here use `microtaskMode: 'afterEvaluate'`, so the workflow's
  * microtasks have all run by the time a call returns, and no promise created inside a sandbox is
  * ever awaited outside it. The activation algorithm follows `@temporalio/workflow`'s worker
  * interface contract: queries alone, patches and the random seed first, signals in their own batch
@@ -32,8 +35,9 @@ import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import { SdkFlags } from '@temporalio/workflow/lib/flags';
 import Long from 'long';
 import type { Logger } from '../worker/logger';
-import type { WorkflowBundle } from './bundler';
-import { createSandbox, type SandboxConsole, type SandboxConsoleLevel } from './sandbox';
+import { WorkflowBundleError, bundleReusableWorkflowCode, type ReusableWorkflowBundle, type WorkflowBundle } from './bundler';
+import { ReusableWorkflowContext, type ReusableContextRun } from './reusable-context';
+import { createSandbox, type SandboxConsole, type SandboxConsoleLevel, type SandboxHooks } from './sandbox';
 import { SourceMapLookup, type RawSourceMap } from './source-map';
 import {
   activationTimeMs,
@@ -70,6 +74,16 @@ export interface WorkflowIsolateManagerOptions {
    */
   failureConverter?: FailureConverter;
   payloadConverter?: PayloadConverter;
+  /**
+   * Run all workflows in one shared `vm` context instead of one context per run. The SDK's library
+   * is evaluated once; each run still gets fresh instances of the workflow modules (and of any
+   * package they import besides the SDK's), its own globals, timers, random state and activator.
+   * Much cheaper per run in CPU and memory. Shared built-in objects (`Math`, `JSON`, …) are frozen,
+   * and activations take turns in the context (so that an unhandled rejection is charged to the
+   * right run). Needs a bundle made by `bundleWorkflowCode`; another bundle runs one context per
+   * run, with a warning. Default false.
+   */
+  reuseV8Context?: boolean;
 }
 
 /** What one activation produced. */
@@ -105,37 +119,75 @@ class AnyActivityName extends Set<string> {
   }
 }
 
+/** How runs execute: a context each (the whole bundle evaluated in it), or one shared context. */
+type SandboxLayout =
+  | { kind: 'context-per-run'; bundleScript: vm.Script }
+  | { kind: 'shared-context'; bundle: ReusableWorkflowBundle; scripts: { library: vm.Script; runModules: vm.Script } };
+
 export class WorkflowIsolateManager {
   readonly #options: Required<Pick<WorkflowIsolateManagerOptions, 'isolateExecutionTimeoutMs' | 'showStackTraceSources'>> &
     WorkflowIsolateManagerOptions;
-  readonly #bundleScript: vm.Script;
-  readonly #callScript = new vm.Script('__TEMPORAL__.api[__temporal_call.name](...__temporal_call.args)', {
-    filename: 'temporal-worker-call.js',
-  });
-  readonly #sourceMap: SourceMapLookup | undefined;
+  readonly #layout: SandboxLayout;
+  /** Source maps of the scripts evaluated in sandboxes, by script name. */
+  readonly #sourceMaps = new Map<string, SourceMapLookup>();
+  /** What `initRuntime` receives as `sourceMap`: the sources shown by `__enhanced_stack_trace`. */
+  readonly #stackTraceSources: RawSourceMap;
   readonly #registeredActivityNames: Set<string>;
   readonly #runs = new Map<string, WorkflowRun>();
+  /** Shared context only: the context new runs start in. */
+  #sharedContext: ReusableWorkflowContext<WorkflowRun> | undefined;
+  /** Shared context only: settles when the activation holding the turn is done. */
+  #turn: Promise<void> = Promise.resolve();
+  /** Shared context only: the run whose activation holds the turn. */
+  #turnRunId: string | undefined;
 
-  private constructor(options: WorkflowIsolateManagerOptions, bundleScript: vm.Script) {
+  private constructor(options: WorkflowIsolateManagerOptions, layout: SandboxLayout) {
     this.#options = {
       ...options,
       isolateExecutionTimeoutMs: options.isolateExecutionTimeoutMs ?? DEFAULT_ISOLATE_EXECUTION_TIMEOUT_MS,
       showStackTraceSources: options.showStackTraceSources ?? false,
     };
-    this.#bundleScript = bundleScript;
-    this.#sourceMap = SourceMapLookup.fromJson(options.bundle.sourceMap);
+    this.#layout = layout;
+    const scripts = layout.kind === 'shared-context' ? [layout.bundle.library, layout.bundle.runModules] : [options.bundle];
+    const maps: RawSourceMap[] = [];
+    for (const script of scripts) {
+      const lookup = SourceMapLookup.fromJson(script.sourceMap);
+      if (lookup === undefined) continue;
+      this.#sourceMaps.set(script.filename, lookup);
+      maps.push(lookup.map);
+    }
+    this.#stackTraceSources = maps.length === 1 ? maps[0]! : mergeSources(maps);
     this.#registeredActivityNames =
       options.registeredActivityNames === undefined ? new AnyActivityName() : new Set(options.registeredActivityNames);
   }
 
   /**
-   * Compiles the bundle and evaluates it once in a scratch sandbox, so a bundle that cannot run
-   * fails here (at worker start) rather than on the first workflow task.
+   * Compiles the bundle and evaluates it once (in a scratch sandbox, or in the shared context), so
+   * a bundle that cannot run fails here (at worker start) rather than on the first workflow task.
    */
   static async create(options: WorkflowIsolateManagerOptions): Promise<WorkflowIsolateManager> {
+    if (options.reuseV8Context) {
+      const reusable = await splitForSharedContext(options);
+      if (reusable !== undefined) {
+        const manager = new WorkflowIsolateManager(options, {
+          kind: 'shared-context',
+          bundle: reusable,
+          scripts: {
+            library: new vm.Script(reusable.library.code, { filename: reusable.library.filename }),
+            runModules: new vm.Script(reusable.runModules.code, { filename: reusable.runModules.filename }),
+          },
+        });
+        try {
+          manager.#sharedContext = manager.#newSharedContext();
+        } catch (cause) {
+          throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${describe(cause)}`, { cause });
+        }
+        return manager;
+      }
+    }
     const bundleScript = new vm.Script(options.bundle.code, { filename: options.bundle.filename });
-    const manager = new WorkflowIsolateManager(options, bundleScript);
-    const probe = manager.#newSandbox(() => undefined);
+    const manager = new WorkflowIsolateManager(options, { kind: 'context-per-run', bundleScript });
+    const probe = createSandbox(manager.#sandboxHooks(() => undefined));
     try {
       bundleScript.runInContext(probe.context, { timeout: manager.#options.isolateExecutionTimeoutMs });
     } catch (cause) {
@@ -162,6 +214,27 @@ export class WorkflowIsolateManager {
    * retries it), which is how non-determinism and bugs in workflow code surface.
    */
   async activate(activation: WorkflowActivation, placement: WorkflowRunPlacement): Promise<WorkflowActivationResult> {
+    if (this.#layout.kind === 'context-per-run') return this.#activate(activation, placement);
+    // One activation at a time in the shared context, until the macrotask after its last call:
+    // every run's promises have the same constructor there, so an unhandled rejection (reported
+    // at the end of the macrotask) can only be told apart by when it happens.
+    const previous = this.#turn;
+    let release!: () => void;
+    this.#turn = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    this.#turnRunId = activation.runId;
+    try {
+      const result = await this.#activate(activation, placement);
+      // Disposal may reject promises too; they are reported (and ignored) before the next turn.
+      if (result.evicted) await nextMacrotask();
+      return result;
+    } finally {
+      this.#turnRunId = undefined;
+      release();
+    }
+  }
+
+  async #activate(activation: WorkflowActivation, placement: WorkflowRunPlacement): Promise<WorkflowActivationResult> {
     const runId = activation.runId;
     const eviction = activation.jobs.find((job) => job.removeFromCache)?.removeFromCache;
     const jobs = activation.jobs.filter((job) => !job.removeFromCache);
@@ -212,6 +285,13 @@ export class WorkflowIsolateManager {
   /** Disposes every cached run (at worker shutdown, once core will send no more activations). */
   disposeAll(): void {
     for (const runId of [...this.#runs.keys()]) this.#evict(runId, 'worker shut down');
+    const context = this.#sharedContext;
+    this.#sharedContext = undefined;
+    try {
+      context?.destroy();
+    } catch (error) {
+      this.#options.logger.warn('Destroying the shared workflow context failed', { error });
+    }
   }
 
   #startRun(
@@ -220,23 +300,35 @@ export class WorkflowIsolateManager {
     placement: WorkflowRunPlacement,
   ): WorkflowRun {
     const info = workflowInfoFromActivation(activation, initialize, placement);
-    let run: WorkflowRun | undefined;
-    const sandbox = this.#newSandbox(() => run);
     const timeout = this.#options.isolateExecutionTimeoutMs;
-    run = new WorkflowRun(info, sandbox.context, sandbox.intrinsicPromise, this.#callScript, timeout, this.#options.logger);
+    const logger = this.#options.logger;
+    let run: WorkflowRun;
+    if (this.#layout.kind === 'shared-context') {
+      const context = this.#sharedContextForNewRun();
+      run = new WorkflowRun(info, (owner) => new SharedContextSandbox(context.newRun(owner)), timeout, logger);
+    } else {
+      const { bundleScript } = this.#layout;
+      const sandbox = createSandbox(this.#sandboxHooks(() => run));
+      run = new WorkflowRun(info, (owner) => new OwnContextSandbox(sandbox.context, sandbox.intrinsicPromise, owner, timeout), timeout, logger);
+      try {
+        runWithDeadline(() => bundleScript.runInContext(sandbox.context, { timeout, displayErrors: false }), timeout);
+      } catch (error) {
+        run.forget();
+        throw error;
+      }
+    }
     try {
-      runWithDeadline(() => this.#bundleScript.runInContext(sandbox.context, { timeout, displayErrors: false }), timeout);
-      run.call('initRuntime', {
+      const activator = run.call('initRuntime', {
         info,
         randomnessSeed: Long.fromValue(initialize.randomnessSeed ?? 0).toBytes(),
         now: activationTimeMs(activation),
         showStackTraceSources: this.#options.showStackTraceSources,
-        sourceMap: this.#sourceMap?.map ?? emptySourceMap(),
+        sourceMap: this.#stackTraceSources,
         getTimeOfDay: timeOfDayNs,
         registeredActivityNames: this.#registeredActivityNames,
         stackTracesEnabled: true,
       });
-      run.attachActivator();
+      run.attachActivator(activator);
     } catch (error) {
       // initRuntime disposes the workflow context itself when it fails; the sandbox is dropped.
       run.forget();
@@ -246,13 +338,38 @@ export class WorkflowIsolateManager {
     return run;
   }
 
-  #newSandbox(currentRun: () => WorkflowRun | undefined) {
-    const sourceMap = this.#sourceMap;
-    return createSandbox({
-      bundleFilename: this.#options.bundle.filename,
-      mapPosition: (line, column) => sourceMap?.originalPositionFor(line, column),
+  #sandboxHooks(currentRun: () => WorkflowRun | undefined): SandboxHooks {
+    const sourceMaps = this.#sourceMaps;
+    return {
+      mapPosition: (file, line, column) => sourceMaps.get(file)?.originalPositionFor(line, column),
       console: sandboxConsole(this.#options.logger, currentRun),
+    };
+  }
+
+  /** The shared context, or a new one when it was retired (after a deadlock) or destroyed. */
+  #sharedContextForNewRun(): ReusableWorkflowContext<WorkflowRun> {
+    let context = this.#sharedContext;
+    if (context === undefined || !context.acceptsNewRuns) {
+      context = this.#newSharedContext();
+      this.#sharedContext = context;
+    }
+    return context;
+  }
+
+  #newSharedContext(): ReusableWorkflowContext<WorkflowRun> {
+    if (this.#layout.kind !== 'shared-context') throw new IllegalStateError('this manager runs one context per workflow run');
+    let context: ReusableWorkflowContext<WorkflowRun> | undefined = undefined;
+    const hooks = this.#sandboxHooks(() => context?.activeOwner);
+    context = ReusableWorkflowContext.create<WorkflowRun>(this.#layout.bundle, this.#layout.scripts, hooks, {
+      timeoutMs: this.#options.isolateExecutionTimeoutMs,
+      onDestroyed: (destroyed) => unhandledRejections.unregister(destroyed.intrinsicPromise),
     });
+    const shared = context;
+    unhandledRejections.register(shared.intrinsicPromise, () => {
+      const run = this.#turnRunId === undefined ? undefined : this.#runs.get(this.#turnRunId);
+      return run?.sharedContext === shared ? run : undefined;
+    });
+    return shared;
   }
 
   #evict(runId: string, reason: string): void {
@@ -315,25 +432,96 @@ interface SandboxActivator {
 
 type RunActivation = { completion: WorkflowActivationCompletion } | { failure: unknown };
 
+/** Where one run's workflow code executes. */
+interface RunSandbox {
+  /**
+   * Calls a worker-interface function; returns once the sandbox's microtasks have settled.
+   * `initRuntime` returns the activator it installed.
+   */
+  call(name: WorkerInterfaceFunction, args: unknown[]): unknown;
+  /** True when the run has the context to itself (and destroys it with the run). */
+  readonly ownsContext: boolean;
+  /** The shared context the run executes in, if any. */
+  readonly sharedContext: ReusableWorkflowContext<WorkflowRun> | undefined;
+  /** Drops the run's state without calling into the sandbox. No call follows. */
+  release(): void;
+}
+
+const callScript = new vm.Script('__TEMPORAL__.api[__temporal_call.name](...__temporal_call.args)', {
+  filename: 'temporal-worker-call.js',
+});
+
+/** A context of the run's own, in which the whole bundle was evaluated. */
+class OwnContextSandbox implements RunSandbox {
+  readonly ownsContext = true;
+  readonly sharedContext = undefined;
+  #context: vm.Context | undefined;
+  readonly #intrinsicPromise: unknown;
+  readonly #timeoutMs: number;
+
+  constructor(context: vm.Context, intrinsicPromise: unknown, run: WorkflowRun, timeoutMs: number) {
+    this.#context = context;
+    this.#intrinsicPromise = intrinsicPromise;
+    this.#timeoutMs = timeoutMs;
+    unhandledRejections.register(intrinsicPromise, () => run);
+  }
+
+  call(name: WorkerInterfaceFunction, args: unknown[]): unknown {
+    const context = this.#context;
+    if (context === undefined) throw new IllegalStateError('the workflow run was disposed');
+    const sandboxGlobal = context as Record<string, unknown>;
+    sandboxGlobal.__temporal_call = { name, args };
+    try {
+      // displayErrors would prepend a bundle source excerpt to the error's stack (and failure).
+      const result = callScript.runInContext(context, { timeout: this.#timeoutMs, displayErrors: false });
+      return name === 'initRuntime' ? sandboxGlobal.__TEMPORAL_ACTIVATOR__ : result;
+    } finally {
+      sandboxGlobal.__temporal_call = undefined;
+    }
+  }
+
+  release(): void {
+    this.#context = undefined;
+    unhandledRejections.unregister(this.#intrinsicPromise);
+  }
+}
+
+/** The run's place in a context shared with other runs. */
+class SharedContextSandbox implements RunSandbox {
+  readonly ownsContext = false;
+  readonly #place: ReusableContextRun<WorkflowRun>;
+
+  constructor(place: ReusableContextRun<WorkflowRun>) {
+    this.#place = place;
+  }
+
+  get sharedContext(): ReusableWorkflowContext<WorkflowRun> {
+    return this.#place.context;
+  }
+
+  call(name: WorkerInterfaceFunction, args: unknown[]): unknown {
+    return this.#place.context.call(this.#place, name, args);
+  }
+
+  release(): void {
+    this.#place.context.release(this.#place);
+  }
+}
+
 /** One cached run: its sandbox and its activator. */
 class WorkflowRun {
   readonly #info: WorkflowInfo;
-  #context: vm.Context | undefined;
+  #sandbox: RunSandbox | undefined;
   #activator: SandboxActivator | undefined;
   #unhandledRejection: WorkflowUnhandledRejectionError | undefined;
-  readonly #intrinsicPromise: unknown;
-  readonly #callScript: vm.Script;
   readonly #timeoutMs: number;
   readonly #logger: Logger;
 
-  constructor(info: WorkflowInfo, context: vm.Context, intrinsicPromise: unknown, callScript: vm.Script, timeoutMs: number, logger: Logger) {
+  constructor(info: WorkflowInfo, sandbox: (run: WorkflowRun) => RunSandbox, timeoutMs: number, logger: Logger) {
     this.#info = info;
-    this.#context = context;
-    this.#intrinsicPromise = intrinsicPromise;
-    this.#callScript = callScript;
     this.#timeoutMs = timeoutMs;
     this.#logger = logger;
-    unhandledRejections.register(intrinsicPromise, this);
+    this.#sandbox = sandbox(this);
   }
 
   get info(): WorkflowInfo {
@@ -345,27 +533,21 @@ class WorkflowRun {
     return this.#activator;
   }
 
-  attachActivator(): void {
-    const activator = (this.#context as { __TEMPORAL_ACTIVATOR__?: SandboxActivator } | undefined)?.__TEMPORAL_ACTIVATOR__;
+  /** The shared context the run executes in, if any. */
+  get sharedContext(): ReusableWorkflowContext<WorkflowRun> | undefined {
+    return this.#sandbox?.sharedContext;
+  }
+
+  attachActivator(activator: unknown): void {
     if (!activator) throw new IllegalStateError('initRuntime did not install a workflow activator');
-    this.#activator = activator;
+    this.#activator = activator as SandboxActivator;
   }
 
   /** Calls a worker-interface function inside the sandbox; returns once its microtasks have run. */
   call(name: WorkerInterfaceFunction, ...args: unknown[]): unknown {
-    const context = this.#context;
-    if (context === undefined) throw new IllegalStateError(`workflow run ${this.#info.runId} was disposed`);
-    const sandboxGlobal = context as Record<string, unknown>;
-    sandboxGlobal.__temporal_call = { name, args };
-    try {
-      // displayErrors would prepend a bundle source excerpt to the error's stack (and failure).
-      return runWithDeadline(
-        () => this.#callScript.runInContext(context, { timeout: this.#timeoutMs, displayErrors: false }),
-        this.#timeoutMs,
-      );
-    } finally {
-      sandboxGlobal.__temporal_call = undefined;
-    }
+    const sandbox = this.#sandbox;
+    if (sandbox === undefined) throw new IllegalStateError(`workflow run ${this.#info.runId} was disposed`);
+    return runWithDeadline(() => sandbox.call(name, args), this.#timeoutMs);
   }
 
   setUnhandledRejection(reason: unknown): void {
@@ -434,7 +616,7 @@ class WorkflowRun {
 
       const completion = this.call('concludeActivation') as WorkflowActivationCompletion;
       // Unhandled rejections are reported on the next macrotask; wait for it (outside the sandbox).
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextMacrotask();
       if (this.#unhandledRejection) throw this.#unhandledRejection;
       return { completion };
     } catch (error) {
@@ -470,37 +652,40 @@ class WorkflowRun {
     }
   }
 
-  /** Runs the workflow's disposal hooks, then the sandbox's, and drops the context. */
+  /** Runs the workflow's disposal hooks, then (in a context of its own) the sandbox's, and drops the sandbox. */
   dispose(): void {
-    if (this.#context === undefined) return;
+    const sandbox = this.#sandbox;
+    if (sandbox === undefined) return;
     try {
       if (this.#activator) this.call('dispose');
-      this.call('destroy');
+      if (sandbox.ownsContext) this.call('destroy');
     } finally {
       this.forget();
     }
   }
 
-  /** Drops the context without calling into it. */
+  /** Drops the sandbox without calling into it. */
   forget(): void {
     this.#activator = undefined;
-    this.#context = undefined;
-    unhandledRejections.unregister(this.#intrinsicPromise);
+    const sandbox = this.#sandbox;
+    this.#sandbox = undefined;
+    sandbox?.release();
   }
 }
 
 /**
  * Routes unhandled rejections of sandbox promises to their run. Node-style `unhandledRejection`
  * events carry the promise; a sandbox promise's `constructor` is its context's own `Promise`,
- * which identifies the run.
+ * which identifies the context, and the context tells the run (its only run, or in a shared
+ * context the run holding the turn).
  */
 const unhandledRejections = new (class UnhandledRejectionRouter {
-  readonly #runsByPromiseConstructor = new Map<unknown, WorkflowRun>();
+  readonly #runsByPromiseConstructor = new Map<unknown, () => WorkflowRun | undefined>();
   /** Every sandbox's `Promise`, also after disposal: late rejections from gone runs are not foreign. */
   readonly #sandboxPromiseConstructors = new WeakSet<object>();
   #installed = false;
 
-  register(promiseConstructor: unknown, run: WorkflowRun): void {
+  register(promiseConstructor: unknown, run: () => WorkflowRun | undefined): void {
     this.#runsByPromiseConstructor.set(promiseConstructor, run);
     this.#sandboxPromiseConstructors.add(promiseConstructor as object);
     if (!this.#installed) {
@@ -515,7 +700,7 @@ const unhandledRejections = new (class UnhandledRejectionRouter {
 
   readonly #onUnhandledRejection = (reason: unknown, promise: Promise<unknown>): void => {
     const promiseConstructor = (promise as { constructor?: unknown } | undefined)?.constructor;
-    const run = this.#runsByPromiseConstructor.get(promiseConstructor);
+    const run = this.#runsByPromiseConstructor.get(promiseConstructor)?.();
     if (run) {
       run.setUnhandledRejection(reason);
       return;
@@ -568,13 +753,37 @@ function sandboxConsole(logger: Logger, currentRun: () => WorkflowRun | undefine
   return methods;
 }
 
+/**
+ * Splits the bundle for a shared context; `undefined` (after a warning) when it cannot be split,
+ * so that the worker still runs, one context per run.
+ */
+async function splitForSharedContext(options: WorkflowIsolateManagerOptions): Promise<ReusableWorkflowBundle | undefined> {
+  try {
+    return await bundleReusableWorkflowCode(options.bundle);
+  } catch (error) {
+    if (!(error instanceof WorkflowBundleError)) throw error;
+    options.logger.warn(`reuseV8Context is set, but ${error.message}; running one context per workflow run instead`, { error });
+    return undefined;
+  }
+}
+
+/** One source map's worth of sources (for `__enhanced_stack_trace`) from several maps. */
+function mergeSources(maps: RawSourceMap[]): RawSourceMap {
+  const merged: RawSourceMap = { version: 3, sources: [], names: [], sourcesContent: [], mappings: '' };
+  for (const map of maps) {
+    merged.sources.push(...map.sources);
+    merged.sourcesContent!.push(...map.sources.map((_, index) => map.sourcesContent?.[index] ?? null));
+  }
+  return merged;
+}
+
+function nextMacrotask(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Wall-clock time in nanoseconds (the workflow logger orders records with it). */
 function timeOfDayNs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1_000)) * 1_000n;
-}
-
-function emptySourceMap(): RawSourceMap {
-  return { version: 3, sources: [], names: [], mappings: '' };
 }
 
 function partition<T>(items: T[], predicate: (item: T) => boolean): [T[], T[]] {

@@ -31,10 +31,11 @@ import type { OriginalPosition } from './source-map';
 
 /** The outside functions a sandbox calls back into. All are synchronous. */
 export interface SandboxHooks {
-  /** Script name of the bundle: only frames of this file are mapped. */
-  bundleFilename: string;
-  /** Original position of a bundle position (1-based line and column), if known. */
-  mapPosition(line: number, column: number): OriginalPosition | undefined;
+  /**
+   * Original position of a position (1-based line and column) in one of the bundle's scripts;
+   * `undefined` for any other file, or when the position maps to nothing.
+   */
+  mapPosition(file: string, line: number, column: number): OriginalPosition | undefined;
   /** The sandbox's `console.*` methods. */
   console: SandboxConsole;
 }
@@ -50,6 +51,8 @@ export interface Sandbox {
    * its workflow run.
    */
   intrinsicPromise: unknown;
+  /** The context's `console` object (made of `hooks.console`). */
+  console: SandboxConsole;
 }
 
 /** A stack frame as the stack-trace queries report it (the official SDK's `FileLocation`). */
@@ -79,8 +82,9 @@ export function createSandbox(hooks: SandboxHooks): Sandbox {
   for (const [name, value] of Object.entries(globals)) {
     Object.defineProperty(sandboxGlobal, name, { value, writable: false, enumerable: true, configurable: false });
   }
+  const sandboxConsole = { ...hooks.console };
   Object.defineProperty(sandboxGlobal, 'console', {
-    value: { ...hooks.console },
+    value: sandboxConsole,
     writable: true,
     enumerable: false,
     configurable: true,
@@ -92,7 +96,7 @@ export function createSandbox(hooks: SandboxHooks): Sandbox {
   } finally {
     delete sandboxGlobal.__temporal_sandbox_hooks;
   }
-  return { context, intrinsicPromise };
+  return { context, intrinsicPromise, console: sandboxConsole };
 }
 
 /**
@@ -145,8 +149,8 @@ const SANDBOX_BOOTSTRAP = String.raw`
 
   function locationOf(functionName, file, line, column) {
     const location = { file_path: file, function_name: functionName || undefined, line, column, internal_code: false };
-    if (file === hooks.bundleFilename && line !== undefined && column !== undefined) {
-      const original = hooks.mapPosition(line, column);
+    if (file !== undefined && line !== undefined && column !== undefined) {
+      const original = hooks.mapPosition(file, line, column);
       if (original) {
         location.file_path = original.source;
         location.line = original.line;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import vm from 'node:vm';
-import { WorkflowBundleError, bundleWorkflowCode } from '../../src/workflow/bundler';
+import { WorkflowBundleError, bundleReusableWorkflowCode, bundleWorkflowCode } from '../../src/workflow/bundler';
 import { SourceMapLookup } from '../../src/workflow/source-map';
 import { RecordingLogger } from './harness';
 
@@ -96,5 +96,45 @@ describe('bundleWorkflowCode', () => {
     const sourceLines = (await Bun.file(workflowsPath).text()).split('\n');
     expect(original?.source).toBe(workflowsPath);
     expect(sourceLines[original!.line - 1]).toContain('export async function sleeper(');
+  });
+});
+
+describe('bundleReusableWorkflowCode', () => {
+  test('the library holds the SDK once and exposes by path what the workflows import; the run modules hold only the workflows', async () => {
+    const workflowsPath = join(fixtures, 'workflows.ts');
+    const { library, runModules } = await bundleReusableWorkflowCode(await bundleWorkflowCode({ workflowsPath }));
+    expect(library.filename).toMatch(/^temporal-workflow-library-[0-9a-f]+\.js$/);
+    expect(runModules.filename).toMatch(/^temporal-workflow-runs-[0-9a-f]+\.js$/);
+
+    const context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
+    new vm.Script(library.code, { filename: library.filename }).runInContext(context);
+    const exposed = vm.runInContext('Object.keys(__TEMPORAL_LIBRARY__.modules)', context) as string[];
+    expect(vm.runInContext('typeof __TEMPORAL_LIBRARY__.api.initRuntime + typeof __TEMPORAL_LIBRARY__.overrideGlobals', context)).toBe(
+      'functionfunction',
+    );
+    // Every library module the run modules require is exposed; the library is not bundled again.
+    const required = [...runModules.code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
+    expect(required.length).toBeGreaterThan(0);
+    for (const path of required) expect(exposed).toContain(path);
+    expect(runModules.code).not.toContain('function initRuntime(');
+    const factory = new vm.Script(runModules.code, { filename: runModules.filename }).runInContext(context);
+    expect(typeof factory).toBe('function');
+  });
+
+  test('the run modules map back to the workflows source despite the factory wrapper', async () => {
+    const workflowsPath = join(fixtures, 'workflows.ts');
+    const { runModules } = await bundleReusableWorkflowCode(await bundleWorkflowCode({ workflowsPath }));
+    const sourceMap = SourceMapLookup.fromJson(runModules.sourceMap)!;
+    const lines = runModules.code.split('\n');
+    const line = lines.findIndex((text) => text.includes('async function sleeper(')) + 1;
+    const original = sourceMap.originalPositionFor(line, lines[line - 1]!.indexOf('async function sleeper(') + 1);
+    expect(original?.source).toBe(workflowsPath);
+    expect((await Bun.file(workflowsPath).text()).split('\n')[original!.line - 1]).toContain('export async function sleeper(');
+  });
+
+  test('a bundle that records no sources cannot be split', async () => {
+    const { code, sourceMap, filename } = await bundleWorkflowCode({ workflowsPath: join(fixtures, 'sandbox-workflows.ts') });
+    const error = await bundleError(bundleReusableWorkflowCode({ code, sourceMap, filename }));
+    expect(error.message).toContain('records no sources');
   });
 });

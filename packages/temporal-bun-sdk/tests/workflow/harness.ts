@@ -2,6 +2,11 @@
  * Test harness for the workflow runtime: a dev server, a native client for the RPCs a test drives
  * workflows with, and workers made of a NativeWorker + WorkflowIsolateManager + WorkflowTaskLoop
  * (no activity polling). Payloads are encoded with `@temporalio/common`'s default converter.
+ *
+ * With `TEMPORAL_TEST_REUSE_V8_CONTEXT=1` in the environment, the workers share one context between
+ * runs (`reuseV8Context`), so the same suites cover both modes:
+ *
+ *   TEMPORAL_TEST_REUSE_V8_CONTEXT=1 bun test tests/workflow
  */
 import { defaultPayloadConverter, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
@@ -24,6 +29,9 @@ export { RecordingLogger, type RecordedLog } from '../helpers/recording-logger';
 const EventType = temporal.api.enums.v1.EventType;
 type History = temporal.api.history.v1.History;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Whether test workers share one context between runs (see the file comment). */
+export const reuseV8Context = process.env.TEMPORAL_TEST_REUSE_V8_CONTEXT === '1';
 
 export interface TestWorkerOptions {
   taskQueue?: string;
@@ -105,7 +113,7 @@ export class WorkflowTestHarness {
       logger,
       metrics: new MetricsEmitter({ onEvent: (event) => metricEvents.push(event) }),
     };
-    const manager = await WorkflowIsolateManager.create({ bundle: options.bundle, logger });
+    const manager = await WorkflowIsolateManager.create({ bundle: options.bundle, logger, reuseV8Context });
     const loop = new WorkflowTaskLoop(context, manager, { sinks: options.sinks });
     const running = loop.run();
     let stopped: Promise<void> | undefined;

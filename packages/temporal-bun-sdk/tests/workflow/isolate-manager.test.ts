@@ -1,23 +1,32 @@
 /**
  * WorkflowIsolateManager driven by hand-made activations (no server): the activation contract of
- * sdk-core — start, queries, eviction — and the failures that must become failed workflow tasks.
+ * sdk-core — start, queries, eviction — and the failures that must become failed workflow tasks,
+ * with one context per run and with one context shared by all runs (`reuseV8Context`).
  */
 import { beforeAll, describe, expect, test } from 'bun:test';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { coresdk } from '@temporalio/proto';
 import Long from 'long';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { WorkflowIsolateManager } from '../../src/workflow/isolate-manager';
+import { WorkflowIsolateManager, type WorkflowActivationResult } from '../../src/workflow/isolate-manager';
+import type { IsolationView } from './fixtures/isolation-workflows';
 import type { WorkflowBundle } from '../../src/workflow/bundler';
 import { RecordingLogger, bundleFixture } from './harness';
 
 const placement = { namespace: 'default', taskQueue: 'unit' };
 const START_SECONDS = 1_700_000_000;
 
+/** The SDK flags core offers a new run: timers and signals take the current code paths. */
+const CURRENT_SDK_FLAGS = [1, 2];
+
 let bundle: WorkflowBundle;
+let isolationBundle: WorkflowBundle;
 beforeAll(async () => {
-  bundle = await bundleFixture(resolve(import.meta.dir, 'fixtures/sandbox-workflows.ts'));
+  [bundle, isolationBundle] = await Promise.all([
+    bundleFixture(resolve(import.meta.dir, 'fixtures/sandbox-workflows.ts')),
+    bundleFixture(resolve(import.meta.dir, 'fixtures/isolation-workflows.ts')),
+  ]);
 });
 
 function activation(runId: string, jobs: coresdk.workflow_activation.IWorkflowActivationJob[], secondsAfterStart = 0) {
@@ -26,11 +35,12 @@ function activation(runId: string, jobs: coresdk.workflow_activation.IWorkflowAc
     timestamp: { seconds: Long.fromNumber(START_SECONDS + secondsAfterStart), nanos: 0 },
     isReplaying: false,
     historyLength: 3,
+    availableInternalFlags: CURRENT_SDK_FLAGS,
     jobs: jobs.map((job) => coresdk.workflow_activation.WorkflowActivationJob.create(job)),
   });
 }
 
-function startActivation(runId: string, workflowType: string, seed = 42) {
+function startActivation(runId: string, workflowType: string, seed = 42, args: unknown[] = []) {
   return activation(runId, [
     {
       initializeWorkflow: {
@@ -41,7 +51,7 @@ function startActivation(runId: string, workflowType: string, seed = 42) {
         attempt: 1,
         startTime: { seconds: Long.fromNumber(START_SECONDS), nanos: 0 },
         workflowTaskTimeout: { seconds: Long.fromNumber(10) },
-        arguments: [],
+        arguments: args.map((value) => defaultPayloadConverter.toPayload(value)),
       },
     },
   ]);
@@ -51,12 +61,36 @@ function queryActivation(runId: string, queryType: string) {
   return activation(runId, [{ queryWorkflow: { queryId: 'q1', queryType, arguments: [] } }]);
 }
 
-async function newManager(options: { isolateExecutionTimeoutMs?: number; showStackTraceSources?: boolean } = {}) {
-  const logger = new RecordingLogger();
-  return { logger, manager: await WorkflowIsolateManager.create({ bundle, logger, ...options }) };
+function signalActivation(runId: string, signalName: string) {
+  return activation(runId, [{ signalWorkflow: { signalName, input: [] } }], 1);
 }
 
-describe('WorkflowIsolateManager', () => {
+function evictActivation(runId: string) {
+  return activation(runId, [{ removeFromCache: { message: 'test', reason: coresdk.workflow_activation.RemoveFromCache.EvictionReason.LANG_REQUESTED } }]);
+}
+
+/** The commands of a successful completion, each as `{ name: attributes }` for the field that is set. */
+function commandsOf(result: WorkflowActivationResult): Record<string, unknown>[] {
+  if (result.completion.failed) throw new Error(`the activation failed: ${result.completion.failed.failure?.message}`);
+  return (result.completion.successful?.commands ?? []).map((command) =>
+    Object.fromEntries(Object.entries(command).filter(([, value]) => value != null)),
+  );
+}
+
+function queryAnswer(result: WorkflowActivationResult): unknown {
+  const response = result.completion.successful?.commands?.[0]?.respondToQuery?.succeeded?.response;
+  if (!response) throw new Error(`the query was not answered: ${JSON.stringify(result.completion)}`);
+  return defaultPayloadConverter.fromPayload(response);
+}
+
+type ManagerOptions = { isolateExecutionTimeoutMs?: number; showStackTraceSources?: boolean; reuseV8Context?: boolean };
+
+describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reuseV8Context) => {
+  async function newManager(options: ManagerOptions = {}) {
+    const logger = new RecordingLogger();
+    return { logger, manager: await WorkflowIsolateManager.create({ bundle, logger, reuseV8Context, ...options }) };
+  }
+
   test('the activation that initializes a run creates its sandbox and returns the workflow’s first commands', async () => {
     const { manager } = await newManager();
     const runId = randomUUID();
@@ -160,14 +194,151 @@ describe('WorkflowIsolateManager', () => {
 
   test('an unhandled promise rejection in workflow code fails the workflow task', async () => {
     // In a child `bun run`: under `bun test`, unhandled rejections never reach process listeners.
-    const probe = Bun.spawn([process.execPath, 'run', resolve(import.meta.dir, 'fixtures/unhandled-rejection-probe.ts')], {
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
+    const probeArgs = [process.execPath, 'run', resolve(import.meta.dir, 'fixtures/unhandled-rejection-probe.ts')];
+    const probe = Bun.spawn(reuseV8Context ? [...probeArgs, '--reuse-v8-context'] : probeArgs, { stdout: 'pipe', stderr: 'pipe' });
     const [output, errors, exitCode] = await Promise.all([new Response(probe.stdout).text(), new Response(probe.stderr).text(), probe.exited]);
     expect(errors).toBe('');
     expect(exitCode).toBe(0);
-    const { failure } = JSON.parse(output.trim().split('\n').at(-1)!) as { failure: string | null };
+    const { failure, bystander } = JSON.parse(output.trim().split('\n').at(-1)!) as { failure: string | null; bystander: string | null };
     expect(failure).toBe('Unhandled promise rejection in workflow code: nobody handles this rejection');
+    // A run activated at the same time is not blamed for it.
+    expect(bystander).toBeNull();
+  });
+});
+
+describe.each([false, true])('isolation between runs (reuseV8Context: %p)', (reuseV8Context) => {
+  async function newManager(options: { isolateExecutionTimeoutMs?: number } = {}) {
+    const logger = new RecordingLogger();
+    return { logger, manager: await WorkflowIsolateManager.create({ bundle: isolationBundle, logger, reuseV8Context, ...options }) };
+  }
+
+  async function view(manager: WorkflowIsolateManager, runId: string): Promise<IsolationView> {
+    return queryAnswer(await manager.activate(queryActivation(runId, 'view'), placement)) as IsolationView;
+  }
+
+  const untouched = { startedRunsAtStart: 0, globalTagAtStart: null, mathLeakAtStart: null, startedRunsNow: 1 };
+
+  test('two runs side by side each see only their own module state, globals and writes to built-ins', async () => {
+    const { manager } = await newManager();
+    const [first, second] = [randomUUID(), randomUUID()];
+    await manager.activate(startActivation(first, 'leavesTraces', 1, ['first']), placement);
+    await manager.activate(startActivation(second, 'leavesTraces', 2, ['second']), placement);
+    const mathWrite = reuseV8Context ? 'refused' : 'accepted';
+    expect(await view(manager, first)).toMatchObject({
+      ...untouched,
+      globalTagNow: 'first',
+      mathLeakNow: reuseV8Context ? null : 'first',
+      mathWrite,
+    });
+    expect(await view(manager, second)).toMatchObject({
+      ...untouched,
+      globalTagNow: 'second',
+      mathLeakNow: reuseV8Context ? null : 'second',
+      mathWrite,
+    });
+    // And again after each has run code while the other was installed.
+    const finished = commandsOf(await manager.activate(signalActivation(first, 'release'), placement));
+    const result = finished[0]?.completeWorkflowExecution as { result: Payload } | undefined;
+    expect(defaultPayloadConverter.fromPayload(result!.result)).toMatchObject({ ...untouched, globalTagNow: 'first' });
+    expect(await view(manager, second)).toMatchObject({ ...untouched, globalTagNow: 'second' });
+  });
+
+  test('an evicted run leaves nothing behind: the next run, and the same run replayed, start from scratch', async () => {
+    const { manager } = await newManager();
+    const runId = randomUUID();
+    await manager.activate(startActivation(runId, 'leavesTraces', 1, ['evicted']), placement);
+    await manager.activate(evictActivation(runId), placement);
+    const next = randomUUID();
+    await manager.activate(startActivation(next, 'leavesTraces', 1, ['next']), placement);
+    expect(await view(manager, next)).toMatchObject({ ...untouched, globalTagNow: 'next' });
+    await manager.activate(startActivation(runId, 'leavesTraces', 1, ['evicted']), placement);
+    expect(await view(manager, runId)).toMatchObject({ ...untouched, globalTagNow: 'evicted' });
+  });
+
+  test('setTimeout timers of two runs do not interfere, although both runs number theirs from 1', async () => {
+    const { manager } = await newManager();
+    const [cancelling, waiting] = [randomUUID(), randomUUID()];
+    expect(commandsOf(await manager.activate(startActivation(cancelling, 'usesSetTimeout'), placement))).toMatchObject([
+      { startTimer: { seq: 1 } },
+    ]);
+    expect(commandsOf(await manager.activate(startActivation(waiting, 'usesSetTimeout'), placement))).toMatchObject([
+      { startTimer: { seq: 1 } },
+    ]);
+    // Clearing its timer cancels its own timer 1, not the other run's.
+    expect(commandsOf(await manager.activate(signalActivation(cancelling, 'cancel'), placement))).toMatchObject([
+      { cancelTimer: { seq: 1 } },
+      { startTimer: { seq: 2 } },
+    ]);
+    const fired = commandsOf(await manager.activate(activation(waiting, [{ fireTimer: { seq: 1 } }], 1), placement));
+    const completion = fired[0]?.completeWorkflowExecution as { result: Payload } | undefined;
+    expect(defaultPayloadConverter.fromPayload(completion!.result)).toBe('fired');
+  });
+
+  test('console output of runs activated together is attributed to the run that wrote it', async () => {
+    const { manager, logger } = await newManager();
+    const [first, second] = [randomUUID(), randomUUID()];
+    await Promise.all([
+      manager.activate(startActivation(first, 'logsItsTag', 1, ['first']), placement),
+      manager.activate(startActivation(second, 'logsItsTag', 1, ['second']), placement),
+    ]);
+    const lines = logger.records.filter((record) => record.message.startsWith('hello from'));
+    expect(lines.map((record) => [record.message, record.meta?.runId])).toEqual([
+      ['hello from first', first],
+      ['hello from second', second],
+    ]);
+  });
+
+  test('symbol-keyed, numeric, non-enumerable and deleted globals, changed attributes and a replaced global prototype stay with their run', async () => {
+    const { manager } = await newManager();
+    const [changing, before, after] = [randomUUID(), randomUUID(), randomUUID()];
+    const globalObject = async (runId: string) => queryAnswer(await manager.activate(queryActivation(runId, 'globalObject'), placement));
+    const pristine = { symbolGlobal: null, numericGlobal: null, hiddenGlobal: null, inherited: null, escapeType: 'function', jsonWritable: true };
+    await manager.activate(startActivation(before, 'changesGlobalObject', 1, [false]), placement);
+    await manager.activate(startActivation(changing, 'changesGlobalObject', 1, [true]), placement);
+    await manager.activate(startActivation(after, 'changesGlobalObject', 1, [false]), placement);
+    expect(await globalObject(before)).toEqual(pristine);
+    expect(await globalObject(changing)).toEqual({
+      symbolGlobal: 'symbol',
+      numericGlobal: 'numeric',
+      hiddenGlobal: 'hidden',
+      inherited: 'inherited',
+      escapeType: 'undefined',
+      jsonWritable: false,
+    });
+    expect(await globalObject(after)).toEqual(pristine);
+    expect(await globalObject(changing)).toMatchObject({ jsonWritable: false, inherited: 'inherited' });
+    expect(await globalObject(before)).toEqual(pristine);
+  });
+
+  test('a global defined as non-configurable is not seen by another run', async () => {
+    const { manager } = await newManager();
+    const [defining, other] = [randomUUID(), randomUUID()];
+    commandsOf(await manager.activate(startActivation(defining, 'definesPermanentGlobal'), placement));
+    await manager.activate(startActivation(other, 'leavesTraces', 1, ['other']), placement);
+    expect(await view(manager, other)).toMatchObject({ ...untouched, permanentGlobalSeen: false });
+  });
+
+  test('after a run deadlocks, the other runs keep their state and new runs start', async () => {
+    const { manager } = await newManager({ isolateExecutionTimeoutMs: 200 });
+    const before = randomUUID();
+    await manager.activate(startActivation(before, 'leavesTraces', 1, ['before']), placement);
+    const deadlocked = await manager.activate(startActivation(randomUUID(), 'spinsAfterAwait'), placement);
+    expect(deadlocked.completion.failed?.failure?.message).toContain('Potential deadlock detected');
+    expect(await view(manager, before)).toMatchObject({ ...untouched, globalTagNow: 'before' });
+    const after = randomUUID();
+    await manager.activate(startActivation(after, 'leavesTraces', 1, ['after']), placement);
+    expect(await view(manager, after)).toMatchObject({ ...untouched, globalTagNow: 'after' });
+  });
+});
+
+describe('WorkflowIsolateManager with reuseV8Context and a bundle it cannot split', () => {
+  test('runs one context per run and warns', async () => {
+    const logger = new RecordingLogger();
+    const { code, sourceMap, filename } = bundle;
+    const manager = await WorkflowIsolateManager.create({ bundle: { code, sourceMap, filename }, logger, reuseV8Context: true });
+    const warning = logger.records.find((record) => record.level === 'WARN');
+    expect(warning?.message).toContain('running one context per workflow run instead');
+    const result = await manager.activate(startActivation(randomUUID(), 'returnsNow'), placement);
+    expect(commandsOf(result)[0]?.completeWorkflowExecution).toBeDefined();
   });
 });
