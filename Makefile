@@ -5,7 +5,7 @@ BUN := $(ROOT)/.tools/bun/node_modules/.bin/bun
 PKG := packages/temporal-bun-sdk
 EXAMPLE := examples/temporal-bun-sdk-example
 
-.PHONY: setup build demo test test-rust test-bun test-example typecheck lint bench-channel clean
+.PHONY: setup build demo test test-rust test-bun test-example typecheck lint bench-channel bench bench-setup clean
 
 setup:
 	@bash scripts/setup
@@ -38,6 +38,14 @@ lint:
 
 bench-channel: build
 	cd bench/ffi-channel && $(BUN) run channel.bench.ts
+
+# Our worker beside the official SDK (installed under bench/ only) on the same Bun, then the FFI
+# channel micro-benchmark; parameters (BENCH_RUNS, BENCH_WORKFLOWS, ...) in bench/README.md.
+bench: build bench-setup
+	cd bench && $(BUN) run run.ts
+
+bench-setup: setup
+	@bash bench/setup
 
 clean:
 	cargo clean

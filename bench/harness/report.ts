@@ -1,0 +1,147 @@
+/**
+ * Turns the runs into the figures: one table, worker by worker, medians with their min–max spread
+ * and the ratio ours/official, plus the supplementary CPU-by-thread table; and writes them into
+ * bench/README.md (between markers) and bench/results/.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { FfiChannelResult } from './ffi-channel';
+import type { RunResult } from './run-scenario';
+import type { BenchSettings, WorkerKind } from './settings';
+import { median, percentile, spread, type Spread } from './statistics';
+
+export const WORKER_LABELS: Record<WorkerKind, string> = { ours: 'temporal-bun-sdk', official: '@temporalio/worker' };
+
+export interface Figure {
+  id: string;
+  label: string;
+  /** Per worker: the per-run values the median and spread are over. */
+  values: Partial<Record<WorkerKind, number[]>>;
+  digits: number;
+  /** The issue's target for ours/official, if any (ratios at most this). */
+  targetRatio?: number;
+  /** For figures of ours only (the FFI channel): the spread as measured. */
+  oursOnly?: Spread;
+}
+
+function valuesBy(runs: RunResult[], filter: (run: RunResult) => boolean, value: (run: RunResult) => number | undefined) {
+  const byKind: Partial<Record<WorkerKind, number[]>> = {};
+  for (const run of runs.filter(filter)) {
+    const v = value(run);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    (byKind[run.kind] ??= []).push(v);
+  }
+  return byKind;
+}
+
+export function computeFigures(runs: RunResult[], ffi: FfiChannelResult[], settings: BenchSettings): Figure[] {
+  const a = (run: RunResult) => run.scenario === 'A';
+  const b = (run: RunResult) => run.scenario === 'B';
+  const all = () => true;
+  const cpuPerWorkflow = (run: RunResult) => run.window.workerCpuMs / run.window.workflows;
+  const perSecond = (run: RunResult) => run.window.workflows / (run.window.wallMs / 1000);
+  const figures: Figure[] = [
+    { id: 'cpuA', label: `A: worker CPU per workflow, ms (${settings.workflows} one-activity workflows)`, values: valuesBy(runs, a, cpuPerWorkflow), digits: 2, targetRatio: 0.5 },
+    { id: 'rssA', label: 'A: worker peak RSS (VmHWM), MiB', values: valuesBy(runs, a, (run) => run.memory.peakRssMiB), digits: 0, targetRatio: 0.5 },
+    { id: 'readyRssA', label: 'A: worker RSS when ready, before any workflow (VmRSS), MiB', values: valuesBy(runs, a, (run) => run.memoryWhenReady.rssMiB), digits: 0 },
+    { id: 'rateA', label: 'A: workflows/s', values: valuesBy(runs, a, perSecond), digits: 1 },
+    { id: 'p50', label: `idle worker: end-to-end latency p50, ms (${settings.latencySamples} sequential)`, values: valuesBy(runs, a, (run) => percentile(run.latencyMs ?? [], 50)), digits: 1 },
+    { id: 'p99', label: 'idle worker: end-to-end latency p99, ms', values: valuesBy(runs, a, (run) => percentile(run.latencyMs ?? [], 99)), digits: 1 },
+    {
+      id: 'withWorkerP50',
+      label: 'idle worker: time with the worker per workflow, p50, ms (server timestamps)',
+      values: valuesBy(runs, a, (run) => percentile((run.latencyTimelines ?? []).map((timeline) => timeline.withWorkerMs), 50)),
+      digits: 1,
+    },
+    {
+      id: 'dispatchP50',
+      label: 'idle worker: waiting for dispatch per workflow, p50, ms (server timestamps)',
+      values: valuesBy(runs, a, (run) => percentile((run.latencyTimelines ?? []).map((timeline) => timeline.dispatchMs), 50)),
+      digits: 1,
+    },
+    { id: 'cpuB', label: `B: worker CPU per workflow, ms (${settings.heavyWorkflows} heavy workflows)`, values: valuesBy(runs, b, cpuPerWorkflow), digits: 2 },
+    { id: 'rssB', label: 'B: worker peak RSS (VmHWM), MiB', values: valuesBy(runs, b, (run) => run.memory.peakRssMiB), digits: 0 },
+    { id: 'rateB', label: 'B: workflows/s', values: valuesBy(runs, b, perSecond), digits: 1 },
+    { id: 'firstPoll', label: 'C: spawn → first poll at the server, ms', values: valuesBy(runs, all, (run) => run.firstPoll.firstPollMs), digits: 0, targetRatio: 0.25 },
+    { id: 'created', label: 'C: process start → worker created (self-reported), ms', values: valuesBy(runs, all, (run) => run.createdMs), digits: 0 },
+  ];
+  for (const result of ffi) {
+    const mode = result.inFlight === 1 ? 'one completion per wake-up' : `${result.inFlight} in flight`;
+    figures.push(
+      { id: `ffiWall${result.inFlight}`, label: `FFI channel, ${mode}: wall µs per completion`, values: {}, digits: 2, oursOnly: result.wallMicrosPerCompletion },
+      { id: `ffiCpu${result.inFlight}`, label: `FFI channel, ${mode}: CPU µs per completion`, values: {}, digits: 2, oursOnly: result.cpuMicrosPerCompletion },
+    );
+  }
+  return figures.filter((figure) => figure.oursOnly !== undefined || Object.keys(figure.values).length > 0);
+}
+
+function formatSpread(value: Spread, digits: number): string {
+  if (value.count === 0) return '—';
+  const f = (v: number) => v.toFixed(digits);
+  return value.count === 1 ? f(value.median) : `${f(value.median)} (${f(value.min)}–${f(value.max)})`;
+}
+
+export function renderTable(figures: Figure[]): string {
+  const lines = [
+    `| figure | ${WORKER_LABELS.ours} | ${WORKER_LABELS.official} | ours/official | target |`,
+    '|---|---|---|---|---|',
+  ];
+  for (const figure of figures) {
+    if (figure.oursOnly) {
+      lines.push(`| ${figure.label} | ${formatSpread(figure.oursOnly, figure.digits)} | n/a | — | — |`);
+      continue;
+    }
+    const ours = spread(figure.values.ours ?? []);
+    const official = spread(figure.values.official ?? []);
+    const ratio = ours.count && official.count ? ours.median / official.median : NaN;
+    const target =
+      figure.targetRatio === undefined ? '—' : `≤ ${figure.targetRatio}×${Number.isFinite(ratio) ? (ratio <= figure.targetRatio ? ' ✅ met' : ' ❌ not met') : ''}`;
+    lines.push(
+      `| ${figure.label} | ${formatSpread(ours, figure.digits)} | ${formatSpread(official, figure.digits)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—'} | ${target} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Scenario A's worker CPU by thread name, ms per workflow (median over runs), largest first. */
+export function renderThreadTable(runs: RunResult[], kinds: WorkerKind[]): string {
+  const aRuns = runs.filter((run) => run.scenario === 'A');
+  const perKind = new Map<WorkerKind, Map<string, number>>();
+  const names = new Set<string>();
+  for (const kind of kinds) {
+    const own = aRuns.filter((run) => run.kind === kind);
+    const byName = new Map<string, number>();
+    const threadNames = new Set(own.flatMap((run) => Object.keys(run.window.workerCpuByThread)));
+    for (const name of threadNames) {
+      byName.set(name, median(own.map((run) => (run.window.workerCpuByThread[name] ?? 0) / run.window.workflows)));
+      names.add(name);
+    }
+    byName.set('(whole process)', median(own.map((run) => run.window.workerCpuMs / run.window.workflows)));
+    perKind.set(kind, byName);
+  }
+  const total = (name: string) => kinds.reduce((sum, kind) => sum + (perKind.get(kind)?.get(name) ?? 0), 0);
+  const rows = [...names].sort((x, y) => total(y) - total(x));
+  rows.push('(whole process)');
+  const lines = [`| thread | ${kinds.map((kind) => WORKER_LABELS[kind]).join(' | ')} |`, `|---|${kinds.map(() => '---|').join('')}`];
+  for (const name of rows) {
+    lines.push(`| ${name} | ${kinds.map((kind) => (perKind.get(kind)?.has(name) ? perKind.get(kind)!.get(name)!.toFixed(2) : '—')).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export const README_START = '<!-- bench:results:start (written by bench/run.ts; edits here are overwritten) -->';
+export const README_END = '<!-- bench:results:end -->';
+
+/** Replaces what is between the markers in `readmePath` (appends the block if the markers are missing). */
+export function writeReadmeSection(readmePath: string, section: string): void {
+  let text = '';
+  try {
+    text = readFileSync(readmePath, 'utf8');
+  } catch {
+    // no README yet
+  }
+  const block = `${README_START}\n${section.trim()}\n${README_END}`;
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  text = start >= 0 && end > start ? text.slice(0, start) + block + text.slice(end + README_END.length) : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(readmePath, text);
+}

@@ -1,0 +1,108 @@
+/** The benchmark's parameters: every environment variable it reads, with its default, in one place. */
+
+export type WorkerKind = 'ours' | 'official';
+export type ScenarioName = 'A' | 'B';
+
+export interface BenchSettings {
+  /** BENCH_RUNS: rounds; each round runs every scenario once per worker (order flipped every round). */
+  runs: number;
+  /** BENCH_WORKFLOWS: scenario A's workflows (one no-op activity each). */
+  workflows: number;
+  /** BENCH_WARMUP: one-activity workflows run before scenario A's window, not measured. */
+  warmup: number;
+  /** BENCH_LATENCY_WARMUP: sequential one-activity workflows run before the latency samples, not measured. */
+  latencyWarmup: number;
+  /** BENCH_LATENCY_SAMPLES: sequential one-activity workflows timed on the idle worker (before A's warm-up). */
+  latencySamples: number;
+  /** BENCH_HEAVY_WORKFLOWS: scenario B's workflows (10 activities, a timer, a signal and a query each). */
+  heavyWorkflows: number;
+  /** BENCH_HEAVY_WARMUP: heavy workflows run before scenario B's window, not measured. */
+  heavyWarmup: number;
+  /** BENCH_SCENARIOS: which of A,B to run (C, the cold start, is measured for every worker started). */
+  scenarios: ScenarioName[];
+  /** BENCH_WORKERS: which of ours,official to run. */
+  workers: WorkerKind[];
+  /** BENCH_POLL_INTERVAL_MS: how often scenario C asks the server for pollers. */
+  pollIntervalMs: number;
+  /** BENCH_FFI_RUNS: runs of the FFI channel micro-benchmark (bench/ffi-channel); 0 skips it. */
+  ffiRuns: number;
+  /** BENCH_WRITE_README: 0 leaves bench/README.md alone (the results still go to bench/results/). */
+  writeReadme: boolean;
+  /** BENCH_CLIENT_TIMEOUT_MS: a client process taking longer fails the run. */
+  clientTimeoutMs: number;
+  /**
+   * BENCH_PROFILE: 1 runs every worker under `bun --cpu-prof` (main JS thread only) and writes the
+   * profiles to bench/results/profiles/; the figures are then not comparable and the README is left alone.
+   */
+  profile: boolean;
+}
+
+export const SETTINGS_ENV: Record<keyof BenchSettings, string> = {
+  runs: 'BENCH_RUNS',
+  workflows: 'BENCH_WORKFLOWS',
+  warmup: 'BENCH_WARMUP',
+  latencyWarmup: 'BENCH_LATENCY_WARMUP',
+  latencySamples: 'BENCH_LATENCY_SAMPLES',
+  heavyWorkflows: 'BENCH_HEAVY_WORKFLOWS',
+  heavyWarmup: 'BENCH_HEAVY_WARMUP',
+  scenarios: 'BENCH_SCENARIOS',
+  workers: 'BENCH_WORKERS',
+  pollIntervalMs: 'BENCH_POLL_INTERVAL_MS',
+  ffiRuns: 'BENCH_FFI_RUNS',
+  writeReadme: 'BENCH_WRITE_README',
+  clientTimeoutMs: 'BENCH_CLIENT_TIMEOUT_MS',
+  profile: 'BENCH_PROFILE',
+};
+
+export const DEFAULT_SETTINGS: BenchSettings = {
+  runs: 5,
+  workflows: 200,
+  warmup: 20,
+  latencyWarmup: 5,
+  latencySamples: 30,
+  heavyWorkflows: 50,
+  heavyWarmup: 5,
+  scenarios: ['A', 'B'],
+  workers: ['ours', 'official'],
+  pollIntervalMs: 5,
+  ffiRuns: 3,
+  writeReadme: true,
+  clientTimeoutMs: 300_000,
+  profile: false,
+};
+
+export function readSettings(env: Record<string, string | undefined> = process.env): BenchSettings {
+  const integer = (key: keyof BenchSettings, minimum: number): number => {
+    const raw = env[SETTINGS_ENV[key]];
+    if (raw === undefined || raw === '') return DEFAULT_SETTINGS[key] as number;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < minimum) throw new Error(`${SETTINGS_ENV[key]} must be an integer ≥ ${minimum}, got ${JSON.stringify(raw)}`);
+    return value;
+  };
+  const list = <T extends string>(key: keyof BenchSettings, allowed: readonly T[]): T[] => {
+    const raw = env[SETTINGS_ENV[key]];
+    if (raw === undefined || raw === '') return [...(DEFAULT_SETTINGS[key] as T[])];
+    const values = raw.split(',').map((value) => value.trim()).filter(Boolean);
+    for (const value of values) {
+      if (!allowed.includes(value as T)) throw new Error(`${SETTINGS_ENV[key]}: unknown value ${JSON.stringify(value)} (allowed: ${allowed.join(', ')})`);
+    }
+    if (values.length === 0) throw new Error(`${SETTINGS_ENV[key]} names nothing to run`);
+    return values as T[];
+  };
+  return {
+    runs: integer('runs', 1),
+    workflows: integer('workflows', 1),
+    warmup: integer('warmup', 0),
+    latencyWarmup: integer('latencyWarmup', 0),
+    latencySamples: integer('latencySamples', 1),
+    heavyWorkflows: integer('heavyWorkflows', 1),
+    heavyWarmup: integer('heavyWarmup', 0),
+    scenarios: list<ScenarioName>('scenarios', ['A', 'B']),
+    workers: list<WorkerKind>('workers', ['ours', 'official']),
+    pollIntervalMs: integer('pollIntervalMs', 1),
+    ffiRuns: integer('ffiRuns', 0),
+    writeReadme: (env[SETTINGS_ENV.writeReadme] ?? '1') !== '0',
+    clientTimeoutMs: integer('clientTimeoutMs', 1_000),
+    profile: (env[SETTINGS_ENV.profile] ?? '0') === '1',
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * `make bench`: temporal-bun-sdk's worker and the official @temporalio/worker, side by side on the
+ * same Bun, against one fresh local dev server, alternating runs, then the FFI channel
+ * micro-benchmark; prints one table and writes it into bench/README.md and bench/results/.
+ * See bench/README.md for what each figure means; parameters are environment variables
+ * (harness/settings.ts), e.g. `BENCH_WORKFLOWS=200 BENCH_RUNS=3 make bench`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Connection } from 'temporal-bun-sdk/client';
+import { startBenchServer } from './harness/dev-server';
+import { runFfiChannel, type FfiChannelResult } from './harness/ffi-channel';
+import { loadAverage, machineBusyFraction } from './harness/proc-stats';
+import { killAll } from './harness/processes';
+import { computeFigures, renderTable, renderThreadTable, WORKER_LABELS, writeReadmeSection } from './harness/report';
+import { runScenario, type RunResult } from './harness/run-scenario';
+import { readSettings, type WorkerKind } from './harness/settings';
+
+const benchDirectory = import.meta.dir;
+const settings = readSettings();
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    log(`${signal}: stopping every process the benchmark started`);
+    process.exit(130); // the exit handlers kill the workers, the client and the dev server by PID
+  });
+}
+
+function gitDescription(): string {
+  try {
+    const run = (...args: string[]) => execFileSync('git', args, { cwd: benchDirectory, encoding: 'utf8' }).trim();
+    // What is measured is packages/ and crates/; say so when they differ from the commit.
+    const dirty = run('status', '--porcelain', '--', '../packages', '../crates').length > 0;
+    return `${run('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in packages/ or crates/' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(benchDirectory, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const startedAt = new Date();
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cpus: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  kernel: `${process.platform} ${release()}`,
+  bun: `${Bun.version} (${Bun.revision.slice(0, 9)})`,
+};
+const versions = { commit: gitDescription(), official: packageVersion('@temporalio/worker'), ours: packageVersion('temporal-bun-sdk') };
+const loadAtStart = loadAverage();
+// Nothing of the benchmark runs yet: whatever keeps the CPUs busy now is someone else's.
+const busyAtStart = await machineBusyFraction(2_000);
+const invocationId = startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+log(
+  `${machine.cpus} × ${machine.cpu}, Bun ${machine.bun}, load ${loadAtStart.join(' ')}, CPUs ${(busyAtStart * 100).toFixed(0)}% busy; commit ${versions.commit}`,
+);
+log(`settings: ${JSON.stringify(settings)}`);
+
+const runs: RunResult[] = [];
+const failures: { kind: WorkerKind; scenario: string; round: number; error: string }[] = [];
+const ffi: FfiChannelResult[] = [];
+let serverVersion = '';
+
+const server = await startBenchServer();
+serverVersion = server.version;
+log(`dev server ${server.address} (pid ${server.pid}): ${server.version.split('\n')[0]}`);
+try {
+  const connection = await Connection.connect({ address: server.address, namespace: server.namespace, envConfig: false });
+  try {
+    for (let round = 1; round <= settings.runs; round++) {
+      // Scenario by scenario, the workers alternate; the order flips every round so that neither
+      // worker always goes first.
+      const order = round % 2 === 1 ? settings.workers : [...settings.workers].reverse();
+      for (const scenario of settings.scenarios) {
+        for (const kind of order) {
+          const label = `round ${round}/${settings.runs} ${WORKER_LABELS[kind]} ${scenario}`;
+          try {
+            const run = await runScenario({
+              benchDirectory,
+              connection,
+              address: server.address,
+              namespace: server.namespace,
+              kind,
+              scenario,
+              round,
+              settings,
+              invocationId,
+              profileDirectory: join(benchDirectory, 'results', 'profiles', invocationId),
+            });
+            runs.push(run);
+            const w = run.window;
+            log(
+              `${label}: ${(w.workerCpuMs / w.workflows).toFixed(2)} ms CPU/workflow, ${(w.workflows / (w.wallMs / 1000)).toFixed(1)} workflows/s, ` +
+                `peak RSS ${run.memory.peakRssMiB.toFixed(0)} MiB, first poll ${run.firstPoll.firstPollMs.toFixed(0)} ms, load ${run.loadAfter[0]}`,
+            );
+          } catch (error) {
+            failures.push({ kind, scenario, round, error: String(error instanceof Error ? (error.stack ?? error.message) : error) });
+            log(`${label}: FAILED: ${String(error)}`);
+          }
+        }
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+} finally {
+  await server.stop();
+  killAll();
+}
+
+if (settings.ffiRuns > 0) {
+  for (const [inFlight, completions] of [
+    [1, 20_000],
+    [1000, 100_000],
+  ] as const) {
+    try {
+      ffi.push(await runFfiChannel(benchDirectory, { runs: settings.ffiRuns, inFlight, completions }));
+    } catch (error) {
+      failures.push({ kind: 'ours', scenario: `ffi-channel in-flight ${inFlight}`, round: 0, error: String(error) });
+      log(`FFI channel (${inFlight} in flight): FAILED: ${String(error)}`);
+    }
+  }
+}
+
+const loadAtEnd = loadAverage();
+const busyAtEnd = await machineBusyFraction(2_000);
+const durationS = (Date.now() - startedAt.getTime()) / 1000;
+const figures = computeFigures(runs, ffi, settings);
+const table = renderTable(figures);
+const threadTable = renderThreadTable(runs, settings.workers);
+const heaviestLoad = Math.max(loadAtStart[0], loadAtEnd[0], ...runs.map((run) => run.loadAfter[0]));
+
+const context = [
+  `Measured ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} on commit ${versions.commit}, in ${durationS.toFixed(0)} s.`,
+  `Machine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.kernel}; Bun ${machine.bun}; ` +
+    `${serverVersion.split('\n')[0]}; @temporalio/worker ${versions.official}.`,
+  `Other work on the machine: CPUs ${(busyAtStart * 100).toFixed(0)}% busy in the 2 s before the start and ${(busyAtEnd * 100).toFixed(0)}% in the 2 s after the end ` +
+    `(the benchmark itself stopped). Load average (1 min, the benchmark's own processes included): ${loadAtStart[0]} at the start, ` +
+    `at most ${heaviestLoad} after a run, ${loadAtEnd[0]} at the end.`,
+  `Parameters: ${settings.runs} rounds; A = ${settings.workflows} workflows after ${settings.warmup} warm-up, ` +
+    `${settings.latencySamples} idle-latency samples after ${settings.latencyWarmup} sequential warm-up; B = ${settings.heavyWorkflows} workflows after ${settings.heavyWarmup} warm-up; ` +
+    `C polled every ${settings.pollIntervalMs} ms.` +
+    (failures.length ? ` **${failures.length} run(s) failed** (see the JSON); the table covers the others.` : ''),
+].join('\n');
+const section = [
+  context,
+  '',
+  'Each cell: median over the runs (min–max). Ratio: median of ours / median of the official SDK.',
+  '',
+  table,
+  '',
+  'Scenario A, worker CPU by thread (ms per workflow, median; threads alive at the end of the window):',
+  '',
+  threadTable,
+].join('\n');
+
+process.stdout.write(`\n${section}\n`);
+
+const resultsDirectory = join(benchDirectory, 'results');
+mkdirSync(resultsDirectory, { recursive: true });
+const raw = {
+  startedAt: startedAt.toISOString(),
+  durationS,
+  machine,
+  versions: { ...versions, server: serverVersion },
+  load: { atStart: loadAtStart, atEnd: loadAtEnd, busyFractionAtStart: busyAtStart, busyFractionAtEnd: busyAtEnd },
+  settings,
+  figures: figures.map((figure) => ({ ...figure })),
+  runs,
+  ffi,
+  failures,
+};
+const json = `${JSON.stringify(raw, null, 2)}\n`;
+writeFileSync(join(resultsDirectory, `${invocationId}.json`), json);
+writeFileSync(join(resultsDirectory, 'latest.json'), json);
+log(`raw results: bench/results/${invocationId}.json (and latest.json)`);
+if (settings.profile) {
+  log(`CPU profiles (main JS thread of each worker): bench/results/profiles/${invocationId}/; README left as it was (profiled figures)`);
+} else if (failures.length > 0) {
+  log('bench/README.md left as it was: some runs failed');
+} else if (settings.writeReadme) {
+  writeReadmeSection(join(benchDirectory, 'README.md'), section);
+  log('bench/README.md updated');
+}
+process.exit(failures.length > 0 ? 1 : 0);
