@@ -36,6 +36,8 @@ export interface NativeClientOptions {
   connectTimeoutMs?: number;
   clientName?: string;
   clientVersion?: string;
+  /** gRPC message compression. Default: `'none'` for a loopback address (it only costs CPU there), else `'gzip'`. */
+  grpcCompression?: 'gzip' | 'none';
 }
 
 /** Services reachable with {@link NativeClient.rpc}. */

@@ -18,6 +18,8 @@ export interface NativeConnectionOptions {
   identity?: string;
   /** How long to wait for the server to answer, in milliseconds. Default 10000. */
   connectTimeoutMs?: number;
+  /** gRPC message compression. Default: `'none'` for a loopback address, else `'gzip'`. */
+  grpcCompression?: 'gzip' | 'none';
 }
 
 type CoreLogListener = (record: NativeLogRecord) => void;
@@ -70,6 +72,7 @@ export class NativeConnection {
       metadata: options.metadata,
       identity: options.identity,
       connectTimeoutMs: options.connectTimeoutMs,
+      grpcCompression: options.grpcCompression,
     });
     return new NativeConnection(runtime, client, address);
   }
