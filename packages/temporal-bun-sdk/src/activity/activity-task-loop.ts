@@ -241,7 +241,9 @@ export class ActivityTaskLoop {
       clearTimeout(deadline);
     }
 
-    const kind = resultKind(result);
+    // Reported when the outcome is known, before core hears of it: by the time the workflow sees
+    // the result, the event has been emitted.
+    metrics.emit({ type: 'activityTask', phase: resultKind(result), activityType, local, durationMs: performance.now() - receivedAt });
     try {
       await this.#context.native.completeActivityTask({ taskToken, result });
     } catch (error) {
@@ -250,7 +252,6 @@ export class ActivityTaskLoop {
       running.dispose();
       this.#running.delete(key);
     }
-    metrics.emit({ type: 'activityTask', phase: kind, activityType, local, durationMs: performance.now() - receivedAt });
   }
 
   #register(key: string, local: boolean, activityType: string): RunningActivity {
