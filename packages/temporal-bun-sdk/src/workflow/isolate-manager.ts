@@ -22,13 +22,11 @@ import { format } from 'node:util';
 import vm from 'node:vm';
 import {
   IllegalStateError,
-  convertDeploymentVersion,
   defaultFailureConverter,
   defaultPayloadConverter,
   type FailureConverter,
   type PayloadConverter,
 } from '@temporalio/common';
-import { suggestContinueAsNewReasonsFromProto } from '@temporalio/common/lib/continue-as-new';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { coresdk } from '@temporalio/proto';
 import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
@@ -40,6 +38,7 @@ import { ReusableWorkflowContext, type ReusableContextRun } from './reusable-con
 import { createSandbox, type SandboxConsole, type SandboxConsoleLevel, type SandboxHooks } from './sandbox';
 import { SourceMapLookup, type RawSourceMap } from './source-map';
 import {
+  activationInfoFields,
   activationTimeMs,
   workflowInfoFromActivation,
   workflowLogAttributes,
@@ -576,13 +575,7 @@ class WorkflowRun {
       const isReplaying = activation.isReplaying ?? false;
       activator.mutateWorkflowInfo((info) => ({
         ...info,
-        historyLength: activation.historyLength,
-        historySize: Number(activation.historySizeBytes ?? 0),
-        continueAsNewSuggested: activation.continueAsNewSuggested ?? false,
-        targetWorkerDeploymentVersionChanged: activation.targetWorkerDeploymentVersionChanged ?? false,
-        suggestedContinueAsNewReasons: suggestContinueAsNewReasonsFromProto(activation.suggestContinueAsNewReasons),
-        currentBuildId: activation.deploymentVersionForCurrentTask?.buildId ?? '',
-        currentDeploymentVersion: convertDeploymentVersion(activation.deploymentVersionForCurrentTask),
+        ...activationInfoFields(activation),
         unsafe: { ...info.unsafe, isReplaying, isReplayingHistoryEvents: isReplaying },
       }));
       activator.addKnownFlags(activation.availableInternalFlags ?? []);

@@ -76,14 +76,7 @@ export function workflowInfoFromActivation(
     cronSchedule: job.cronSchedule || undefined,
     // 0 means "not a cron workflow": crons are at least a minute apart.
     cronScheduleToScheduleInterval: optionalTsToMs(job.cronScheduleToScheduleInterval) || undefined,
-    historyLength: activation.historyLength ?? 0,
-    // 0 when the server did not report it (servers before 1.20).
-    historySize: Number(activation.historySizeBytes ?? 0),
-    continueAsNewSuggested: activation.continueAsNewSuggested ?? false,
-    targetWorkerDeploymentVersionChanged: activation.targetWorkerDeploymentVersionChanged ?? false,
-    suggestedContinueAsNewReasons: suggestContinueAsNewReasonsFromProto(activation.suggestContinueAsNewReasons),
-    currentBuildId: activation.deploymentVersionForCurrentTask?.buildId ?? '',
-    currentDeploymentVersion: convertDeploymentVersion(activation.deploymentVersionForCurrentTask),
+    ...activationInfoFields(activation),
     unsafe: {
       // Both are replaced inside the sandbox by `initRuntime` (it captures the real clock and
       // random source before the deterministic overrides are installed).
@@ -93,6 +86,23 @@ export function workflowInfoFromActivation(
       random: createUnsafeRandomSource(Math.random),
     },
     priority: decodePriority(job.priority),
+  };
+}
+
+/**
+ * The `WorkflowInfo` fields every activation refreshes (history size, continue-as-new hints, the
+ * deployment version of the current task): set at initialization and updated on each activation.
+ */
+export function activationInfoFields(activation: WorkflowActivation) {
+  return {
+    historyLength: activation.historyLength ?? 0,
+    // 0 when the server did not report it (servers before 1.20).
+    historySize: Number(activation.historySizeBytes ?? 0),
+    continueAsNewSuggested: activation.continueAsNewSuggested ?? false,
+    targetWorkerDeploymentVersionChanged: activation.targetWorkerDeploymentVersionChanged ?? false,
+    suggestedContinueAsNewReasons: suggestContinueAsNewReasonsFromProto(activation.suggestContinueAsNewReasons),
+    currentBuildId: activation.deploymentVersionForCurrentTask?.buildId ?? '',
+    currentDeploymentVersion: convertDeploymentVersion(activation.deploymentVersionForCurrentTask),
   };
 }
 
