@@ -30,7 +30,7 @@ export interface NativeLogRecord {
 export interface NativeRuntimeOptions {
   /**
    * Which Rust log records to forward, as a tracing `EnvFilter` string.
-   * Default (bridge's): `"temporalio_sdk_core=info,temporalio_client=info,temporal_bun_bridge=info,warn"`.
+   * Default (bridge's): sdk-core, its client and the bridge at WARN, other crates at ERROR.
    */
   logFilter?: string;
   /** Interval of sdk-core's worker heartbeats to the server; `null` disables them. Default 60000. */

@@ -3,7 +3,9 @@
  * the process-wide bridge runtime. sdk-core's logs reach the loggers of the workers using it.
  */
 import { NativeClient, NativeRuntime, type NativeClientOptions, type NativeLogRecord } from '../native';
+import { IllegalStateError } from '@temporalio/common';
 import { CONNECTION_DEFAULTS } from '../config/env-config';
+import type { LogLevel } from './logger';
 
 export interface NativeConnectionOptions {
   /** `host:port` or a URL. Default `'localhost:7233'`. */
@@ -24,8 +26,63 @@ export interface NativeConnectionOptions {
 
 type CoreLogListener = (record: NativeLogRecord) => void;
 
+/** Options of the process-wide runtime (sdk-core's threads and telemetry), set by {@link Runtime.install}. */
+export interface RuntimeOptions {
+  /**
+   * Which of sdk-core's log records reach the workers' loggers: a level for sdk-core, its client
+   * and this SDK's bridge (`core`) and one for other Rust crates (`other`, default `'ERROR'`), or a
+   * tracing `EnvFilter` string. Default `{ core: 'WARN', other: 'ERROR' }`, as in the official SDK.
+   * `INFO` and below cost CPU on every workflow task (sdk-core's spans record their fields).
+   */
+  coreLogFilter?: string | { core: LogLevel; other?: LogLevel };
+  /** Interval of sdk-core's worker heartbeats to the server in milliseconds; `null` disables them. Default 60000. */
+  workerHeartbeatIntervalMs?: number | null;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+const CORE_LOG_TARGETS = ['temporalio_sdk_core', 'temporalio_client', 'temporalio_common', 'temporal_bun_bridge'];
+
+/** The `EnvFilter` string for `coreLogFilter`; throws a `TypeError` naming what is wrong. */
+export function coreLogFilterString(filter: RuntimeOptions['coreLogFilter']): string | undefined {
+  if (filter === undefined) return undefined;
+  if (typeof filter === 'string') {
+    if (filter.trim() === '') throw new TypeError('coreLogFilter must not be empty');
+    return filter;
+  }
+  if (filter === null || typeof filter !== 'object') throw new TypeError('coreLogFilter must be a string or { core, other? }');
+  const level = (name: string, value: unknown): string => {
+    if (!LOG_LEVELS.includes(value as LogLevel)) {
+      throw new TypeError(`coreLogFilter.${name} must be one of ${LOG_LEVELS.join(', ')}; got ${String(value)}`);
+    }
+    return (value as string).toLowerCase();
+  };
+  const core = level('core', filter.core);
+  const other = level('other', filter.other ?? 'ERROR');
+  return [other, ...CORE_LOG_TARGETS.map((target) => `${target}=${core}`)].join(',');
+}
+
 const coreLogListeners = new Set<CoreLogListener>();
 let sharedRuntime: Promise<NativeRuntime> | undefined;
+let runtimeOptions: RuntimeOptions = {};
+
+/** The process-wide runtime every connection, worker and replayer uses. */
+export const Runtime = {
+  /**
+   * Sets the runtime's options. Call it before the first connection, worker or replay of the
+   * process (the runtime is created then); afterwards it throws an `IllegalStateError`.
+   */
+  install(options: RuntimeOptions): void {
+    if (sharedRuntime !== undefined) {
+      throw new IllegalStateError('Runtime.install must be called before the first connection, worker or replay of the process');
+    }
+    coreLogFilterString(options.coreLogFilter); // validates
+    const interval = options.workerHeartbeatIntervalMs;
+    if (interval !== undefined && interval !== null && !(Number.isInteger(interval) && interval > 0)) {
+      throw new TypeError(`workerHeartbeatIntervalMs must be a positive integer or null; got ${String(interval)}`);
+    }
+    runtimeOptions = { ...options };
+  },
+};
 
 /**
  * The bridge runtime shared by every connection of the process (one tokio runtime, one completion
@@ -33,6 +90,8 @@ let sharedRuntime: Promise<NativeRuntime> | undefined;
  */
 export function sharedNativeRuntime(): Promise<NativeRuntime> {
   sharedRuntime ??= NativeRuntime.create({
+    logFilter: coreLogFilterString(runtimeOptions.coreLogFilter),
+    workerHeartbeatIntervalMs: runtimeOptions.workerHeartbeatIntervalMs,
     onLog: (record) => {
       for (const listener of coreLogListeners) listener(record);
     },

@@ -1,6 +1,6 @@
 export { createWorker, Worker, type WorkerState } from './worker';
 export { WORKER_DEFAULTS, WorkerOptionsError, type WorkerOptions, type WorkerInterceptors } from './options';
-export { NativeConnection, type NativeConnectionOptions } from './connection';
+export { NativeConnection, Runtime, type NativeConnectionOptions, type RuntimeOptions } from './connection';
 export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from './logger';
 export type {
   ActivityTaskEvent,

@@ -1,0 +1,54 @@
+/**
+ * Runtime.install: which sdk-core log records reach the workers' loggers. The runtime is
+ * process-wide, so each case runs a worker in a process of its own.
+ */
+import { describe, expect, test } from 'bun:test';
+import { resolve } from 'node:path';
+import { coreLogFilterString, Runtime } from '../../src/worker/connection';
+import { useServerConnection } from '../helpers/server-connection';
+
+const env = useServerConnection();
+
+interface FixtureOutput {
+  coreRecords: Array<{ level: string; message: string }>;
+  installAfterConnect: string;
+}
+
+async function runFixture(mode: 'default' | 'info'): Promise<FixtureOutput> {
+  const child = Bun.spawn(
+    [process.execPath, resolve(import.meta.dir, 'fixtures/core-logs-worker.ts'), env.server.address, env.server.namespace, mode],
+    { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
+  );
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  if (exitCode !== 0) throw new Error(`core-logs-worker.ts ${mode} exited with ${exitCode}: ${stderr}`);
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(line) as FixtureOutput;
+}
+
+describe('Runtime.install', () => {
+  test("by default only sdk-core's warnings and errors reach the logger; { core: 'INFO' } forwards its INFO records", async () => {
+    const [byDefault, atInfo] = await Promise.all([runFixture('default'), runFixture('info')]);
+    console.log(`core records: ${byDefault.coreRecords.length} by default, ${atInfo.coreRecords.length} at INFO`);
+    expect(byDefault.coreRecords.filter((record) => record.level !== 'WARN' && record.level !== 'ERROR')).toEqual([]);
+    expect(atInfo.coreRecords.some((record) => record.level === 'INFO')).toBe(true);
+    expect(byDefault.installAfterConnect).toBe('IllegalStateError');
+    expect(atInfo.installAfterConnect).toBe('IllegalStateError');
+  });
+
+  test('after the runtime exists, install throws an IllegalStateError', () => {
+    // useServerConnection has connected in this process.
+    expect(() => Runtime.install({ coreLogFilter: { core: 'DEBUG' } })).toThrow(/before the first connection/);
+  });
+
+  test('coreLogFilter: levels become an EnvFilter string; bad values are a TypeError naming the field', () => {
+    expect(coreLogFilterString(undefined)).toBeUndefined();
+    expect(coreLogFilterString({ core: 'INFO' })).toBe(
+      'error,temporalio_sdk_core=info,temporalio_client=info,temporalio_common=info,temporal_bun_bridge=info',
+    );
+    expect(coreLogFilterString({ core: 'DEBUG', other: 'WARN' })).toStartWith('warn,temporalio_sdk_core=debug,');
+    expect(coreLogFilterString('temporalio_sdk_core=trace')).toBe('temporalio_sdk_core=trace');
+    expect(() => coreLogFilterString({ core: 'LOUD' as 'INFO' })).toThrow(/coreLogFilter.core must be one of/);
+    expect(() => coreLogFilterString({ core: 'INFO', other: 'quiet' as 'INFO' })).toThrow(/coreLogFilter.other/);
+    expect(() => coreLogFilterString('  ')).toThrow(TypeError);
+  });
+});
