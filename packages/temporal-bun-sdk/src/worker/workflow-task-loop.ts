@@ -116,7 +116,8 @@ export class WorkflowTaskLoop {
       workflowType = result.workflowInfo?.workflowType ?? workflowType;
       failure = result.failure;
       if (result.sinkCalls.length > 0) {
-        await deliverSinkCalls(result.sinkCalls, this.#sinks, { logger, isReplayWorker: this.#isReplayWorker });
+        const delivered = deliverSinkCalls(result.sinkCalls, this.#sinks, { logger, isReplayWorker: this.#isReplayWorker });
+        if (delivered) await delivered; // only asynchronous sink functions are waited for
       }
       completion = codecs ? await codecs.encodeCompletion(result.completion) : result.completion;
     } catch (error) {

@@ -66,12 +66,13 @@ export function workflowLoggerSink(logger: Logger): InjectedSinks {
 }
 
 /**
- * Delivers the sink calls of one activation: starts them in call order and waits for all of them.
- * Never throws: an unknown sink or a failing sink function is logged.
+ * Delivers the sink calls of one activation, in call order. Synchronous sink functions (the
+ * logger's) run to completion here; the result is a promise only when some sink function returned
+ * one, and it settles once all of those have. Never throws or rejects: an unknown sink or a
+ * failing sink function is logged.
  */
-export async function deliverSinkCalls(calls: SinkCall[], sinks: InjectedSinks, delivery: SinkDelivery): Promise<void> {
-  if (calls.length === 0) return;
-  const pending: Promise<void>[] = [];
+export function deliverSinkCalls(calls: SinkCall[], sinks: InjectedSinks, delivery: SinkDelivery): Promise<void> | undefined {
+  let pending: Promise<void>[] | undefined;
   for (const call of calls) {
     // `defaultWorkerLogger` is the deprecated name of the logger sink.
     const interfaceName = call.ifaceName === 'defaultWorkerLogger' ? '__temporal_logger' : call.ifaceName;
@@ -89,20 +90,23 @@ export async function deliverSinkCalls(calls: SinkCall[], sinks: InjectedSinks, 
       // call made there is delivered even though the activation is flagged as replaying.
       if (delivery.isReplayWorker || call.workflowInfo.unsafe.isReplayingHistoryEvents) continue;
     }
-    pending.push(
-      (async () => {
-        try {
-          await sink.fn(call.workflowInfo, ...call.args);
-        } catch (error) {
-          delivery.logger.error('A sink function threw', {
-            ...workflowLogAttributes(call.workflowInfo),
-            sinkInterface: call.ifaceName,
-            sinkFunction: call.fnName,
-            error,
-          });
-        }
-      })(),
-    );
+    const reportFailure = (error: unknown) =>
+      delivery.logger.error('A sink function threw', {
+        ...workflowLogAttributes(call.workflowInfo),
+        sinkInterface: call.ifaceName,
+        sinkFunction: call.fnName,
+        error,
+      });
+    let result: unknown;
+    try {
+      result = sink.fn(call.workflowInfo, ...call.args);
+    } catch (error) {
+      reportFailure(error);
+      continue;
+    }
+    if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+      (pending ??= []).push(Promise.resolve(result).then(() => undefined, reportFailure));
+    }
   }
-  await Promise.all(pending);
+  return pending && Promise.all(pending).then(() => undefined);
 }
