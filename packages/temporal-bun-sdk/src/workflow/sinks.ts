@@ -78,11 +78,7 @@ export function deliverSinkCalls(calls: SinkCall[], sinks: InjectedSinks, delive
     const interfaceName = call.ifaceName === 'defaultWorkerLogger' ? '__temporal_logger' : call.ifaceName;
     const sink = sinks[interfaceName]?.[call.fnName];
     if (sink === undefined) {
-      delivery.logger.error('Workflow called a sink that is not registered on the worker', {
-        ...workflowLogAttributes(call.workflowInfo),
-        sinkInterface: call.ifaceName,
-        sinkFunction: call.fnName,
-      });
+      delivery.logger.error('Workflow called a sink that is not registered on the worker', sinkCallAttributes(call));
       continue;
     }
     if (!sink.callDuringReplay) {
@@ -90,23 +86,28 @@ export function deliverSinkCalls(calls: SinkCall[], sinks: InjectedSinks, delive
       // call made there is delivered even though the activation is flagged as replaying.
       if (delivery.isReplayWorker || call.workflowInfo.unsafe.isReplayingHistoryEvents) continue;
     }
-    const reportFailure = (error: unknown) =>
-      delivery.logger.error('A sink function threw', {
-        ...workflowLogAttributes(call.workflowInfo),
-        sinkInterface: call.ifaceName,
-        sinkFunction: call.fnName,
-        error,
-      });
     let result: unknown;
     try {
       result = sink.fn(call.workflowInfo, ...call.args);
     } catch (error) {
-      reportFailure(error);
+      reportSinkFailure(delivery, call, error);
       continue;
     }
     if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
-      (pending ??= []).push(Promise.resolve(result).then(() => undefined, reportFailure));
+      (pending ??= []).push(Promise.resolve(result).then(noValue, (error: unknown) => reportSinkFailure(delivery, call, error)));
     }
   }
-  return pending && Promise.all(pending).then(() => undefined);
+  return pending && Promise.all(pending).then(noValue);
+}
+
+function noValue(): undefined {
+  return undefined;
+}
+
+function sinkCallAttributes(call: SinkCall): Record<string, unknown> {
+  return { ...workflowLogAttributes(call.workflowInfo), sinkInterface: call.ifaceName, sinkFunction: call.fnName };
+}
+
+function reportSinkFailure(delivery: SinkDelivery, call: SinkCall, error: unknown): void {
+  delivery.logger.error('A sink function threw', { ...sinkCallAttributes(call), error });
 }
