@@ -3,8 +3,7 @@
  * that stdout carries only what scripts read (the worker's ready line) and logs stay greppable.
  */
 import { BaseLogger, type LogLevel, type LogMetadata } from '../worker';
-
-const LEVEL_ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+import { LEVEL_ORDER } from '../worker/logger';
 /** Fields every record of a one-worker process carries; they add nothing to its log lines. */
 const OMITTED_FIELDS = new Set(['sdkComponent', 'taskQueue', 'timestampMs']);
 

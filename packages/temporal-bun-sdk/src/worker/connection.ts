@@ -5,7 +5,7 @@
 import { NativeClient, NativeRuntime, type NativeClientOptions, type NativeLogRecord } from '../native';
 import { IllegalStateError } from '@temporalio/common';
 import { CONNECTION_DEFAULTS } from '../config/env-config';
-import type { LogLevel } from './logger';
+import { LEVEL_ORDER, type LogLevel } from './logger';
 
 export interface NativeConnectionOptions {
   /** `host:port` or a URL. Default `'localhost:7233'`. */
@@ -39,7 +39,6 @@ export interface RuntimeOptions {
   workerHeartbeatIntervalMs?: number | null;
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 const CORE_LOG_TARGETS = ['temporalio_sdk_core', 'temporalio_client', 'temporalio_common', 'temporal_bun_bridge'];
 
 /** The `EnvFilter` string for `coreLogFilter`; throws a `TypeError` naming what is wrong. */
@@ -51,10 +50,10 @@ export function coreLogFilterString(filter: RuntimeOptions['coreLogFilter']): st
   }
   if (filter === null || typeof filter !== 'object') throw new TypeError('coreLogFilter must be a string or { core, other? }');
   const level = (name: string, value: unknown): string => {
-    if (!LOG_LEVELS.includes(value as LogLevel)) {
-      throw new TypeError(`coreLogFilter.${name} must be one of ${LOG_LEVELS.join(', ')}; got ${String(value)}`);
+    if (typeof value !== 'string' || !Object.hasOwn(LEVEL_ORDER, value)) {
+      throw new TypeError(`coreLogFilter.${name} must be one of ${Object.keys(LEVEL_ORDER).join(', ')}; got ${String(value)}`);
     }
-    return (value as string).toLowerCase();
+    return value.toLowerCase();
   };
   const core = level('core', filter.core);
   const other = level('other', filter.other ?? 'ERROR');
@@ -68,17 +67,17 @@ let runtimeOptions: RuntimeOptions = {};
 /** The process-wide runtime every connection, worker and replayer uses. */
 export const Runtime = {
   /**
-   * Sets the runtime's options. Call it before the first connection, worker or replay of the
+   * Sets the runtime's options. Bad options are a `TypeError`. Call it before the first connection, worker or replay of the
    * process (the runtime is created then); afterwards it throws an `IllegalStateError`.
    */
   install(options: RuntimeOptions): void {
-    if (sharedRuntime !== undefined) {
-      throw new IllegalStateError('Runtime.install must be called before the first connection, worker or replay of the process');
-    }
     coreLogFilterString(options.coreLogFilter); // validates
     const interval = options.workerHeartbeatIntervalMs;
     if (interval !== undefined && interval !== null && !(Number.isInteger(interval) && interval > 0)) {
       throw new TypeError(`workerHeartbeatIntervalMs must be a positive integer or null; got ${String(interval)}`);
+    }
+    if (sharedRuntime !== undefined) {
+      throw new IllegalStateError('Runtime.install must be called before the first connection, worker or replay of the process');
     }
     runtimeOptions = { ...options };
   },

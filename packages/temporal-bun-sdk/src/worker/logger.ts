@@ -8,7 +8,8 @@ import type { NativeLogRecord } from '../native';
 
 export type { LogLevel, LogMetadata, Logger };
 
-const LEVEL_ORDER: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+/** Levels by severity: a logger at a level records that level and those above it. */
+export const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
 /** A `Logger` from one `log` method: the per-level methods forward to it. */
 export abstract class BaseLogger implements Logger {

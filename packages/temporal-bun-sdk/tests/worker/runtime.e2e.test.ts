@@ -40,6 +40,12 @@ describe('Runtime.install', () => {
     expect(() => Runtime.install({ coreLogFilter: { core: 'DEBUG' } })).toThrow(/before the first connection/);
   });
 
+  test('bad options are a TypeError naming the option, whether or not the runtime exists', () => {
+    expect(() => Runtime.install({ coreLogFilter: { core: 'LOUD' as 'INFO' } })).toThrow(/coreLogFilter.core must be one of TRACE, DEBUG, INFO, WARN, ERROR/);
+    expect(() => Runtime.install({ workerHeartbeatIntervalMs: -5 })).toThrow(/workerHeartbeatIntervalMs must be a positive integer or null/);
+    expect(() => Runtime.install({ workerHeartbeatIntervalMs: 1.5 })).toThrow(TypeError);
+  });
+
   test('coreLogFilter: levels become an EnvFilter string; bad values are a TypeError naming the field', () => {
     expect(coreLogFilterString(undefined)).toBeUndefined();
     expect(coreLogFilterString({ core: 'INFO' })).toBe(
