@@ -82,7 +82,9 @@ export async function runScenario(options: {
   const worker = spawnBun(join('workers', `${kind}.ts`), [], {
     cwd: benchDirectory,
     env: { [WORKER_ENV.address]: address, [WORKER_ENV.namespace]: namespace, [WORKER_ENV.taskQueue]: taskQueue },
-    bunArguments: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`, `--cpu-prof-name=${profileName}`] : [],
+    bunArguments: settings.profile
+      ? ['--cpu-prof', `--cpu-prof-interval=${settings.profileIntervalUs}`, `--cpu-prof-dir=${options.profileDirectory}`, `--cpu-prof-name=${profileName}`]
+      : [],
   });
   let result: RunResult | undefined;
   try {

@@ -35,6 +35,8 @@ export interface BenchSettings {
    * profiles to bench/results/profiles/; the figures are then not comparable and the README is left alone.
    */
   profile: boolean;
+  /** BENCH_PROFILE_INTERVAL_US: the profiler's sampling interval with BENCH_PROFILE=1, in µs. */
+  profileIntervalUs: number;
 }
 
 export const SETTINGS_ENV: Record<keyof BenchSettings, string> = {
@@ -52,6 +54,7 @@ export const SETTINGS_ENV: Record<keyof BenchSettings, string> = {
   writeReadme: 'BENCH_WRITE_README',
   clientTimeoutMs: 'BENCH_CLIENT_TIMEOUT_MS',
   profile: 'BENCH_PROFILE',
+  profileIntervalUs: 'BENCH_PROFILE_INTERVAL_US',
 };
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -69,6 +72,7 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   writeReadme: true,
   clientTimeoutMs: 300_000,
   profile: false,
+  profileIntervalUs: 1000,
 };
 
 export function readSettings(env: Record<string, string | undefined> = process.env): BenchSettings {
@@ -104,5 +108,6 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     writeReadme: (env[SETTINGS_ENV.writeReadme] ?? '1') !== '0',
     clientTimeoutMs: integer('clientTimeoutMs', 1_000),
     profile: (env[SETTINGS_ENV.profile] ?? '0') === '1',
+    profileIntervalUs: integer('profileIntervalUs', 10),
   };
 }

@@ -427,6 +427,8 @@ interface SandboxActivator {
   updateRandomSeed(job: coresdk.workflow_activation.IUpdateRandomSeed): void;
   getAndResetSinkCalls(): SinkCall[];
   workflowTaskError: unknown;
+  /** The conditions (`condition()`) waiting to be true. */
+  blockedConditions: { readonly size: number };
 }
 
 type RunActivation = { completion: WorkflowActivationCompletion } | { failure: unknown };
@@ -596,14 +598,14 @@ class WorkflowRun {
         const [seeds, jobs] = partition(rest, (job) => job.updateRandomSeed != null);
         const lastSeed = seeds.at(-1)?.updateRandomSeed;
         if (lastSeed) activator.updateRandomSeed(lastSeed);
-        this.#activateBatch(activation, jobs, 0);
+        this.#activateBatch(activator, activation, jobs, 0);
       } else {
         // Histories written before the single-batch flag ran signals first, then the rest, with
         // microtasks settling in between; replaying them must do the same.
         const [signals, others] = partition(rest, (job) => job.signalWorkflow != null);
         let batchIndex = 0;
         for (const jobs of [signals, others]) {
-          if (jobs.length > 0) this.#activateBatch(activation, jobs, batchIndex++);
+          if (jobs.length > 0) this.#activateBatch(activator, activation, jobs, batchIndex++);
         }
       }
 
@@ -627,12 +629,18 @@ class WorkflowRun {
     return this.call('concludeActivation') as WorkflowActivationCompletion;
   }
 
-  #activateBatch(activation: WorkflowActivation, jobs: WorkflowActivationJob[], batchIndex: number): void {
+  #activateBatch(activator: SandboxActivator, activation: WorkflowActivation, jobs: WorkflowActivationJob[], batchIndex: number): void {
     this.call('activate', coresdk.workflow_activation.WorkflowActivation.fromObject({ ...activation, jobs }), batchIndex);
     // Each call settles the sandbox's microtasks; a condition that became true may unblock code
-    // that makes another condition true, so loop until nothing unblocks.
-    while ((this.call('tryUnblockConditions') as number) > 0) {
-      // keep going
+    // that makes another condition true, so loop until nothing unblocks. With no condition waiting,
+    // tryUnblockConditions would only rethrow the workflow task error captured meanwhile (nothing
+    // else is queued: the last call settled everything), so that is done here, without a call.
+    for (;;) {
+      if (activator.blockedConditions.size === 0) {
+        if (activator.workflowTaskError) throw activator.workflowTaskError;
+        return;
+      }
+      if ((this.call('tryUnblockConditions') as number) === 0) return;
     }
   }
 

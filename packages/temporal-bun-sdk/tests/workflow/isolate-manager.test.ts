@@ -177,6 +177,16 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     expect(result.completion.failed?.failure?.message).toContain('has no initializeWorkflow job');
   });
 
+  test('a plain Error thrown after a microtask turn fails the workflow task, whether or not a condition waits', async () => {
+    // The error is captured while the sandbox settles its microtasks; without a waiting condition
+    // no tryUnblockConditions call rethrows it, so the manager must.
+    const { manager } = await newManager();
+    const alone = await manager.activate(startActivation(randomUUID(), 'throwsLater'), placement);
+    expect(alone.completion.failed?.failure?.message).toBe('thrown after a microtask turn');
+    const waiting = await manager.activate(startActivation(randomUUID(), 'throwsLaterWhileWaiting'), placement);
+    expect(waiting.completion.failed?.failure?.message).toBe('thrown after a microtask turn while a condition waits');
+  });
+
   test('an unknown workflow type fails the workflow task with a message naming it', async () => {
     const { manager } = await newManager();
     const result = await manager.activate(startActivation(randomUUID(), 'noSuchWorkflow'), placement);
