@@ -26,6 +26,26 @@ test('an echo completes with a copy of the bytes sent, after its delay', async (
   expect(runtime.outstandingCalls).toBe(0);
 });
 
+test('a runtime with several threads works; a thread count the bridge refuses is INVALID_ARGUMENT naming runtimeThreads', async () => {
+  const wide = await NativeRuntime.create({ runtimeThreads: 4 });
+  try {
+    const sent = new Uint8Array([1, 2, 3]);
+    const echoes = await Promise.all(Array.from({ length: 16 }, () => wide.echo(sent, 1_000)));
+    for (const echo of echoes) expect(echo).toEqual(sent);
+  } finally {
+    wide.free();
+  }
+  for (const runtimeThreads of [0, 5_000]) {
+    const refused = await NativeRuntime.create({ runtimeThreads }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(NativeError);
+    expect((refused as NativeError).code).toBe('INVALID_ARGUMENT');
+    expect((refused as NativeError).message).toContain('runtimeThreads');
+  }
+});
+
 test('freeing a runtime rejects its outstanding calls with ILLEGAL_STATE, and a second free is refused', async () => {
   const doomed = await NativeRuntime.create();
   const pending = doomed.echo(new Uint8Array([1, 2, 3]), 2_000_000);

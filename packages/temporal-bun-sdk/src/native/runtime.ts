@@ -35,6 +35,8 @@ export interface NativeRuntimeOptions {
   logFilter?: string;
   /** Interval of sdk-core's worker heartbeats to the server; `null` disables them. Default 60000. */
   workerHeartbeatIntervalMs?: number | null;
+  /** Tokio worker threads of sdk-core's runtime, 1–1024. Default (bridge's): 1. */
+  runtimeThreads?: number;
   /** Receives forwarded log records. Without it, records are dropped (after being freed). */
   onLog?: (record: NativeLogRecord) => void;
 }
@@ -161,6 +163,7 @@ export class NativeRuntime {
           wakeSocketPath,
           logFilter: options.logFilter,
           workerHeartbeatIntervalMs: options.workerHeartbeatIntervalMs,
+          runtimeThreads: options.runtimeThreads,
         }),
       );
       handle = symbols.tbs_runtime_new(runtimeOptions.pointer, runtimeOptions.length) as number;

@@ -37,7 +37,18 @@ export interface RuntimeOptions {
   coreLogFilter?: string | { core: LogLevel; other?: LogLevel };
   /** Interval of sdk-core's worker heartbeats to the server in milliseconds; `null` disables them. Default 60000. */
   workerHeartbeatIntervalMs?: number | null;
+  /**
+   * Threads of sdk-core's runtime (tokio): gRPC, protobuf and core's pollers, for every worker and
+   * connection of the process. An integer from 1 to 1024. Default 1: workflow and activity code
+   * runs on the one JS thread, which needs more CPU per task than core does, so one runtime thread
+   * keeps up with it, and a second mostly costs CPU in wake-ups between the two. Raise it when
+   * `perf`/`top` show the runtime thread saturated (e.g. very large payloads or histories).
+   */
+  runtimeThreads?: number;
 }
+
+/** The largest {@link RuntimeOptions.runtimeThreads} (the bridge refuses more). */
+const MAX_RUNTIME_THREADS = 1024;
 
 const CORE_LOG_TARGETS = ['temporalio_sdk_core', 'temporalio_client', 'temporalio_common', 'temporal_bun_bridge'];
 
@@ -76,6 +87,10 @@ export const Runtime = {
     if (interval !== undefined && interval !== null && !(Number.isInteger(interval) && interval > 0)) {
       throw new TypeError(`workerHeartbeatIntervalMs must be a positive integer or null; got ${String(interval)}`);
     }
+    const threads = options.runtimeThreads;
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_RUNTIME_THREADS)) {
+      throw new TypeError(`runtimeThreads must be an integer from 1 to ${MAX_RUNTIME_THREADS}; got ${String(threads)}`);
+    }
     if (sharedRuntime !== undefined) {
       throw new IllegalStateError('Runtime.install must be called before the first connection, worker or replay of the process');
     }
@@ -91,6 +106,7 @@ export function sharedNativeRuntime(): Promise<NativeRuntime> {
   sharedRuntime ??= NativeRuntime.create({
     logFilter: coreLogFilterString(runtimeOptions.coreLogFilter),
     workerHeartbeatIntervalMs: runtimeOptions.workerHeartbeatIntervalMs,
+    runtimeThreads: runtimeOptions.runtimeThreads,
     onLog: (record) => {
       for (const listener of coreLogListeners) listener(record);
     },

@@ -12,11 +12,14 @@ const env = useServerConnection();
 interface FixtureOutput {
   coreRecords: Array<{ level: string; message: string }>;
   installAfterConnect: string;
+  /** tokio threads while the worker ran; null where there is no /proc. */
+  runtimeThreads: number | null;
 }
 
-async function runFixture(mode: 'default' | 'info'): Promise<FixtureOutput> {
+async function runFixture(mode: 'default' | 'info', runtimeThreads?: number): Promise<FixtureOutput> {
+  const threadArgs = runtimeThreads === undefined ? [] : [String(runtimeThreads)];
   const child = Bun.spawn(
-    [process.execPath, resolve(import.meta.dir, 'fixtures/core-logs-worker.ts'), env.server.address, env.server.namespace, mode],
+    [process.execPath, resolve(import.meta.dir, 'fixtures/core-logs-worker.ts'), env.server.address, env.server.namespace, mode, ...threadArgs],
     { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
   );
   const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
@@ -35,6 +38,12 @@ describe('Runtime.install', () => {
     expect(atInfo.installAfterConnect).toBe('IllegalStateError');
   });
 
+  test.if(process.platform === 'linux')('the runtime runs on one thread by default, on runtimeThreads when set', async () => {
+    const [byDefault, three] = await Promise.all([runFixture('default'), runFixture('default', 3)]);
+    expect(byDefault.runtimeThreads).toBe(1);
+    expect(three.runtimeThreads).toBe(3);
+  });
+
   test('after the runtime exists, install throws an IllegalStateError', () => {
     // useServerConnection has connected in this process.
     expect(() => Runtime.install({ coreLogFilter: { core: 'DEBUG' } })).toThrow(/before the first connection/);
@@ -44,6 +53,9 @@ describe('Runtime.install', () => {
     expect(() => Runtime.install({ coreLogFilter: { core: 'LOUD' as 'INFO' } })).toThrow(/coreLogFilter.core must be one of TRACE, DEBUG, INFO, WARN, ERROR/);
     expect(() => Runtime.install({ workerHeartbeatIntervalMs: -5 })).toThrow(/workerHeartbeatIntervalMs must be a positive integer or null/);
     expect(() => Runtime.install({ workerHeartbeatIntervalMs: 1.5 })).toThrow(TypeError);
+    for (const runtimeThreads of [0, 1.5, 1025, Number.NaN]) {
+      expect(() => Runtime.install({ runtimeThreads })).toThrow(/runtimeThreads must be an integer from 1 to 1024/);
+    }
   });
 
   test('coreLogFilter: levels become an EnvFilter string; bad values are a TypeError naming the field', () => {
