@@ -28,6 +28,7 @@ import {
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { coresdk } from '@temporalio/proto';
 import { NativeError, isShutdownError } from '../native';
+import { logLevelEnabled } from '../worker/logger';
 import { createPollingLoop, type PollErrorKind, type PollingLoop } from '../worker/polling-loop';
 import type { TaskLoopContext } from '../worker/task-loop-context';
 import {
@@ -366,7 +367,9 @@ export class ActivityTaskLoop {
     info: ActivityTaskInfo,
   ): Promise<ActivityOutcome | 'abandoned'> {
     const logger = execution.workerLogger;
-    logger.debug('Activity started');
+    // Each record computes the activity's log attributes: skipped when the logger drops DEBUG.
+    const debug = logLevelEnabled(this.#context.logger, 'DEBUG');
+    if (debug) logger.debug('Activity started');
     const started = performance.now();
     const outcome: Promise<ActivityOutcome> = execution.execute(fn, input).then(
       (value): ActivityOutcome => ({ returned: true, value }),
@@ -376,11 +379,11 @@ export class ActivityTaskLoop {
     const durationMs = performance.now() - started;
     if (settled === 'abandoned') return settled;
     if (settled.returned) {
-      logger.debug('Activity completed', { durationMs });
+      if (debug) logger.debug('Activity completed', { durationMs });
     } else if (settled.error instanceof CompleteAsyncError) {
-      logger.debug('Activity will complete asynchronously', { durationMs });
+      if (debug) logger.debug('Activity will complete asynchronously', { durationMs });
     } else if (running.cancellation.isCancelled) {
-      logger.debug('Activity ended after cancellation', { durationMs, reason: running.cancellation.request?.reason });
+      if (debug) logger.debug('Activity ended after cancellation', { durationMs, reason: running.cancellation.request?.reason });
     } else {
       const benign = settled.error instanceof ApplicationFailure && settled.error.category === ApplicationFailureCategory.BENIGN;
       logger[benign ? 'debug' : 'warn']('Activity failed', { error: settled.error, durationMs, attempt: info.attempt });

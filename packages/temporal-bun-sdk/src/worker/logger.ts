@@ -47,10 +47,27 @@ export class ConsoleLogger extends BaseLogger {
   }
 }
 
-/** A logger that adds `meta` (e.g. `{ sdkComponent: 'worker', taskQueue }`) to every record. */
-export function withMetadata(logger: Logger, meta: LogMetadata): Logger {
+/**
+ * False when `logger` is known to drop records at `level`: it exposes its minimum level as `level`
+ * (the console logger, the official SDK's `DefaultLogger`, and `withMetadata` over either). Hot
+ * paths use it to skip building records nobody keeps. True for any other logger.
+ */
+export function logLevelEnabled(logger: Logger, level: LogLevel): boolean {
+  const minimum = (logger as { level?: unknown }).level;
+  if (typeof minimum !== 'string' || !Object.hasOwn(LEVEL_ORDER, minimum)) return true;
+  return LEVEL_ORDER[level] >= LEVEL_ORDER[minimum as LogLevel];
+}
+
+/**
+ * A logger that adds `meta` (e.g. `{ sdkComponent: 'worker', taskQueue }`) to every record. Its
+ * `level` is the wrapped logger's.
+ */
+export function withMetadata(logger: Logger, meta: LogMetadata): Logger & { readonly level: unknown } {
   const merge = (extra?: LogMetadata) => (extra ? { ...meta, ...extra } : meta);
   return {
+    get level(): unknown {
+      return (logger as { level?: unknown }).level;
+    },
     log: (level, message, extra) => logger.log(level, message, merge(extra)),
     trace: (message, extra) => logger.trace(message, merge(extra)),
     debug: (message, extra) => logger.debug(message, merge(extra)),

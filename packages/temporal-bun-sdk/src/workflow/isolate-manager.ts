@@ -32,7 +32,7 @@ import { coresdk } from '@temporalio/proto';
 import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import { SdkFlags } from '@temporalio/workflow/lib/flags';
 import Long from 'long';
-import type { Logger } from '../worker/logger';
+import { logLevelEnabled, type Logger } from '../worker/logger';
 import { WorkflowBundleError, bundleReusableWorkflowCode, type ReusableWorkflowBundle, type WorkflowBundle } from './bundler';
 import { ReusableWorkflowContext, type ReusableContextRun } from './reusable-context';
 import { createSandbox, type SandboxConsole, type SandboxConsoleLevel, type SandboxHooks } from './sandbox';
@@ -333,7 +333,7 @@ export class WorkflowIsolateManager {
       run.forget();
       throw error;
     }
-    this.#options.logger.debug('Workflow run cached', workflowLogAttributes(info));
+    if (logLevelEnabled(logger, 'DEBUG')) logger.debug('Workflow run cached', workflowLogAttributes(info));
     return run;
   }
 
@@ -380,7 +380,8 @@ export class WorkflowIsolateManager {
     } catch (error) {
       this.#options.logger.warn('Disposing an evicted workflow run failed', { ...workflowLogAttributes(run.info), error });
     }
-    this.#options.logger.debug('Workflow run evicted', { ...workflowLogAttributes(run.info), reason });
+    const logger = this.#options.logger;
+    if (logLevelEnabled(logger, 'DEBUG')) logger.debug('Workflow run evicted', { ...workflowLogAttributes(run.info), reason });
   }
 
   #failed(runId: string, run: WorkflowRun | undefined, error: unknown): WorkflowActivationResult {

@@ -12,7 +12,7 @@
  * };
  */
 import type { Sink, SinkCall, Sinks, WorkflowInfo } from '@temporalio/workflow';
-import type { Logger } from '../worker/logger';
+import { logLevelEnabled, type Logger, type LogLevel } from '../worker/logger';
 import { workflowLogAttributes } from './workflow-info';
 
 /** The worker-side implementation of one sink function. */
@@ -40,12 +40,15 @@ export interface SinkDelivery {
 
 /** What `@temporalio/workflow`'s `log` is made of: `__temporal_logger`, forwarded to the worker's logger. */
 export function workflowLoggerSink(logger: Logger): InjectedSinks {
-  const forward =
-    (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') =>
-    (_info: WorkflowInfo, message: string, attributes?: Record<string, unknown>) => {
+  const forward = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => {
+    const logLevel = level.toUpperCase() as LogLevel;
+    return (_info: WorkflowInfo, message: string, attributes?: Record<string, unknown>) => {
+      // The workflow library logs "Workflow started/completed" at DEBUG for every run.
+      if (!logLevelEnabled(logger, logLevel)) return;
       // Entries only: the workflow library adds a symbol-keyed nanosecond timestamp loggers don't read.
       logger[level](message, { sdkComponent: 'workflow', ...Object.fromEntries(Object.entries(attributes ?? {})) });
     };
+  };
   return {
     __temporal_logger: {
       trace: { fn: forward('trace') },
