@@ -25,7 +25,7 @@ import {
   visit,
   walkActivityTask,
 } from '@temporalio/common/lib/internal-non-workflow';
-import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { optionalTsToMs } from '../common/proto-values';
 import type { coresdk } from '@temporalio/proto';
 import { NativeError, isShutdownError } from '../native';
 import { logLevelEnabled } from '../worker/logger';

@@ -4,7 +4,7 @@
  */
 import type { Info } from '@temporalio/activity';
 import { decodePriority, decompileRetryPolicy, type ActivitySerializationContext } from '@temporalio/common';
-import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { optionalTsToMs } from '../common/proto-values';
 import type { coresdk } from '@temporalio/proto';
 
 /** `@temporalio/activity`'s `Info`, plus when this attempt started. */

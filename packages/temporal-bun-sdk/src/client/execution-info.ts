@@ -12,7 +12,7 @@ import {
 import { decodeMapFromPayloads, decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToDate, requiredTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import type Long from 'long';
+import { int64ToNumber } from '../common/proto-values';
 
 const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
 
@@ -90,11 +90,6 @@ export function workflowStatusName(code: temporal.api.enums.v1.WorkflowExecution
   }
 }
 
-/** A protobuf int64 (a `Long`, or a number when small) as a number. */
-export function int64ToNumber(value: number | Long | null | undefined): number {
-  if (value === null || value === undefined) return 0;
-  return typeof value === 'number' ? value : value.toNumber();
-}
 
 function execution(raw: temporal.api.common.v1.IWorkflowExecution | null | undefined): { workflowId: string; runId: string } | undefined {
   return raw ? { workflowId: raw.workflowId ?? '', runId: raw.runId ?? '' } : undefined;

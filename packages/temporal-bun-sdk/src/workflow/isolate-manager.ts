@@ -27,7 +27,7 @@ import {
   type FailureConverter,
   type PayloadConverter,
 } from '@temporalio/common';
-import { tsToMs } from '@temporalio/common/lib/time';
+import { tsToMs } from '../common/proto-values';
 import { coresdk } from '@temporalio/proto';
 import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import { SdkFlags } from '@temporalio/workflow/lib/flags';

@@ -11,11 +11,10 @@ import {
   decompileRetryPolicy,
 } from '@temporalio/common';
 import { suggestContinueAsNewReasonsFromProto } from '@temporalio/common/lib/continue-as-new';
-import { optionalTsToDate, optionalTsToMs, requiredTsToMs, tsToDate, tsToMs } from '@temporalio/common/lib/time';
+import { int64ToNumber, optionalTsToDate, optionalTsToMs, requiredTsToMs, tsToDate, tsToMs } from '../common/proto-values';
 import type { coresdk } from '@temporalio/proto';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { createUnsafeRandomSource } from '@temporalio/workflow/lib/random-helpers';
-import { int64ToNumber } from '../client/execution-info';
 
 type WorkflowActivation = coresdk.workflow_activation.IWorkflowActivation;
 type InitializeWorkflow = coresdk.workflow_activation.IInitializeWorkflow;
