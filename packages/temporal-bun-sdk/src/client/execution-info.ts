@@ -90,7 +90,6 @@ export function workflowStatusName(code: temporal.api.enums.v1.WorkflowExecution
   }
 }
 
-
 function execution(raw: temporal.api.common.v1.IWorkflowExecution | null | undefined): { workflowId: string; runId: string } | undefined {
   return raw ? { workflowId: raw.workflowId ?? '', runId: raw.runId ?? '' } : undefined;
 }
