@@ -96,8 +96,8 @@ export function workflowInfoFromActivation(
 export function activationInfoFields(activation: WorkflowActivation) {
   return {
     historyLength: activation.historyLength ?? 0,
-    // 0 when the server did not report it (servers before 1.20). Not Number(): on a Long it goes
-    // through a decimal string (Long#toString), the slowest step of every activation in bench A.
+    // 0 when the server did not report it (servers before 1.20). Not Number(): on a Long that
+    // goes through a decimal string (Long#toString), on every activation.
     historySize: int64ToNumber(activation.historySizeBytes),
     continueAsNewSuggested: activation.continueAsNewSuggested ?? false,
     targetWorkerDeploymentVersionChanged: activation.targetWorkerDeploymentVersionChanged ?? false,
