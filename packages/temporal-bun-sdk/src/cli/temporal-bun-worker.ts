@@ -9,7 +9,7 @@
  * first signal shuts down gracefully (in-flight activities get `--shutdown-grace`), a second one
  * cancels them at once, a third exits without waiting. Exit code 0 after a clean shutdown.
  */
-import { NativeConnection, createWorker, WORKER_DEFAULTS, WorkerOptionsError, type Worker, type WorkerOptions } from '../worker';
+import { NativeConnection, Runtime, createWorker, WORKER_DEFAULTS, WorkerOptionsError, type Worker, type WorkerOptions } from '../worker';
 import { isPortFree, startDevServer, type DevServer } from '../dev-server';
 import { CliError, CliUsageError, EXIT_CODES, exitWithError } from './cli-errors';
 import { CliLogger } from './cli-logger';
@@ -36,6 +36,7 @@ Worker:
   --shutdown-grace <duration>  On the first signal, how long in-flight activities may run before they
                              are cancelled, e.g. 30s (default ${WORKER_DEFAULTS.shutdownGraceTimeMs}: cancelled at once)
   --connect-timeout <duration> How long to wait for the server to answer (default 10s)
+  --runtime-threads <n>      Threads of sdk-core's runtime (gRPC, protobuf), 1 to 1024 (default 1)
   --log-level <level>        trace, debug, info, warn or error (default info); logs go to stderr
 
 Local dev server:
@@ -65,6 +66,7 @@ const WORKER_FLAGS = {
   'max-cached-workflows': { type: 'string' },
   'shutdown-grace': { type: 'string' },
   'connect-timeout': { type: 'string' },
+  'runtime-threads': { type: 'string' },
   'log-level': { type: 'string' },
   dev: { type: 'boolean' },
   'dev-port': { type: 'string' },
@@ -95,6 +97,7 @@ interface WorkerCommand {
   workerOptions: Partial<WorkerOptions>;
   shutdownGraceMs: number;
   connectTimeoutMs?: number;
+  runtimeThreads?: number;
   logger: CliLogger;
   dev?: { port?: number };
   connectionFlags: Parameters<typeof connectionFromFlags>[0];
@@ -132,6 +135,7 @@ async function parseWorkerCommand(argv: string[]): Promise<WorkerCommand | 'help
   const shutdownGraceMs = durationFlag(values['shutdown-grace'], 'shutdown-grace') ?? WORKER_DEFAULTS.shutdownGraceTimeMs;
   const connectTimeoutMs = durationFlag(values['connect-timeout'], 'connect-timeout');
   if (connectTimeoutMs === 0) throw new CliUsageError('--connect-timeout must be longer than 0');
+  const runtimeThreads = integerFlag(values['runtime-threads'], 'runtime-threads', 1, 1024);
   const logger = new CliLogger(logLevelFlag(values['log-level'], 'INFO'));
 
   return {
@@ -141,6 +145,7 @@ async function parseWorkerCommand(argv: string[]): Promise<WorkerCommand | 'help
     workerOptions,
     shutdownGraceMs,
     connectTimeoutMs,
+    runtimeThreads,
     logger,
     dev: values.dev ? { port: integerFlag(values['dev-port'], 'dev-port', 0, 65_535) } : undefined,
     connectionFlags: values,
@@ -206,6 +211,7 @@ export async function runWorkerCli(argv: string[]): Promise<number> {
     return EXIT_CODES.ok;
   }
   const command = parsed;
+  if (command.runtimeThreads !== undefined) Runtime.install({ runtimeThreads: command.runtimeThreads });
 
   let devServer: DevServer | undefined;
   let nativeConnection: NativeConnection | undefined;

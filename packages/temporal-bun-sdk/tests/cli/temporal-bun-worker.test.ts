@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '../../src/worker';
@@ -199,6 +200,30 @@ describe('temporal-bun-worker', () => {
     expect(cli.stderr()).toStartWith('temporal-bun-worker: error: --workflows: file not found: no/such/workflows.ts');
   });
 
+  test.if(process.platform === 'linux')('--runtime-threads sets the runtime threads of the worker process', async () => {
+    const taskQueue = `cli-${randomUUID()}`;
+    const cli = startWorkerCli(taskQueue, ['--address', env.server.address, '--runtime-threads', '3']);
+    await cli.waitForLine(READY);
+    const tokioThreads = readdirSync(`/proc/${cli.pid}/task`).filter((tid) => {
+      try {
+        return readFileSync(`/proc/${cli.pid}/task/${tid}/comm`, 'utf8').startsWith('tokio');
+      } catch {
+        return false; // the thread ended meanwhile
+      }
+    });
+    expect(tokioThreads).toHaveLength(3);
+    const run = await env.client.start('greetingWorkflow', { taskQueue, args: ['threads'] });
+    expect(await env.client.result<string>(run)).toBe('Hello, threads!');
+    cli.kill('SIGTERM');
+    expect(await cli.waitForExit(20_000)).toBe(0);
+  });
+
+  test('a bad --runtime-threads exits 2 naming the flag', async () => {
+    const cli = spawnCli('temporal-bun-worker', ['--task-queue', 'q', '--activities', activitiesPath, '--runtime-threads', '0']);
+    expect(await cli.waitForExit()).toBe(2);
+    expect(cli.stderr()).toStartWith('temporal-bun-worker: error: --runtime-threads must be an integer in [1, 1024], got "0"');
+  });
+
   test('a bad concurrency value exits 2 naming the flag', async () => {
     const cli = spawnCli('temporal-bun-worker', ['--task-queue', 'q', '--activities', activitiesPath, '--max-concurrent-activities', '0']);
     expect(await cli.waitForExit()).toBe(2);
@@ -230,7 +255,7 @@ describe('temporal-bun-worker', () => {
   test('--help prints the usage with every flag and exits 0', async () => {
     const cli = spawnCli('temporal-bun-worker', ['--help']);
     expect(await cli.waitForExit()).toBe(0);
-    for (const flag of ['--task-queue', '--workflows', '--activities', '--address', '--namespace', '--api-key', '--tls-cert', '--dev', '--shutdown-grace', '--max-cached-workflows']) {
+    for (const flag of ['--task-queue', '--workflows', '--activities', '--address', '--namespace', '--api-key', '--tls-cert', '--dev', '--shutdown-grace', '--max-cached-workflows', '--runtime-threads']) {
       expect(cli.stdout()).toContain(flag);
     }
   });
