@@ -107,11 +107,6 @@ export class ReusableWorkflowContext<Owner> {
     return !this.#retired && !this.#destroyed;
   }
 
-  /** Runs that have not been released. */
-  get runCount(): number {
-    return this.#runCount;
-  }
-
   /** The owner of the run whose code is executing (during {@link call}), for console attribution. */
   get activeOwner(): Owner | undefined {
     return this.#activeRun?.owner;
