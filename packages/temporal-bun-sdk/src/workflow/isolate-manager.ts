@@ -27,7 +27,6 @@ import {
   type FailureConverter,
   type PayloadConverter,
 } from '@temporalio/common';
-import { tsToMs } from '../common/proto-values';
 import { coresdk } from '@temporalio/proto';
 import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import { SdkFlags } from '@temporalio/workflow/lib/flags';
@@ -573,8 +572,7 @@ class WorkflowRun {
         return { completion: this.#activateQueries(activator, activation) };
       }
 
-      if (activation.timestamp == null) throw new TypeError('a non-query activation has no timestamp');
-      activator.now = tsToMs(activation.timestamp);
+      activator.now = activationTimeMs(activation);
       const isReplaying = activation.isReplaying ?? false;
       activator.mutateWorkflowInfo((info) => ({
         ...info,
