@@ -11,6 +11,7 @@
  */
 import { NativeConnection, Runtime, createWorker, WORKER_DEFAULTS, WorkerOptionsError, type Worker, type WorkerOptions } from '../worker';
 import { isPortFree, startDevServer, type DevServer } from '../dev-server';
+import { MAX_RUNTIME_THREADS } from '../worker/connection';
 import { CliError, CliUsageError, EXIT_CODES, exitWithError } from './cli-errors';
 import { CliLogger } from './cli-logger';
 import { atAddress, CONNECTION_FLAGS, CONNECTION_FLAGS_USAGE, connectionFromFlags, type CliConnection } from './connection-flags';
@@ -36,7 +37,7 @@ Worker:
   --shutdown-grace <duration>  On the first signal, how long in-flight activities may run before they
                              are cancelled, e.g. 30s (default ${WORKER_DEFAULTS.shutdownGraceTimeMs}: cancelled at once)
   --connect-timeout <duration> How long to wait for the server to answer (default 10s)
-  --runtime-threads <n>      Threads of sdk-core's runtime (gRPC, protobuf), 1 to 1024 (default 1)
+  --runtime-threads <n>      Threads of sdk-core's runtime (gRPC, protobuf), 1 to ${MAX_RUNTIME_THREADS} (default 1)
   --log-level <level>        trace, debug, info, warn or error (default info); logs go to stderr
 
 Local dev server:
@@ -135,7 +136,7 @@ async function parseWorkerCommand(argv: string[]): Promise<WorkerCommand | 'help
   const shutdownGraceMs = durationFlag(values['shutdown-grace'], 'shutdown-grace') ?? WORKER_DEFAULTS.shutdownGraceTimeMs;
   const connectTimeoutMs = durationFlag(values['connect-timeout'], 'connect-timeout');
   if (connectTimeoutMs === 0) throw new CliUsageError('--connect-timeout must be longer than 0');
-  const runtimeThreads = integerFlag(values['runtime-threads'], 'runtime-threads', 1, 1024);
+  const runtimeThreads = integerFlag(values['runtime-threads'], 'runtime-threads', 1, MAX_RUNTIME_THREADS);
   const logger = new CliLogger(logLevelFlag(values['log-level'], 'INFO'));
 
   return {

@@ -48,7 +48,7 @@ export interface RuntimeOptions {
 }
 
 /** The largest {@link RuntimeOptions.runtimeThreads} (the bridge refuses more). */
-const MAX_RUNTIME_THREADS = 1024;
+export const MAX_RUNTIME_THREADS = 1024;
 
 const CORE_LOG_TARGETS = ['temporalio_sdk_core', 'temporalio_client', 'temporalio_common', 'temporal_bun_bridge'];
 
