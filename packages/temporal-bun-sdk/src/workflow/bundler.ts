@@ -267,10 +267,9 @@ export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promis
     // An ES module: its top level runs when the script is evaluated (a CommonJS entry would wait for a require).
     'export {};',
   ].join('\n');
-  const interceptorRequires = sources.interceptorModules.map((path) => `require(${JSON.stringify(path)})`).join(', ');
   const runModulesEntry = `
 export function importWorkflows() { return require(${JSON.stringify(WORKFLOWS_SPECIFIER)}); }
-export function importInterceptors() { return [${interceptorRequires}]; }
+export function importInterceptors() { return [${requireList(sources.interceptorModules)}]; }
 export function importPayloadConverter() { return require('__temporal_custom_payload_converter'); }
 export function importFailureConverter() { return require('__temporal_custom_failure_converter'); }
 `;
@@ -434,8 +433,12 @@ function shiftSourceMapLines(json: string, lines: number): string {
   return JSON.stringify(map);
 }
 
+/** `require(a), require(b), …` of module paths, as entry source. */
+function requireList(paths: readonly string[]): string {
+  return paths.map((path) => `require(${JSON.stringify(path)})`).join(', ');
+}
+
 function generateEntry(parts: { workerInterfacePath: string; globalOverridesPath: string; interceptorModules: string[] }): string {
-  const interceptorRequires = parts.interceptorModules.map((path) => `require(${JSON.stringify(path)})`).join(', ');
   // The entry is an ES module (an IIFE bundle runs its top level). The workflows and interceptors
   // are loaded with `require` so they stay lazy: they are evaluated inside `initRuntime`, once the
   // activator exists, so module-level code already sees the workflow's Date and Math.random.
@@ -446,7 +449,7 @@ overrideGlobals();
 globalThis.__TEMPORAL__ = {
   api,
   importWorkflows: function importWorkflows() { return require(${JSON.stringify(WORKFLOWS_SPECIFIER)}); },
-  importInterceptors: function importInterceptors() { return [${interceptorRequires}]; },
+  importInterceptors: function importInterceptors() { return [${requireList(parts.interceptorModules)}]; },
 };
 `;
 }
