@@ -26,8 +26,11 @@ typecheck: setup
 	cd $(PKG) && $(BUN) x tsc --noEmit -p .
 	cd $(EXAMPLE) && $(BUN) x tsc --noEmit -p .
 
+# The workflow suites run in the default mode (one context shared by all runs) with the rest, then
+# again with a context per run (reuseV8Context: false).
 test-bun: build
 	cd $(PKG) && $(BUN) test --timeout 120000
+	cd $(PKG) && TEMPORAL_TEST_REUSE_V8_CONTEXT=0 $(BUN) test --timeout 120000 tests/workflow
 
 test-example: build
 	cd $(EXAMPLE) && $(BUN) test --timeout 120000

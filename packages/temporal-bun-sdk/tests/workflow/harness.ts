@@ -3,10 +3,11 @@
  * workflows with, and workers made of a NativeWorker + WorkflowIsolateManager + WorkflowTaskLoop
  * (no activity polling). Payloads are encoded with `@temporalio/common`'s default converter.
  *
- * With `TEMPORAL_TEST_REUSE_V8_CONTEXT=1` in the environment, the workers share one context between
- * runs (`reuseV8Context`), so the same suites cover both modes:
+ * The workers run workflows as `createWorker` does by default: in one context shared between runs
+ * (`reuseV8Context`). `TEMPORAL_TEST_REUSE_V8_CONTEXT=0` gives each run a context of its own, so the
+ * same suites cover both modes (`make test` runs them both ways):
  *
- *   TEMPORAL_TEST_REUSE_V8_CONTEXT=1 bun test tests/workflow
+ *   TEMPORAL_TEST_REUSE_V8_CONTEXT=0 bun test tests/workflow
  */
 import { defaultPayloadConverter, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
@@ -16,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { NativeClient, NativeRuntime, NativeWorker, type NativeWorkerOptions } from '../../src/native';
 import type { Logger } from '../../src/worker/logger';
 import { MetricsEmitter, type WorkerMetricEvent } from '../../src/worker/metrics';
+import { WORKER_DEFAULTS } from '../../src/worker/options';
 import type { TaskLoopContext } from '../../src/worker/task-loop-context';
 import { WorkflowTaskLoop } from '../../src/worker/workflow-task-loop';
 import { bundleWorkflowCode, type WorkflowBundle } from '../../src/workflow/bundler';
@@ -31,7 +33,8 @@ type History = temporal.api.history.v1.History;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /** Whether test workers share one context between runs (see the file comment). */
-export const reuseV8Context = process.env.TEMPORAL_TEST_REUSE_V8_CONTEXT === '1';
+export const reuseV8Context =
+  process.env.TEMPORAL_TEST_REUSE_V8_CONTEXT === undefined ? WORKER_DEFAULTS.reuseV8Context : process.env.TEMPORAL_TEST_REUSE_V8_CONTEXT === '1';
 
 export interface TestWorkerOptions {
   taskQueue?: string;

@@ -1,8 +1,7 @@
 /**
  * createWorker with `reuseV8Context: true` end to end: the option reaches the workflow runtime, and
  * workflows with a custom payload converter and workflow interceptors (both instantiated per run
- * in the shared context) run many at a time. The workflow suites run in this mode as a whole with
- * `TEMPORAL_TEST_REUSE_V8_CONTEXT=1` (see harness.ts).
+ * in the shared context) run many at a time. The workflow suites run in both modes (see harness.ts).
  */
 import { describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
