@@ -6,6 +6,14 @@
 //! Bun wakes, and the host drains the queue with a synchronous call. Bursts cost one wake-up, and
 //! the host reads a whole batch per call. A thread-safe `JSCallback` per completion was the
 //! alternative; see `bench/ffi-channel` for the measurements behind the choice.
+//!
+//! Waking the host is the expensive part (two context switches, and on a VM often an
+//! inter-processor interrupt), so answers the host is in no hurry for can skip it. A *deferred*
+//! answer (a successful workflow or activity completion whose caller asked for it) is queued
+//! without a wake-up while some *waking* request (a poll) is outstanding: that request's answer
+//! will wake the host, and the drain it causes takes the deferred entries along. With no waking
+//! request outstanding, a deferred answer wakes the host like any other, so no entry can be
+//! stranded.
 
 use crate::{buffers, error::BridgeError};
 use parking_lot::Mutex;
@@ -33,6 +41,21 @@ struct Queue {
     entries: VecDeque<Entry>,
     /// True from the wake-up byte until a drain empties the queue: pushes in between write nothing.
     wake_pending: bool,
+    /// Waking requests (polls) accepted and not yet answered. Each one's answer wakes the host.
+    waking_outstanding: usize,
+}
+
+/// How an answer reaches the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Wakes the host unless a wake-up is already pending.
+    Prompt,
+    /// The answer to a waking request (see [`CompletionChannel::begin_waking`]): delivered
+    /// promptly, and ends that request's hold on deferred entries.
+    Waking,
+    /// A success waits for the next wake-up while a waking request is outstanding; an error is
+    /// delivered promptly.
+    Deferred,
 }
 
 impl std::fmt::Debug for CompletionChannel {
@@ -67,27 +90,56 @@ impl CompletionChannel {
             queue: Mutex::new(Queue {
                 entries: VecDeque::new(),
                 wake_pending: false,
+                waking_outstanding: 0,
             }),
             wake,
         })
     }
 
     pub fn push(&self, request_id: u64, completion: Completion) {
+        self.push_with(request_id, completion, Delivery::Prompt);
+    }
+
+    /// Counts a waking request as outstanding until its answer is pushed with
+    /// [`Delivery::Waking`]. Call it before the request can be answered.
+    pub fn begin_waking(&self) {
+        self.queue.lock().waking_outstanding += 1;
+    }
+
+    pub fn push_result(
+        &self,
+        request_id: u64,
+        result: Result<Completion, BridgeError>,
+        delivery: Delivery,
+    ) {
+        let delivery = match (&result, delivery) {
+            (Err(_), Delivery::Deferred) => Delivery::Prompt,
+            (_, delivery) => delivery,
+        };
+        self.push_with(request_id, result.unwrap_or_else(Completion::Error), delivery);
+    }
+
+    fn push_with(&self, request_id: u64, completion: Completion, delivery: Delivery) {
         let must_wake = {
             let mut queue = self.queue.lock();
             queue.entries.push_back(Entry {
                 request_id,
                 completion,
             });
-            !std::mem::replace(&mut queue.wake_pending, true)
+            if delivery == Delivery::Waking {
+                queue.waking_outstanding = queue.waking_outstanding.saturating_sub(1);
+            }
+            if queue.wake_pending || (delivery == Delivery::Deferred && queue.waking_outstanding > 0)
+            {
+                false
+            } else {
+                queue.wake_pending = true;
+                true
+            }
         };
         if must_wake {
             self.write_wake_byte();
         }
-    }
-
-    pub fn push_result(&self, request_id: u64, result: Result<Completion, BridgeError>) {
-        self.push(request_id, result.unwrap_or_else(Completion::Error));
     }
 
     fn write_wake_byte(&self) {
@@ -215,6 +267,47 @@ mod tests {
         // Drained: the next push wakes the host again.
         channel.push(12, Completion::Empty);
         assert_eq!(host.read(&mut buf).unwrap(), 1);
+    }
+
+    #[test]
+    fn deferred_answers_wait_for_an_outstanding_waking_request() {
+        let (channel, mut host, _dir) = channel();
+        let mut buf = [0u8; 16];
+        let mut out = vec![0f64; ENTRY_WIDTH * 8];
+        channel.begin_waking();
+        // A deferred success while a poll is outstanding: queued, no wake byte.
+        channel.push_result(1, Ok(Completion::Empty), Delivery::Deferred);
+        assert!(host.read(&mut buf).is_err(), "a deferred success must not wake the host");
+        // A deferred error is prompt.
+        channel.push_result(2, Err(BridgeError::worker("refused")), Delivery::Deferred);
+        assert_eq!(host.read(&mut buf).unwrap(), 1);
+        assert_eq!(channel.drain_into(&mut out), 2);
+        buffers::release(out[ENTRY_WIDTH + 2] as usize).unwrap();
+        channel.push_result(3, Ok(Completion::Empty), Delivery::Deferred);
+        assert!(host.read(&mut buf).is_err());
+        // The poll's answer wakes the host, and the drain takes the deferred entry along.
+        channel.push_result(4, Ok(Completion::Handle(9)), Delivery::Waking);
+        assert_eq!(host.read(&mut buf).unwrap(), 1);
+        assert_eq!(channel.drain_into(&mut out), 2);
+        assert_eq!((out[0], out[ENTRY_WIDTH]), (3.0, 4.0));
+        // No waking request outstanding any more: a deferred success wakes the host itself.
+        channel.push_result(5, Ok(Completion::Empty), Delivery::Deferred);
+        assert_eq!(host.read(&mut buf).unwrap(), 1);
+        assert_eq!(channel.drain_into(&mut out), 1);
+    }
+
+    #[test]
+    fn a_deferred_answer_after_the_waking_answer_was_drained_still_wakes() {
+        let (channel, mut host, _dir) = channel();
+        let mut buf = [0u8; 16];
+        let mut out = vec![0f64; ENTRY_WIDTH * 8];
+        channel.begin_waking();
+        channel.push_result(1, Err(BridgeError::new(crate::error::ErrorCode::ShutDown, "x")), Delivery::Waking);
+        assert_eq!(host.read(&mut buf).unwrap(), 1);
+        assert_eq!(channel.drain_into(&mut out), 1);
+        buffers::release(out[2] as usize).unwrap();
+        channel.push_result(2, Ok(Completion::Empty), Delivery::Deferred);
+        assert_eq!(host.read(&mut buf).unwrap(), 1, "nothing else would wake the host");
     }
 
     #[test]

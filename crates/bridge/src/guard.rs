@@ -2,7 +2,7 @@
 //! panic ever unwinds into Bun, and every async request is answered even if its future panics.
 
 use crate::{
-    channel::{Completion, CompletionChannel},
+    channel::{Completion, CompletionChannel, Delivery},
     error::{set_last_error, BridgeError, BridgeResult, ErrorCode},
 };
 use futures::FutureExt;
@@ -60,7 +60,7 @@ pub fn count(body: impl FnOnce() -> BridgeResult<usize>) -> i32 {
 }
 
 /// Spawns the future answering `request_id` on `runtime`; its result (or its panic) is pushed to
-/// `channel` exactly once.
+/// `channel` exactly once, promptly.
 pub fn spawn_request<F>(
     runtime: &tokio::runtime::Handle,
     channel: Arc<CompletionChannel>,
@@ -69,12 +69,58 @@ pub fn spawn_request<F>(
 ) where
     F: Future<Output = BridgeResult<Completion>> + Send + 'static,
 {
+    spawn_request_with(runtime, channel, request_id, Delivery::Prompt, future);
+}
+
+/// [`spawn_request`] with a chosen [`Delivery`]. A [`Delivery::Waking`] request is counted as
+/// outstanding from here until its result is pushed.
+pub fn spawn_request_with<F>(
+    runtime: &tokio::runtime::Handle,
+    channel: Arc<CompletionChannel>,
+    request_id: u64,
+    delivery: Delivery,
+    future: F,
+) where
+    F: Future<Output = BridgeResult<Completion>> + Send + 'static,
+{
+    if delivery == Delivery::Waking {
+        channel.begin_waking();
+    }
     runtime.spawn(async move {
         let result = AssertUnwindSafe(future)
             .catch_unwind()
             .await
             .unwrap_or_else(|payload| Err(panic_error(payload)));
-        channel.push_result(request_id, result);
+        channel.push_result(request_id, result, delivery);
+    });
+}
+
+/// Spawns a stream answering `request_id` on `runtime`: `next` is awaited again and again, each
+/// success is pushed as an entry for `request_id` (waking the host), and the first error (or
+/// panic) is pushed as the stream's last entry. The stream counts as a waking request until then.
+pub fn spawn_stream<S, F, Fut>(
+    runtime: &tokio::runtime::Handle,
+    channel: Arc<CompletionChannel>,
+    request_id: u64,
+    state: S,
+    next: F,
+) where
+    S: Send + 'static,
+    F: Fn(&S) -> Fut + Send + 'static,
+    Fut: Future<Output = BridgeResult<Completion>> + Send,
+{
+    channel.begin_waking();
+    runtime.spawn(async move {
+        let error = loop {
+            match AssertUnwindSafe(next(&state)).catch_unwind().await {
+                Ok(Ok(item)) => channel.push(request_id, item),
+                Ok(Err(error)) => break error,
+                Err(payload) => break panic_error(payload),
+            }
+        };
+        // What the stream holds (the worker) is let go before the host hears that it ended.
+        drop(state);
+        channel.push_result(request_id, Err(error), Delivery::Waking);
     });
 }
 

@@ -2,9 +2,9 @@
 //! tokio threads and answer through the completion queue; nothing here blocks the host thread.
 
 use crate::{
-    channel::Completion,
+    channel::{Completion, Delivery},
     error::{BridgeError, BridgeResult, ErrorCode},
-    guard::spawn_request,
+    guard::{spawn_request, spawn_request_with, spawn_stream},
     handles::{HandleKind, HandleTable},
     runtime::BridgeRuntime,
 };
@@ -48,23 +48,29 @@ impl BridgeWorker {
     /// Runs `call` with the core worker on the runtime and answers `request_id` with its result.
     /// The worker reference is released before the answer is pushed, so by the time the host sees
     /// the answer, the call no longer counts as outstanding.
-    fn spawn_with_core<F, Fut>(&self, request_id: u64, call: F) -> BridgeResult<()>
+    fn spawn_with_core<F, Fut>(
+        &self,
+        request_id: u64,
+        delivery: Delivery,
+        call: F,
+    ) -> BridgeResult<()>
     where
         F: FnOnce(Arc<Worker>) -> Fut + Send + 'static,
         Fut: Future<Output = BridgeResult<Completion>> + Send + 'static,
     {
         let core = self.core()?;
-        spawn_request(
+        spawn_request_with(
             &self.runtime.tokio(),
             self.runtime.channel.clone(),
             request_id,
+            delivery,
             async move { call(core).await },
         );
         Ok(())
     }
 
     pub fn validate(&self, request_id: u64) -> BridgeResult<()> {
-        self.spawn_with_core(request_id, |core| async move {
+        self.spawn_with_core(request_id, Delivery::Prompt, |core| async move {
             let result = core.validate().await;
             drop(core);
             result
@@ -74,7 +80,7 @@ impl BridgeWorker {
     }
 
     pub fn poll_workflow_activation(&self, request_id: u64) -> BridgeResult<()> {
-        self.spawn_with_core(request_id, |core| async move {
+        self.spawn_with_core(request_id, Delivery::Waking, |core| async move {
             let result = core.poll_workflow_activation().await;
             drop(core);
             result
@@ -84,7 +90,7 @@ impl BridgeWorker {
     }
 
     pub fn poll_activity_task(&self, request_id: u64) -> BridgeResult<()> {
-        self.spawn_with_core(request_id, |core| async move {
+        self.spawn_with_core(request_id, Delivery::Waking, |core| async move {
             let result = core.poll_activity_task().await;
             drop(core);
             result
@@ -93,11 +99,55 @@ impl BridgeWorker {
         })
     }
 
+    /// Streams activations (see [`spawn_stream`]) until polling fails, with `SHUT_DOWN` at the end.
+    pub fn stream_workflow_activations(&self, request_id: u64) -> BridgeResult<()> {
+        let core = self.core()?;
+        spawn_stream(
+            &self.runtime.tokio(),
+            self.runtime.channel.clone(),
+            request_id,
+            core,
+            |core| {
+                let core = core.clone();
+                async move {
+                    core.poll_workflow_activation()
+                        .await
+                        .map(|activation| Completion::Bytes(activation.encode_to_vec()))
+                        .map_err(poll_error)
+                }
+            },
+        );
+        Ok(())
+    }
+
+    /// Streams activity tasks (see [`spawn_stream`]) until polling fails, with `SHUT_DOWN` at the end.
+    pub fn stream_activity_tasks(&self, request_id: u64) -> BridgeResult<()> {
+        let core = self.core()?;
+        spawn_stream(
+            &self.runtime.tokio(),
+            self.runtime.channel.clone(),
+            request_id,
+            core,
+            |core| {
+                let core = core.clone();
+                async move {
+                    core.poll_activity_task()
+                        .await
+                        .map(|task| Completion::Bytes(task.encode_to_vec()))
+                        .map_err(poll_error)
+                }
+            },
+        );
+        Ok(())
+    }
+
     pub fn complete_workflow_activation(
         &self,
         completion: &[u8],
         request_id: u64,
+        flags: u32,
     ) -> BridgeResult<()> {
+        let delivery = completion_delivery(flags)?;
         let completion = WorkflowActivationCompletion::decode(completion).map_err(|e| {
             BridgeError::invalid_argument(format!("the workflow activation completion is not a valid coresdk.workflow_completion.WorkflowActivationCompletion: {e}"))
         })?;
@@ -106,7 +156,7 @@ impl BridgeWorker {
                 "the workflow activation completion has no runId",
             ));
         }
-        self.spawn_with_core(request_id, |core| async move {
+        self.spawn_with_core(request_id, delivery, |core| async move {
             let result = core.complete_workflow_activation(completion).await;
             drop(core);
             result.map(|_| Completion::Empty).map_err(|e| {
@@ -115,7 +165,13 @@ impl BridgeWorker {
         })
     }
 
-    pub fn complete_activity_task(&self, completion: &[u8], request_id: u64) -> BridgeResult<()> {
+    pub fn complete_activity_task(
+        &self,
+        completion: &[u8],
+        request_id: u64,
+        flags: u32,
+    ) -> BridgeResult<()> {
+        let delivery = completion_delivery(flags)?;
         let completion = ActivityTaskCompletion::decode(completion).map_err(|e| {
             BridgeError::invalid_argument(format!(
                 "the activity completion is not a valid coresdk.ActivityTaskCompletion: {e}"
@@ -126,7 +182,7 @@ impl BridgeWorker {
                 "the activity completion has no taskToken",
             ));
         }
-        self.spawn_with_core(request_id, |core| async move {
+        self.spawn_with_core(request_id, delivery, |core| async move {
             let result = core.complete_activity_task(completion).await;
             drop(core);
             result.map(|_| Completion::Empty).map_err(|e| {
@@ -225,6 +281,19 @@ impl BridgeWorker {
     }
 }
 
+/// `flags` of the completion calls: a successful answer may wait for the next wake-up.
+pub const TBS_COMPLETE_DEFER_ACK: u32 = 1;
+
+fn completion_delivery(flags: u32) -> BridgeResult<Delivery> {
+    match flags {
+        0 => Ok(Delivery::Prompt),
+        TBS_COMPLETE_DEFER_ACK => Ok(Delivery::Deferred),
+        other => Err(BridgeError::invalid_argument(format!(
+            "unknown completion flags {other:#x}; the only flag is TBS_COMPLETE_DEFER_ACK (1)"
+        ))),
+    }
+}
+
 fn poll_error(error: PollError) -> BridgeError {
     match error {
         PollError::ShutDown => BridgeError::new(
@@ -300,12 +369,20 @@ worker_call!(
 worker_call!(
     /// Polls the next activity task (async; answers `ActivityTask` bytes or `SHUT_DOWN`).
     tbs_worker_poll_activity_task(request_id: u64) => |worker| worker.poll_activity_task(request_id));
+worker_call!(
+    /// Streams workflow activations (async, many answers): each is an *ok, bytes* entry for
+    /// `request_id`; the last entry is an error (`SHUT_DOWN` once the worker is shutting down).
+    tbs_worker_stream_workflow_activations(request_id: u64) => |worker| worker.stream_workflow_activations(request_id));
+worker_call!(
+    /// Streams activity tasks, as `tbs_worker_stream_workflow_activations`.
+    tbs_worker_stream_activity_tasks(request_id: u64) => |worker| worker.stream_activity_tasks(request_id));
 worker_bytes_call!(
-    /// Completes a workflow activation with a `WorkflowActivationCompletion` (async).
-    tbs_worker_complete_workflow_activation(request_id: u64) => |worker, bytes| worker.complete_workflow_activation(bytes, request_id));
+    /// Completes a workflow activation with a `WorkflowActivationCompletion` (async). `flags`:
+    /// 0, or `TBS_COMPLETE_DEFER_ACK` (a success may wait for the next wake-up).
+    tbs_worker_complete_workflow_activation(request_id: u64, flags: u32) => |worker, bytes| worker.complete_workflow_activation(bytes, request_id, flags));
 worker_bytes_call!(
-    /// Completes an activity task with an `ActivityTaskCompletion` (async).
-    tbs_worker_complete_activity_task(request_id: u64) => |worker, bytes| worker.complete_activity_task(bytes, request_id));
+    /// Completes an activity task with an `ActivityTaskCompletion` (async). `flags` as above.
+    tbs_worker_complete_activity_task(request_id: u64, flags: u32) => |worker, bytes| worker.complete_activity_task(bytes, request_id, flags));
 worker_bytes_call!(
     /// Records an `ActivityHeartbeat` (sync; core throttles and sends it in the background).
     tbs_worker_record_activity_heartbeat() => |worker, bytes| worker.record_activity_heartbeat(bytes));

@@ -337,6 +337,126 @@ describe('worker', () => {
   });
 });
 
+describe('task streams and deferred acknowledgements', () => {
+  test('the streams hand out a workflow\'s activations and activity task in order, then SHUT_DOWN; finalize waits for them', async () => {
+    const taskQueue = uniqueTaskQueue('streams');
+    const workflowId = `streams-${randomUUID()}`;
+    const runId = await startWorkflow(taskQueue, workflowId, WORKFLOW_TYPE);
+    const worker = createWorker(taskQueue);
+
+    const first = await worker.nextWorkflowActivation();
+    expect(first.runId).toBe(runId);
+    expect(jobVariants(first)).toContain('initializeWorkflow');
+    const activityStream = worker.nextActivityTask();
+    // Both streams are open now: finalizing is refused, as with single polls.
+    expect((await rejectionOf(worker.finalizeShutdown())).code).toBe('ILLEGAL_STATE');
+
+    let firstAcknowledged = false;
+    const firstAck = worker
+      .completeWorkflowActivation({ runId, successful: { commands: [scheduleGreetActivity(taskQueue)] } }, { deferAck: true })
+      .then(() => (firstAcknowledged = true));
+    const task = await activityStream;
+    expect(task.start?.activityType).toBe(ACTIVITY_TYPE);
+    // The deferred answer was queued before the task the server sent in reply to it, so it came along.
+    expect(firstAcknowledged).toBe(true);
+    await firstAck;
+    await worker.completeActivityTask({ taskToken: task.taskToken, result: { completed: { result: activityResult } } }, { deferAck: true });
+
+    const second = await worker.nextWorkflowActivation();
+    expect(jobVariants(second)).toEqual(['resolveActivity']);
+    await worker.completeWorkflowActivation(
+      { runId, successful: { commands: [{ completeWorkflowExecution: { result: workflowResult } }] } },
+      { deferAck: true },
+    );
+    const history = await fetchHistory(workflowId, runId);
+    expect(history.events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(true);
+
+    // Shutdown: the workflow stream hands out the run's eviction, then ends with SHUT_DOWN (once
+    // to one caller; the call after that asks again and gets SHUT_DOWN again).
+    worker.initiateShutdown();
+    const activityEnd = rejectionOf(worker.nextActivityTask());
+    const evictions: WorkflowActivation[] = [];
+    let workflowEnd: NativeError | undefined;
+    while (workflowEnd === undefined) {
+      try {
+        const activation = await worker.nextWorkflowActivation();
+        evictions.push(activation);
+        await worker.completeWorkflowActivation({ runId: activation.runId, successful: { commands: [] } }, { deferAck: true });
+      } catch (error) {
+        workflowEnd = error as NativeError;
+      }
+    }
+    expect(workflowEnd.code).toBe('SHUT_DOWN');
+    expect(evictions.every((activation) => jobVariants(activation).join() === 'removeFromCache')).toBe(true);
+    expect((await activityEnd).code).toBe('SHUT_DOWN');
+    expect((await rejectionOf(worker.nextWorkflowActivation())).code).toBe('SHUT_DOWN');
+    await worker.finalizeShutdown();
+    worker.free();
+    expect((await rejectionOf(worker.nextWorkflowActivation())).code).toBe('INVALID_HANDLE');
+  });
+
+  test('a deferred acknowledgement waits while another poll is outstanding, and arrives without one', async () => {
+    // A runtime of its own, so no log record or other test's call wakes the JS thread meanwhile.
+    const quietRuntime = await NativeRuntime.create();
+    const quietClient = await NativeClient.connect(quietRuntime, { address: server.address, namespace: server.namespace });
+    const taskQueue = uniqueTaskQueue('deferred-ack');
+    const worker = NativeWorker.create(quietRuntime, quietClient, { namespace: server.namespace, taskQueue });
+    const idle = NativeWorker.create(quietRuntime, quietClient, { namespace: server.namespace, taskQueue: uniqueTaskQueue('idle') });
+    try {
+      const runId = await startWorkflow(taskQueue, `deferred-ack-${randomUUID()}`, WORKFLOW_TYPE);
+      const first = await worker.pollWorkflowActivation();
+      expect(first.runId).toBe(runId);
+
+      // Nothing else is outstanding: the deferred answer wakes the JS thread by itself.
+      await worker.completeWorkflowActivation({ runId, successful: { commands: [scheduleGreetActivity(taskQueue)] } }, { deferAck: true });
+      const task = await worker.pollActivityTask();
+
+      // With the idle worker's stream open, the answer waits for the next wake-up...
+      const idleEnd = rejectionOf(idle.nextWorkflowActivation());
+      let acknowledged = false;
+      const ack = worker
+        .completeActivityTask({ taskToken: task.taskToken, result: { completed: { result: activityResult } } }, { deferAck: true })
+        .then(() => (acknowledged = true));
+      await Bun.sleep(300);
+      expect(acknowledged).toBe(false);
+      // ...which any other answer brings, here that of an RPC.
+      for (let attempt = 0; attempt < 50 && !acknowledged; attempt++) {
+        await quietClient.workflowService('DescribeNamespace', { namespace: server.namespace });
+      }
+      expect(acknowledged).toBe(true);
+      await ack;
+      const second = await worker.pollWorkflowActivation();
+      expect(jobVariants(second)).toEqual(['resolveActivity']);
+      await worker.completeWorkflowActivation({ runId, successful: { commands: [{ completeWorkflowExecution: { result: workflowResult } }] } });
+      idle.initiateShutdown();
+      expect((await idleEnd).code).toBe('SHUT_DOWN');
+    } finally {
+      await shutDown(worker);
+      await shutDown(idle);
+      quietClient.free();
+      quietRuntime.free();
+    }
+  });
+
+  test('completion flags the bridge does not know are refused with INVALID_ARGUMENT', () => {
+    const worker = createWorker(uniqueTaskQueue('flags'));
+    try {
+      const completion = coresdk.workflow_completion.WorkflowActivationCompletion.encode({ runId: 'r', successful: {} }).finish();
+      const input = new Uint8Array(completion);
+      const symbols = nativeSymbols();
+      for (const call of ['tbs_worker_complete_workflow_activation', 'tbs_worker_complete_activity_task'] as const) {
+        const status = symbols[call](worker.handle, input, input.length, 1, 4);
+        expect(status).toBe(1);
+        const error = takeLastError(status, call);
+        expect(error.code).toBe('INVALID_ARGUMENT');
+        expect(error.message).toContain('flags');
+      }
+    } finally {
+      worker.free();
+    }
+  });
+});
+
 describe('bad input', () => {
   test('connecting to an address nobody listens on fails with CONNECT_FAILED in bounded time', async () => {
     const closedPort = await findFreePort();

@@ -167,7 +167,7 @@ export class ActivityTaskLoop {
       name: 'activity',
       poll: async () => {
         const started = performance.now();
-        const task = await native.pollActivityTask();
+        const task = await native.nextActivityTask();
         metrics.emit({ type: 'pollWait', taskKind: 'activity', durationMs: performance.now() - started });
         return task;
       },
@@ -245,13 +245,21 @@ export class ActivityTaskLoop {
     // Reported when the outcome is known, before core hears of it: by the time the workflow sees
     // the result, the event has been emitted.
     metrics.emit({ type: 'activityTask', phase: resultKind(result), activityType, local, durationMs: performance.now() - receivedAt });
+    // The task is done once its completion is sent; a successful answer comes with the JS
+    // thread's next wake-up (deferAck), a refusal is logged when it arrives.
+    let acknowledged: Promise<void>;
     try {
-      await this.#context.native.completeActivityTask({ taskToken, result });
+      acknowledged = this.#context.native.completeActivityTask({ taskToken, result }, { deferAck: true });
     } catch (error) {
-      (running.execution?.workerLogger ?? logger).error('Failed to complete an activity task', { error, activityType });
+      acknowledged = Promise.reject(error); // could not even be encoded: logged below
     } finally {
       running.dispose();
       this.#running.delete(key);
+    }
+    try {
+      await acknowledged;
+    } catch (error) {
+      (running.execution?.workerLogger ?? logger).error('Failed to complete an activity task', { error, activityType });
     }
   }
 

@@ -49,6 +49,16 @@ interface PendingCall {
   resolve(value: unknown): void;
   reject(error: Error): void;
   decode(value: CompletionValue): unknown;
+  /** Streams only: receives each *ok, bytes* entry; the stream stays pending until its error entry. */
+  item?(bytes: Uint8Array): void;
+}
+
+/** Receives a stream's entries (see {@link NativeRuntime.stream}). */
+export interface StreamSink {
+  /** One item, in order. Must not throw (a throw is logged and the stream goes on). */
+  item(bytes: Uint8Array): void;
+  /** The stream's last entry: why it ended (`SHUT_DOWN` for a worker that is shutting down). */
+  end(error: Error): void;
 }
 
 const ENTRY_WIDTH = 4;
@@ -241,6 +251,40 @@ export class NativeRuntime {
   }
 
   /**
+   * Runs a streaming bridge call: the bridge answers `requestId` with any number of *ok, bytes*
+   * entries, each passed to `sink.item`, and ends the stream with an error entry, passed to
+   * `sink.end`. Non-zero from `start` (a synchronous rejection) ends the stream at once. Until
+   * it ends, the stream counts as an outstanding call (it keeps the event loop alive).
+   */
+  stream(call: string, start: (requestId: number) => number, sink: StreamSink): void {
+    if (this.#freed || this.#brokenReason) {
+      sink.end(new NativeError('ILLEGAL_STATE', `${call}: ${this.#freed ? 'the runtime was freed' : this.#brokenReason}`));
+      return;
+    }
+    const requestId = this.#nextRequestId++;
+    this.#pending.set(requestId, {
+      call,
+      resolve: () => sink.end(new NativeError('ILLEGAL_STATE', `${call}: the bridge ended a stream without an error`)),
+      reject: (error) => sink.end(error),
+      decode: (value) => value,
+      item: (bytes) => sink.item(bytes),
+    });
+    if (this.#pending.size === 1) this.#socket.ref();
+    let status: number;
+    try {
+      status = start(requestId);
+    } catch (error) {
+      this.#settle(requestId);
+      sink.end(error as Error);
+      return;
+    }
+    if (status !== 0) {
+      this.#settle(requestId);
+      sink.end(takeLastError(status, call));
+    }
+  }
+
+  /**
    * Round-trips `data` through a runtime thread, completing after `delayUs` microseconds.
    * Measures and stresses the completion queue.
    */
@@ -315,6 +359,11 @@ export class NativeRuntime {
         this.#resolve(requestId, first);
         return;
       case EntryKind.OkBytes: {
+        const stream = this.#pending.get(requestId);
+        if (stream?.item) {
+          this.#streamItem(requestId, stream, first, second);
+          return;
+        }
         const pending = this.#settle(requestId);
         let bytes: Uint8Array;
         try {
@@ -343,6 +392,24 @@ export class NativeRuntime {
         // An entry kind this SDK does not know: its payload layout (and ownership) is unknown too.
         console.error(`temporal-bun-sdk: ignoring completion entry of unknown kind ${kind} (request ${requestId})`);
         this.#settle(requestId)?.reject(new NativeError('ILLEGAL_STATE', `unknown completion entry kind ${kind}`));
+    }
+  }
+
+  #streamItem(requestId: number, stream: PendingCall, pointer: number, length: number): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = copyOwnedBytes(pointer, length);
+    } catch (error) {
+      // The item is lost and the stream cannot go on without it: end it (the bridge's own end
+      // entry then finds no stream and is dropped).
+      this.#settle(requestId);
+      stream.reject(error as Error);
+      return;
+    }
+    try {
+      stream.item!(bytes);
+    } catch (error) {
+      console.error(`temporal-bun-sdk: a ${stream.call} item handler threw`, error);
     }
   }
 

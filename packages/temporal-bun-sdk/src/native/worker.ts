@@ -8,7 +8,7 @@ import { coresdk, temporal } from '@temporalio/proto';
 import { encodeJson, encodeUtf8, inputBytes } from './buffers';
 import { NativeError, checkStatus, takeLastError } from './errors';
 import type { NativeClient } from './client';
-import { expectBytes, expectNothing, type NativeRuntime } from './runtime';
+import { expectBytes, expectNothing, type NativeRuntime, type StreamSink } from './runtime';
 import { nativeSymbols } from './symbols';
 
 /** Options of {@link NativeWorker.create} (the bridge's worker options JSON). Durations in ms. */
@@ -74,6 +74,20 @@ type ActivityTask = coresdk.activity_task.ActivityTask;
 type ActivityTaskCompletion = coresdk.ActivityTaskCompletion.$Properties;
 type ActivityHeartbeat = coresdk.ActivityHeartbeat.$Properties;
 
+/** Options of the completion calls. */
+export interface CompleteOptions {
+  /**
+   * Let a successful answer wait for the next wake-up of the JS thread while a poll is
+   * outstanding, instead of waking it just for this. Errors still arrive at once. The task loops
+   * set it: they wait for the answer only to log a refusal and to know the task is done at
+   * shutdown, when the polls' own answers come. Default false.
+   */
+  deferAck?: boolean;
+}
+
+/** `flags` of the bridge's completion calls (`TBS_COMPLETE_DEFER_ACK`). */
+const COMPLETE_DEFER_ACK = 1;
+
 /**
  * What workers and replayers share: the poll/complete pairs, heartbeats, eviction and shutdown.
  * Create one with {@link NativeWorker.create} or {@link NativeReplayer.create}.
@@ -82,6 +96,14 @@ export abstract class NativeWorkerBase {
   readonly runtime: NativeRuntime;
   readonly #handle: number;
   #freed = false;
+  readonly #activations = new TaskStream<WorkflowActivation>(
+    (sink) => this.#stream('tbs_worker_stream_workflow_activations', sink),
+    (bytes) => coresdk.workflow_activation.WorkflowActivation.decode(bytes),
+  );
+  readonly #activityTasks = new TaskStream<ActivityTask>(
+    (sink) => this.#stream('tbs_worker_stream_activity_tasks', sink),
+    (bytes) => coresdk.activity_task.ActivityTask.decode(bytes),
+  );
 
   protected constructor(runtime: NativeRuntime, handle: number) {
     this.runtime = runtime;
@@ -102,7 +124,22 @@ export abstract class NativeWorkerBase {
     return this.#asyncCall('tbs_worker_validate', (symbols, requestId) => symbols.tbs_worker_validate(this.#handle, requestId), expectNothing);
   }
 
-  /** Next workflow activation; rejects with `SHUT_DOWN` once the worker is shutting down. */
+  /**
+   * Next workflow activation from the worker's activation stream: the bridge polls core in a loop
+   * of its own and queues what it gets, so taking the next one costs no call into the bridge.
+   * Rejects with `SHUT_DOWN` once the worker is shutting down (after the activations before it);
+   * a poll error ends the stream and rejects one call, and the next call starts a new stream.
+   */
+  nextWorkflowActivation(): Promise<WorkflowActivation> {
+    return this.#activations.next();
+  }
+
+  /** Next activity task from the worker's task stream, as {@link nextWorkflowActivation}. */
+  nextActivityTask(): Promise<ActivityTask> {
+    return this.#activityTasks.next();
+  }
+
+  /** Polls one workflow activation; rejects with `SHUT_DOWN` once the worker is shutting down. */
   async pollWorkflowActivation(): Promise<WorkflowActivation> {
     return coresdk.workflow_activation.WorkflowActivation.decode(await this.pollWorkflowActivationBytes());
   }
@@ -116,21 +153,22 @@ export abstract class NativeWorkerBase {
     );
   }
 
-  completeWorkflowActivation(completion: WorkflowActivationCompletion | Uint8Array): Promise<void> {
+  completeWorkflowActivation(completion: WorkflowActivationCompletion | Uint8Array, options?: CompleteOptions): Promise<void> {
     const bytes =
       completion instanceof Uint8Array
         ? completion
         : coresdk.workflow_completion.WorkflowActivationCompletion.encode(completion).finish();
-    return this.completeWorkflowActivationBytes(bytes);
+    return this.completeWorkflowActivationBytes(bytes, options);
   }
 
   /** Sends an encoded `coresdk.workflow_completion.WorkflowActivationCompletion` as is. */
-  completeWorkflowActivationBytes(completion: Uint8Array): Promise<void> {
+  completeWorkflowActivationBytes(completion: Uint8Array, options?: CompleteOptions): Promise<void> {
     const input = inputBytes(completion);
+    const flags = completeFlags(options);
     return this.#asyncCall(
       'tbs_worker_complete_workflow_activation',
       (symbols, requestId) =>
-        symbols.tbs_worker_complete_workflow_activation(this.#handle, input.pointer, input.length, requestId),
+        symbols.tbs_worker_complete_workflow_activation(this.#handle, input.pointer, input.length, requestId, flags),
       expectNothing,
     );
   }
@@ -148,17 +186,19 @@ export abstract class NativeWorkerBase {
     );
   }
 
-  completeActivityTask(completion: ActivityTaskCompletion | Uint8Array): Promise<void> {
+  completeActivityTask(completion: ActivityTaskCompletion | Uint8Array, options?: CompleteOptions): Promise<void> {
     const bytes = completion instanceof Uint8Array ? completion : coresdk.ActivityTaskCompletion.encode(completion).finish();
-    return this.completeActivityTaskBytes(bytes);
+    return this.completeActivityTaskBytes(bytes, options);
   }
 
   /** Sends an encoded `coresdk.ActivityTaskCompletion` as is. */
-  completeActivityTaskBytes(completion: Uint8Array): Promise<void> {
+  completeActivityTaskBytes(completion: Uint8Array, options?: CompleteOptions): Promise<void> {
     const input = inputBytes(completion);
+    const flags = completeFlags(options);
     return this.#asyncCall(
       'tbs_worker_complete_activity_task',
-      (symbols, requestId) => symbols.tbs_worker_complete_activity_task(this.#handle, input.pointer, input.length, requestId),
+      (symbols, requestId) =>
+        symbols.tbs_worker_complete_activity_task(this.#handle, input.pointer, input.length, requestId, flags),
       expectNothing,
     );
   }
@@ -217,6 +257,15 @@ export abstract class NativeWorkerBase {
     if (this.#freed) throw new NativeError('INVALID_HANDLE', `${operation}: the worker was freed`);
   }
 
+  #stream(call: 'tbs_worker_stream_workflow_activations' | 'tbs_worker_stream_activity_tasks', sink: StreamSink): void {
+    if (this.#freed) {
+      sink.end(new NativeError('INVALID_HANDLE', `${call}: the worker was freed`));
+      return;
+    }
+    const symbols = nativeSymbols();
+    this.runtime.stream(call, (requestId) => symbols[call](this.#handle, requestId), sink);
+  }
+
   #asyncCall<T>(
     call: string,
     start: (symbols: ReturnType<typeof nativeSymbols>, requestId: number) => number,
@@ -226,6 +275,76 @@ export abstract class NativeWorkerBase {
     const symbols = nativeSymbols();
     return this.runtime.call(call, (requestId) => start(symbols, requestId), decode);
   }
+}
+
+/**
+ * Tasks the bridge streams (one long-lived poll loop on its side), handed out one `next()` at a
+ * time: in arrival order, buffered while nobody waits, decoded when taken. The stream starts at
+ * the first `next()`; its end (an error) reaches one caller after the buffered tasks, and the
+ * call after that starts a new stream.
+ */
+class TaskStream<T> {
+  readonly #start: (sink: StreamSink) => void;
+  readonly #decode: (bytes: Uint8Array) => T;
+  readonly #buffered: Uint8Array[] = [];
+  readonly #waiting: { resolve: (task: T) => void; reject: (error: Error) => void }[] = [];
+  #end: Error | undefined;
+  #open = false;
+
+  constructor(start: (sink: StreamSink) => void, decode: (bytes: Uint8Array) => T) {
+    this.#start = start;
+    this.#decode = decode;
+  }
+
+  next(): Promise<T> {
+    const bytes = this.#buffered.shift();
+    if (bytes !== undefined) {
+      try {
+        return Promise.resolve(this.#decode(bytes));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const end = this.#end;
+    if (end !== undefined) {
+      this.#end = undefined;
+      return Promise.reject(end);
+    }
+    const task = new Promise<T>((resolve, reject) => this.#waiting.push({ resolve, reject }));
+    if (!this.#open) {
+      this.#open = true;
+      this.#start({ item: (item) => this.#onItem(item), end: (error) => this.#onEnd(error) });
+    }
+    return task;
+  }
+
+  #onItem(bytes: Uint8Array): void {
+    const waiter = this.#waiting.shift();
+    if (waiter === undefined) {
+      this.#buffered.push(bytes);
+      return;
+    }
+    let task: T;
+    try {
+      task = this.#decode(bytes);
+    } catch (error) {
+      waiter.reject(error as Error);
+      return;
+    }
+    waiter.resolve(task);
+  }
+
+  #onEnd(error: Error): void {
+    this.#open = false;
+    // Someone waits only when nothing is buffered, so the end comes after every task either way.
+    const waiting = this.#waiting.splice(0);
+    if (waiting.length === 0) this.#end = error;
+    for (const waiter of waiting) waiter.reject(error);
+  }
+}
+
+function completeFlags(options: CompleteOptions | undefined): number {
+  return options?.deferAck ? COMPLETE_DEFER_ACK : 0;
 }
 
 /** A worker polling one task queue on a server. Drive it with the poll/complete pairs, then shut it down. */

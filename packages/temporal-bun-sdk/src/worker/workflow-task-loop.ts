@@ -91,7 +91,7 @@ export class WorkflowTaskLoop {
 
   async #poll(): Promise<WorkflowActivation> {
     const started = performance.now();
-    const activation = await this.#context.native.pollWorkflowActivation();
+    const activation = await this.#context.native.nextWorkflowActivation();
     this.#context.metrics.emit({ type: 'pollWait', taskKind: 'workflow', durationMs: performance.now() - started });
     return activation;
   }
@@ -134,16 +134,13 @@ export class WorkflowTaskLoop {
       this.#observer.onActivationFailed?.(runId, failure);
     }
 
+    // The answer to a successful completion comes with the JS thread's next wake-up (deferAck):
+    // the activation is measured up to sending it, and a refusal is logged when it arrives.
+    let acknowledged: Promise<void>;
     try {
-      await native.completeWorkflowActivation(completion);
+      acknowledged = native.completeWorkflowActivation(completion, { deferAck: true });
     } catch (error) {
-      failure ??= error;
-      if (isShutdownError(error)) {
-        logger.debug('Workflow activation completion skipped: the worker is shutting down', { runId });
-      } else {
-        logger.error('Core refused a workflow activation completion', { runId, workflowType, error });
-        this.#observer.onCompletionRejected?.(runId, error);
-      }
+      acknowledged = Promise.reject(error); // could not even be encoded: logged below
     }
     metrics.emit({
       type: 'workflowActivation',
@@ -152,6 +149,16 @@ export class WorkflowTaskLoop {
       durationMs: performance.now() - started,
       outcome: failure === undefined ? 'completed' : 'failed',
     });
+    try {
+      await acknowledged;
+    } catch (error) {
+      if (isShutdownError(error)) {
+        logger.debug('Workflow activation completion skipped: the worker is shutting down', { runId });
+      } else {
+        logger.error('Core refused a workflow activation completion', { runId, workflowType, error });
+        this.#observer.onCompletionRejected?.(runId, error);
+      }
+    }
   }
 
   /** The failure of a workflow task that failed outside the sandbox, codec-encoded when possible. */
