@@ -40,6 +40,8 @@ export interface WindowReport {
   workerCpuMs: number;
   /** The same window's worker CPU by thread name (live threads only). */
   workerCpuByThread: Record<string, number>;
+  /** The same window's context switches (voluntary + involuntary) by thread name (live threads only). */
+  workerSwitchesByThread?: Record<string, number>;
   /** This client process's own CPU over the window. */
   clientCpuMs: number;
   /** Scenario B: queries that had to be retried because the workflow had not run its first task yet. */
@@ -170,13 +172,15 @@ async function measured(phase: 'A' | 'B', count: number, runOne: (index: number)
   const outcomes = await Promise.all(Array.from({ length: count }, (_, index) => runOne(index)));
   const wallMs = performance.now() - started;
   const workerCpuMs = processCpuMs(spec.workerPid) - workerBefore;
+  const threadsAfter = threadCpuMs(spec.workerPid);
   const client = process.cpuUsage(clientBefore);
   const report: WindowReport = {
     phase,
     workflows: count,
     wallMs,
     workerCpuMs,
-    workerCpuByThread: threadCpuDelta(threadsBefore, threadCpuMs(spec.workerPid)),
+    workerCpuByThread: threadCpuDelta(threadsBefore, threadsAfter),
+    workerSwitchesByThread: threadCpuDelta(threadsBefore, threadsAfter, 'switches'),
     clientCpuMs: (client.user + client.system) / 1000,
   };
   if (phase === 'B') report.queryRetries = outcomes.reduce<number>((sum, retries) => sum + (typeof retries === 'number' ? retries : 0), 0);

@@ -159,7 +159,7 @@ const section = [
   '',
   table,
   '',
-  'Scenario A, worker CPU by thread (ms per workflow, median; threads alive at the end of the window):',
+  'Scenario A, worker CPU by thread (ms per workflow) and context switches (voluntary + involuntary, per workflow), medians; threads alive at the end of the window:',
   '',
   threadTable,
 ].join('\n');

@@ -1,7 +1,8 @@
 /**
  * What the kernel reports about a process: CPU time (`/proc/<pid>/stat`, all threads of the
  * process, including threads that already exited), CPU time per thread name
- * (`/proc/<pid>/task/<tid>/stat`), peak and current RSS (`VmHWM`, `VmRSS` in `/proc/<pid>/status`).
+ * (`/proc/<pid>/task/<tid>/stat`) and its context switches (`/proc/<pid>/task/<tid>/status`), peak
+ * and current RSS (`VmHWM`, `VmRSS` in `/proc/<pid>/status`).
  * Linux only.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -36,9 +37,16 @@ export function processCpuMs(pid: number): number {
   return ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** CPU milliseconds of each live thread, keyed by thread id, with the thread's name. */
-export function threadCpuMs(pid: number): Map<number, { name: string; cpuMs: number }> {
-  const threads = new Map<number, { name: string; cpuMs: number }>();
+/** One live thread: its name, CPU milliseconds and context switches (voluntary + involuntary) so far. */
+export interface ThreadSample {
+  name: string;
+  cpuMs: number;
+  switches: number;
+}
+
+/** Every live thread of `pid`, keyed by thread id. */
+export function threadCpuMs(pid: number): Map<number, ThreadSample> {
+  const threads = new Map<number, ThreadSample>();
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -48,7 +56,12 @@ export function threadCpuMs(pid: number): Map<number, { name: string; cpuMs: num
   for (const tid of tids) {
     try {
       const stat = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
-      threads.set(Number(tid), { name: stat.comm, cpuMs: ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS_PER_SECOND });
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const switches = ['voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches'].reduce(
+        (sum, field) => sum + Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0),
+        0,
+      );
+      threads.set(Number(tid), { name: stat.comm, cpuMs: ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS_PER_SECOND, switches });
     } catch {
       // the thread exited between the listing and the read
     }
@@ -57,17 +70,19 @@ export function threadCpuMs(pid: number): Map<number, { name: string; cpuMs: num
 }
 
 /**
- * CPU used between two {@link threadCpuMs} samples, summed by thread name with trailing digits
- * dropped (`HeapHelper3` → `HeapHelper`). Threads started after `before` count from zero; threads
- * that exited before `after` are missing (the process total still has them).
+ * CPU used (or context switches made, with `field` `"switches"`) between two {@link threadCpuMs}
+ * samples, summed by thread name with trailing digits dropped (`HeapHelper3` → `HeapHelper`).
+ * Threads started after `before` count from zero; threads that exited before `after` are missing
+ * (the process total still has them).
  */
 export function threadCpuDelta(
-  before: Map<number, { name: string; cpuMs: number }>,
-  after: Map<number, { name: string; cpuMs: number }>,
+  before: Map<number, ThreadSample>,
+  after: Map<number, ThreadSample>,
+  field: 'cpuMs' | 'switches' = 'cpuMs',
 ): Record<string, number> {
   const byName: Record<string, number> = {};
   for (const [tid, thread] of after) {
-    const delta = thread.cpuMs - (before.get(tid)?.cpuMs ?? 0);
+    const delta = thread[field] - (before.get(tid)?.[field] ?? 0);
     if (delta <= 0) continue;
     const name = thread.name.replace(/[\s#:._-]*\d+$/, '') || thread.name;
     byName[name] = (byName[name] ?? 0) + delta;

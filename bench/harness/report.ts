@@ -102,28 +102,51 @@ export function renderTable(figures: Figure[]): string {
   return lines.join('\n');
 }
 
-/** Scenario A's worker CPU by thread name, ms per workflow (median over runs), largest first. */
+/**
+ * Scenario A's worker CPU by thread name, ms per workflow, and the thread's context switches per
+ * workflow (medians over runs), largest CPU first.
+ */
 export function renderThreadTable(runs: RunResult[], kinds: WorkerKind[]): string {
   const aRuns = runs.filter((run) => run.scenario === 'A');
-  const perKind = new Map<WorkerKind, Map<string, number>>();
+  type PerThread = { cpuMs: number; switches: number | undefined };
+  const perKind = new Map<WorkerKind, Map<string, PerThread>>();
   const names = new Set<string>();
   for (const kind of kinds) {
     const own = aRuns.filter((run) => run.kind === kind);
-    const byName = new Map<string, number>();
+    const byName = new Map<string, PerThread>();
     const threadNames = new Set(own.flatMap((run) => Object.keys(run.window.workerCpuByThread)));
+    const perWorkflow = (run: RunResult, counts: Record<string, number> | undefined, name: string) =>
+      (counts?.[name] ?? 0) / run.window.workflows;
+    const withSwitches = own.filter((run) => run.window.workerSwitchesByThread !== undefined);
     for (const name of threadNames) {
-      byName.set(name, median(own.map((run) => (run.window.workerCpuByThread[name] ?? 0) / run.window.workflows)));
+      byName.set(name, {
+        cpuMs: median(own.map((run) => perWorkflow(run, run.window.workerCpuByThread, name))),
+        switches:
+          withSwitches.length > 0 ? median(withSwitches.map((run) => perWorkflow(run, run.window.workerSwitchesByThread, name))) : undefined,
+      });
       names.add(name);
     }
-    byName.set('(whole process)', median(own.map((run) => run.window.workerCpuMs / run.window.workflows)));
+    byName.set('(whole process)', {
+      cpuMs: median(own.map((run) => run.window.workerCpuMs / run.window.workflows)),
+      switches:
+        withSwitches.length > 0
+          ? median(withSwitches.map((run) => Object.values(run.window.workerSwitchesByThread!).reduce((a, b) => a + b, 0) / run.window.workflows))
+          : undefined,
+    });
     perKind.set(kind, byName);
   }
-  const total = (name: string) => kinds.reduce((sum, kind) => sum + (perKind.get(kind)?.get(name) ?? 0), 0);
+  const total = (name: string) => kinds.reduce((sum, kind) => sum + (perKind.get(kind)?.get(name)?.cpuMs ?? 0), 0);
   const rows = [...names].sort((x, y) => total(y) - total(x));
   rows.push('(whole process)');
-  const lines = [`| thread | ${kinds.map((kind) => WORKER_LABELS[kind]).join(' | ')} |`, `|---|${kinds.map(() => '---|').join('')}`];
+  const header = kinds.flatMap((kind) => [`${WORKER_LABELS[kind]}: CPU ms`, 'switches']);
+  const lines = [`| thread | ${header.join(' | ')} |`, `|---|${header.map(() => '---|').join('')}`];
   for (const name of rows) {
-    lines.push(`| ${name} | ${kinds.map((kind) => (perKind.get(kind)?.has(name) ? perKind.get(kind)!.get(name)!.toFixed(2) : '—')).join(' | ')} |`);
+    const cells = kinds.flatMap((kind) => {
+      const figures = perKind.get(kind)?.get(name);
+      if (figures === undefined) return ['—', '—'];
+      return [figures.cpuMs.toFixed(2), figures.switches === undefined ? '—' : figures.switches.toFixed(1)];
+    });
+    lines.push(`| ${name} | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }
