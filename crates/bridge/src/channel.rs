@@ -116,7 +116,11 @@ impl CompletionChannel {
             (Err(_), Delivery::Deferred) => Delivery::Prompt,
             (_, delivery) => delivery,
         };
-        self.push_with(request_id, result.unwrap_or_else(Completion::Error), delivery);
+        self.push_with(
+            request_id,
+            result.unwrap_or_else(Completion::Error),
+            delivery,
+        );
     }
 
     fn push_with(&self, request_id: u64, completion: Completion, delivery: Delivery) {
@@ -129,7 +133,8 @@ impl CompletionChannel {
             if delivery == Delivery::Waking {
                 queue.waking_outstanding = queue.waking_outstanding.saturating_sub(1);
             }
-            if queue.wake_pending || (delivery == Delivery::Deferred && queue.waking_outstanding > 0)
+            if queue.wake_pending
+                || (delivery == Delivery::Deferred && queue.waking_outstanding > 0)
             {
                 false
             } else {
@@ -277,7 +282,10 @@ mod tests {
         channel.begin_waking();
         // A deferred success while a poll is outstanding: queued, no wake byte.
         channel.push_result(1, Ok(Completion::Empty), Delivery::Deferred);
-        assert!(host.read(&mut buf).is_err(), "a deferred success must not wake the host");
+        assert!(
+            host.read(&mut buf).is_err(),
+            "a deferred success must not wake the host"
+        );
         // A deferred error is prompt.
         channel.push_result(2, Err(BridgeError::worker("refused")), Delivery::Deferred);
         assert_eq!(host.read(&mut buf).unwrap(), 1);
@@ -302,12 +310,20 @@ mod tests {
         let mut buf = [0u8; 16];
         let mut out = vec![0f64; ENTRY_WIDTH * 8];
         channel.begin_waking();
-        channel.push_result(1, Err(BridgeError::new(crate::error::ErrorCode::ShutDown, "x")), Delivery::Waking);
+        channel.push_result(
+            1,
+            Err(BridgeError::new(crate::error::ErrorCode::ShutDown, "x")),
+            Delivery::Waking,
+        );
         assert_eq!(host.read(&mut buf).unwrap(), 1);
         assert_eq!(channel.drain_into(&mut out), 1);
         buffers::release(out[2] as usize).unwrap();
         channel.push_result(2, Ok(Completion::Empty), Delivery::Deferred);
-        assert_eq!(host.read(&mut buf).unwrap(), 1, "nothing else would wake the host");
+        assert_eq!(
+            host.read(&mut buf).unwrap(),
+            1,
+            "nothing else would wake the host"
+        );
     }
 
     #[test]

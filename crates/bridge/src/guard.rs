@@ -105,14 +105,18 @@ pub fn spawn_stream<S, F, Fut>(
     state: S,
     next: F,
 ) where
-    S: Send + 'static,
-    F: Fn(&S) -> Fut + Send + 'static,
+    S: Send + Sync + 'static,
+    F: Fn(&S) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = BridgeResult<Completion>> + Send,
 {
     channel.begin_waking();
     runtime.spawn(async move {
         let error = loop {
-            match AssertUnwindSafe(next(&state)).catch_unwind().await {
+            // `next` is called inside the caught future, so a panic while making it is caught too.
+            match AssertUnwindSafe(async { next(&state).await })
+                .catch_unwind()
+                .await
+            {
                 Ok(Ok(item)) => channel.push(request_id, item),
                 Ok(Err(error)) => break error,
                 Err(payload) => break panic_error(payload),
@@ -127,7 +131,13 @@ pub fn spawn_stream<S, F, Fut>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::take_last_error;
+    use crate::{channel::ENTRY_WIDTH, error::take_last_error};
+    use std::{
+        io::Read,
+        os::unix::net::UnixStream,
+        sync::atomic::{AtomicU8, Ordering},
+        time::Duration,
+    };
 
     #[test]
     fn a_panic_becomes_a_panic_error_not_an_unwind() {
@@ -138,5 +148,99 @@ mod tests {
         assert_eq!(handle(|| panic!("x")), 0);
         assert_eq!(take_last_error().unwrap().code, ErrorCode::Panic);
         assert_eq!(count(|| Err(BridgeError::invalid_argument("y"))), -1);
+    }
+
+    /// A channel whose host end is a listening socket in the temporary directory.
+    fn channel(name: &str) -> (Arc<CompletionChannel>, UnixStream, std::path::PathBuf) {
+        let path =
+            std::env::temp_dir().join(format!("tbs-guard-{}-{name}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let channel = Arc::new(CompletionChannel::connect(&path).unwrap());
+        let (host, _) = listener.accept().unwrap();
+        host.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        (channel, host, path)
+    }
+
+    /// Drains entries as the host would, until an error entry: (request id, kind, first byte of
+    /// a bytes payload). Frees the buffers.
+    fn drain_until_error(
+        channel: &CompletionChannel,
+        host: &mut UnixStream,
+    ) -> Vec<(u64, u64, u8)> {
+        let mut seen = Vec::new();
+        let mut out = vec![0f64; ENTRY_WIDTH * 16];
+        loop {
+            host.read_exact(&mut [0u8; 1]).expect("a wake byte");
+            let n = channel.drain_into(&mut out);
+            for entry in out[..n * ENTRY_WIDTH].chunks_exact(ENTRY_WIDTH) {
+                let (id, kind, pointer) = (entry[0] as u64, entry[1] as u64, entry[2] as usize);
+                let first = if kind == 1 && pointer != 0 {
+                    unsafe { *(pointer as *const u8) }
+                } else {
+                    0
+                };
+                if pointer != 0 {
+                    crate::buffers::release(pointer).unwrap();
+                }
+                seen.push((id, kind, first));
+            }
+            if seen.iter().any(|entry| entry.1 == 3) {
+                return seen;
+            }
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_stream_pushes_every_item_then_its_error_and_stops_holding_deferred_answers() {
+        let runtime = runtime();
+        let (channel, mut host, path) = channel("stream");
+        let calls = Arc::new(AtomicU8::new(0));
+        spawn_stream(
+            runtime.handle(),
+            channel.clone(),
+            7,
+            calls.clone(),
+            |calls| {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    match n {
+                        0..=2 => Ok(Completion::Bytes(vec![n])),
+                        _ => Err(BridgeError::new(ErrorCode::ShutDown, "done")),
+                    }
+                }
+            },
+        );
+        let entries = drain_until_error(&channel, &mut host);
+        assert_eq!(entries, vec![(7, 1, 0), (7, 1, 1), (7, 1, 2), (7, 3, 0)]);
+        assert_eq!(calls.load(Ordering::SeqCst), 4, "no poll after the error");
+        // The stream ended, so a deferred success wakes the host by itself.
+        channel.push_result(8, Ok(Completion::Empty), Delivery::Deferred);
+        host.read_exact(&mut [0u8; 1])
+            .expect("the deferred answer woke the host");
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_stream_whose_poll_panics_ends_with_a_panic_error() {
+        let runtime = runtime();
+        let (channel, mut host, path) = channel("panic");
+        spawn_stream(
+            runtime.handle(),
+            channel.clone(),
+            9,
+            (),
+            |_| -> std::future::Ready<BridgeResult<Completion>> { panic!("the poll blew up") },
+        );
+        let entries = drain_until_error(&channel, &mut host);
+        assert_eq!(entries, vec![(9, 3, 0)]);
+        let _ = std::fs::remove_file(path);
     }
 }

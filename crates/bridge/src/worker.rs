@@ -80,63 +80,38 @@ impl BridgeWorker {
     }
 
     pub fn poll_workflow_activation(&self, request_id: u64) -> BridgeResult<()> {
-        self.spawn_with_core(request_id, Delivery::Waking, |core| async move {
-            let result = core.poll_workflow_activation().await;
-            drop(core);
-            result
-                .map(|activation| Completion::Bytes(activation.encode_to_vec()))
-                .map_err(poll_error)
-        })
+        self.spawn_with_core(request_id, Delivery::Waking, next_activation)
     }
 
     pub fn poll_activity_task(&self, request_id: u64) -> BridgeResult<()> {
-        self.spawn_with_core(request_id, Delivery::Waking, |core| async move {
-            let result = core.poll_activity_task().await;
-            drop(core);
-            result
-                .map(|task| Completion::Bytes(task.encode_to_vec()))
-                .map_err(poll_error)
-        })
+        self.spawn_with_core(request_id, Delivery::Waking, next_activity_task)
     }
 
     /// Streams activations (see [`spawn_stream`]) until polling fails, with `SHUT_DOWN` at the end.
     pub fn stream_workflow_activations(&self, request_id: u64) -> BridgeResult<()> {
-        let core = self.core()?;
-        spawn_stream(
-            &self.runtime.tokio(),
-            self.runtime.channel.clone(),
-            request_id,
-            core,
-            |core| {
-                let core = core.clone();
-                async move {
-                    core.poll_workflow_activation()
-                        .await
-                        .map(|activation| Completion::Bytes(activation.encode_to_vec()))
-                        .map_err(poll_error)
-                }
-            },
-        );
-        Ok(())
+        self.stream_with_core(request_id, next_activation)
     }
 
     /// Streams activity tasks (see [`spawn_stream`]) until polling fails, with `SHUT_DOWN` at the end.
     pub fn stream_activity_tasks(&self, request_id: u64) -> BridgeResult<()> {
+        self.stream_with_core(request_id, next_activity_task)
+    }
+
+    fn stream_with_core<Fut>(
+        &self,
+        request_id: u64,
+        next: fn(Arc<Worker>) -> Fut,
+    ) -> BridgeResult<()>
+    where
+        Fut: Future<Output = BridgeResult<Completion>> + Send + 'static,
+    {
         let core = self.core()?;
         spawn_stream(
             &self.runtime.tokio(),
             self.runtime.channel.clone(),
             request_id,
             core,
-            |core| {
-                let core = core.clone();
-                async move {
-                    core.poll_activity_task()
-                        .await
-                        .map(|task| Completion::Bytes(task.encode_to_vec()))
-                        .map_err(poll_error)
-                }
-            },
+            move |core| next(core.clone()),
         );
         Ok(())
     }
@@ -292,6 +267,22 @@ fn completion_delivery(flags: u32) -> BridgeResult<Delivery> {
             "unknown completion flags {other:#x}; the only flag is TBS_COMPLETE_DEFER_ACK (1)"
         ))),
     }
+}
+
+/// The next activation, encoded. The worker reference is dropped before the answer is pushed.
+async fn next_activation(core: Arc<Worker>) -> BridgeResult<Completion> {
+    core.poll_workflow_activation()
+        .await
+        .map(|activation| Completion::Bytes(activation.encode_to_vec()))
+        .map_err(poll_error)
+}
+
+/// The next activity task, encoded. The worker reference is dropped before the answer is pushed.
+async fn next_activity_task(core: Arc<Worker>) -> BridgeResult<Completion> {
+    core.poll_activity_task()
+        .await
+        .map(|task| Completion::Bytes(task.encode_to_vec()))
+        .map_err(poll_error)
 }
 
 fn poll_error(error: PollError) -> BridgeError {

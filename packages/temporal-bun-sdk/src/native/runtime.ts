@@ -229,24 +229,10 @@ export class NativeRuntime {
    * `decode` turns the completion value into the result; its errors reject the promise.
    */
   call<T>(call: string, start: (requestId: number) => number, decode: (value: CompletionValue) => T): Promise<T> {
-    if (this.#freed) return Promise.reject(new NativeError('ILLEGAL_STATE', `${call}: the runtime was freed`));
-    if (this.#brokenReason) return Promise.reject(new NativeError('ILLEGAL_STATE', `${call}: ${this.#brokenReason}`));
-    const requestId = this.#nextRequestId++;
+    const unusable = this.#unusable(call);
+    if (unusable) return Promise.reject(unusable);
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(requestId, { call, resolve: resolve as (value: unknown) => void, reject, decode });
-      if (this.#pending.size === 1) this.#socket.ref();
-      let status: number;
-      try {
-        status = start(requestId);
-      } catch (error) {
-        this.#settle(requestId);
-        reject(error);
-        return;
-      }
-      if (status !== 0) {
-        this.#settle(requestId);
-        reject(takeLastError(status, call));
-      }
+      this.#start({ call, resolve: resolve as (value: unknown) => void, reject, decode }, start);
     });
   }
 
@@ -257,30 +243,49 @@ export class NativeRuntime {
    * it ends, the stream counts as an outstanding call (it keeps the event loop alive).
    */
   stream(call: string, start: (requestId: number) => number, sink: StreamSink): void {
-    if (this.#freed || this.#brokenReason) {
-      sink.end(new NativeError('ILLEGAL_STATE', `${call}: ${this.#freed ? 'the runtime was freed' : this.#brokenReason}`));
+    const unusable = this.#unusable(call);
+    if (unusable) {
+      sink.end(unusable);
       return;
     }
+    this.#start(
+      {
+        call,
+        resolve: () => sink.end(new NativeError('ILLEGAL_STATE', `${call}: the bridge ended a stream without an error`)),
+        reject: (error) => sink.end(error),
+        decode: (value) => value,
+        item: (bytes) => sink.item(bytes),
+      },
+      start,
+    );
+  }
+
+  /** Why no call can be made now (the runtime was freed or is broken), if so. */
+  #unusable(call: string): NativeError | undefined {
+    if (this.#freed) return new NativeError('ILLEGAL_STATE', `${call}: the runtime was freed`);
+    if (this.#brokenReason) return new NativeError('ILLEGAL_STATE', `${call}: ${this.#brokenReason}`);
+    return undefined;
+  }
+
+  /**
+   * Registers `pending` under a fresh request id and starts the call. A synchronous rejection
+   * (non-zero status, or `start` throwing) rejects it at once: no completion will come.
+   */
+  #start(pending: PendingCall, start: (requestId: number) => number): void {
     const requestId = this.#nextRequestId++;
-    this.#pending.set(requestId, {
-      call,
-      resolve: () => sink.end(new NativeError('ILLEGAL_STATE', `${call}: the bridge ended a stream without an error`)),
-      reject: (error) => sink.end(error),
-      decode: (value) => value,
-      item: (bytes) => sink.item(bytes),
-    });
+    this.#pending.set(requestId, pending);
     if (this.#pending.size === 1) this.#socket.ref();
     let status: number;
     try {
       status = start(requestId);
     } catch (error) {
       this.#settle(requestId);
-      sink.end(error as Error);
+      pending.reject(error as Error);
       return;
     }
     if (status !== 0) {
       this.#settle(requestId);
-      sink.end(takeLastError(status, call));
+      pending.reject(takeLastError(status, pending.call));
     }
   }
 
