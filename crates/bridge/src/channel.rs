@@ -112,10 +112,6 @@ impl CompletionChannel {
         result: Result<Completion, BridgeError>,
         delivery: Delivery,
     ) {
-        let delivery = match (&result, delivery) {
-            (Err(_), Delivery::Deferred) => Delivery::Prompt,
-            (_, delivery) => delivery,
-        };
         self.push_with(
             request_id,
             result.unwrap_or_else(Completion::Error),
@@ -124,6 +120,9 @@ impl CompletionChannel {
     }
 
     fn push_with(&self, request_id: u64, completion: Completion, delivery: Delivery) {
+        // Only a deferred success may wait; a deferred error is as urgent as any other answer.
+        let may_wait =
+            delivery == Delivery::Deferred && !matches!(completion, Completion::Error(_));
         let must_wake = {
             let mut queue = self.queue.lock();
             queue.entries.push_back(Entry {
@@ -133,9 +132,8 @@ impl CompletionChannel {
             if delivery == Delivery::Waking {
                 queue.waking_outstanding = queue.waking_outstanding.saturating_sub(1);
             }
-            if queue.wake_pending
-                || (delivery == Delivery::Deferred && queue.waking_outstanding > 0)
-            {
+            let may_wait = may_wait && queue.waking_outstanding > 0;
+            if queue.wake_pending || may_wait {
                 false
             } else {
                 queue.wake_pending = true;

@@ -95,25 +95,24 @@ pub fn spawn_request_with<F>(
     });
 }
 
-/// Spawns a stream answering `request_id` on `runtime`: `next` is awaited again and again, each
+/// Spawns a stream answering `request_id` on `runtime`: `next()` is awaited again and again, each
 /// success is pushed as an entry for `request_id` (waking the host), and the first error (or
 /// panic) is pushed as the stream's last entry. The stream counts as a waking request until then.
-pub fn spawn_stream<S, F, Fut>(
+/// `next` (and what it holds, such as the worker) is dropped before that last push.
+pub fn spawn_stream<F, Fut>(
     runtime: &tokio::runtime::Handle,
     channel: Arc<CompletionChannel>,
     request_id: u64,
-    state: S,
-    next: F,
+    mut next: F,
 ) where
-    S: Send + Sync + 'static,
-    F: Fn(&S) -> Fut + Send + Sync + 'static,
+    F: FnMut() -> Fut + Send + 'static,
     Fut: Future<Output = BridgeResult<Completion>> + Send,
 {
     channel.begin_waking();
     runtime.spawn(async move {
         let error = loop {
             // `next` is called inside the caught future, so a panic while making it is caught too.
-            match AssertUnwindSafe(async { next(&state).await })
+            match AssertUnwindSafe(async { next().await })
                 .catch_unwind()
                 .await
             {
@@ -122,8 +121,7 @@ pub fn spawn_stream<S, F, Fut>(
                 Err(payload) => break panic_error(payload),
             }
         };
-        // What the stream holds (the worker) is let go before the host hears that it ended.
-        drop(state);
+        drop(next);
         channel.push_result(request_id, Err(error), Delivery::Waking);
     });
 }
@@ -203,21 +201,16 @@ mod tests {
         let runtime = runtime();
         let (channel, mut host, path) = channel("stream");
         let calls = Arc::new(AtomicU8::new(0));
-        spawn_stream(
-            runtime.handle(),
-            channel.clone(),
-            7,
-            calls.clone(),
-            |calls| {
-                let n = calls.fetch_add(1, Ordering::SeqCst);
-                async move {
-                    match n {
-                        0..=2 => Ok(Completion::Bytes(vec![n])),
-                        _ => Err(BridgeError::new(ErrorCode::ShutDown, "done")),
-                    }
+        let counter = calls.clone();
+        spawn_stream(runtime.handle(), channel.clone(), 7, move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                match n {
+                    0..=2 => Ok(Completion::Bytes(vec![n])),
+                    _ => Err(BridgeError::new(ErrorCode::ShutDown, "done")),
                 }
-            },
-        );
+            }
+        });
         let entries = drain_until_error(&channel, &mut host);
         assert_eq!(entries, vec![(7, 1, 0), (7, 1, 1), (7, 1, 2), (7, 3, 0)]);
         assert_eq!(calls.load(Ordering::SeqCst), 4, "no poll after the error");
@@ -236,8 +229,7 @@ mod tests {
             runtime.handle(),
             channel.clone(),
             9,
-            (),
-            |_| -> std::future::Ready<BridgeResult<Completion>> { panic!("the poll blew up") },
+            || -> std::future::Ready<BridgeResult<Completion>> { panic!("the poll blew up") },
         );
         let entries = drain_until_error(&channel, &mut host);
         assert_eq!(entries, vec![(9, 3, 0)]);

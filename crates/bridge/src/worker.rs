@@ -110,8 +110,7 @@ impl BridgeWorker {
             &self.runtime.tokio(),
             self.runtime.channel.clone(),
             request_id,
-            core,
-            move |core| next(core.clone()),
+            move || next(core.clone()),
         );
         Ok(())
     }
