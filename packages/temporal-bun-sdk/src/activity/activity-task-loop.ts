@@ -247,15 +247,9 @@ export class ActivityTaskLoop {
     metrics.emit({ type: 'activityTask', phase: resultKind(result), activityType, local, durationMs: performance.now() - receivedAt });
     // The task is done once its completion is sent; a successful answer comes with the JS
     // thread's next wake-up (deferAck), a refusal is logged when it arrives.
-    let acknowledged: Promise<void>;
-    try {
-      acknowledged = this.#context.native.completeActivityTask({ taskToken, result }, { deferAck: true });
-    } catch (error) {
-      acknowledged = Promise.reject(error); // could not even be encoded: logged below
-    } finally {
-      running.dispose();
-      this.#running.delete(key);
-    }
+    const acknowledged = this.#context.native.completeActivityTask({ taskToken, result }, { deferAck: true });
+    running.dispose();
+    this.#running.delete(key);
     try {
       await acknowledged;
     } catch (error) {

@@ -85,6 +85,9 @@ export interface CompleteOptions {
   deferAck?: boolean;
 }
 
+const decodeActivation = (bytes: Uint8Array): WorkflowActivation => coresdk.workflow_activation.WorkflowActivation.decode(bytes);
+const decodeActivityTask = (bytes: Uint8Array): ActivityTask => coresdk.activity_task.ActivityTask.decode(bytes);
+
 /** `flags` of the bridge's completion calls (`TBS_COMPLETE_DEFER_ACK`). */
 const COMPLETE_DEFER_ACK = 1;
 
@@ -96,14 +99,11 @@ export abstract class NativeWorkerBase {
   readonly runtime: NativeRuntime;
   readonly #handle: number;
   #freed = false;
-  readonly #activations = new TaskStream<WorkflowActivation>(
+  readonly #activations = new TaskStream(
     (sink) => this.#stream('tbs_worker_stream_workflow_activations', sink),
-    (bytes) => coresdk.workflow_activation.WorkflowActivation.decode(bytes),
+    decodeActivation,
   );
-  readonly #activityTasks = new TaskStream<ActivityTask>(
-    (sink) => this.#stream('tbs_worker_stream_activity_tasks', sink),
-    (bytes) => coresdk.activity_task.ActivityTask.decode(bytes),
-  );
+  readonly #activityTasks = new TaskStream((sink) => this.#stream('tbs_worker_stream_activity_tasks', sink), decodeActivityTask);
 
   protected constructor(runtime: NativeRuntime, handle: number) {
     this.runtime = runtime;
@@ -141,7 +141,7 @@ export abstract class NativeWorkerBase {
 
   /** Polls one workflow activation; rejects with `SHUT_DOWN` once the worker is shutting down. */
   async pollWorkflowActivation(): Promise<WorkflowActivation> {
-    return coresdk.workflow_activation.WorkflowActivation.decode(await this.pollWorkflowActivationBytes());
+    return decodeActivation(await this.pollWorkflowActivationBytes());
   }
 
   /** {@link pollWorkflowActivation}, returning the encoded `coresdk.workflow_activation.WorkflowActivation`. */
@@ -153,11 +153,17 @@ export abstract class NativeWorkerBase {
     );
   }
 
+  /** Rejects (never throws) when the completion cannot be encoded, like any other failure. */
   completeWorkflowActivation(completion: WorkflowActivationCompletion | Uint8Array, options?: CompleteOptions): Promise<void> {
-    const bytes =
-      completion instanceof Uint8Array
-        ? completion
-        : coresdk.workflow_completion.WorkflowActivationCompletion.encode(completion).finish();
+    let bytes: Uint8Array;
+    try {
+      bytes =
+        completion instanceof Uint8Array
+          ? completion
+          : coresdk.workflow_completion.WorkflowActivationCompletion.encode(completion).finish();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.completeWorkflowActivationBytes(bytes, options);
   }
 
@@ -175,7 +181,7 @@ export abstract class NativeWorkerBase {
 
   /** Next activity task (start or cancel); rejects with `SHUT_DOWN` once the worker is shutting down. */
   async pollActivityTask(): Promise<ActivityTask> {
-    return coresdk.activity_task.ActivityTask.decode(await this.pollActivityTaskBytes());
+    return decodeActivityTask(await this.pollActivityTaskBytes());
   }
 
   pollActivityTaskBytes(): Promise<Uint8Array> {
@@ -186,8 +192,14 @@ export abstract class NativeWorkerBase {
     );
   }
 
+  /** Rejects (never throws) when the completion cannot be encoded, like any other failure. */
   completeActivityTask(completion: ActivityTaskCompletion | Uint8Array, options?: CompleteOptions): Promise<void> {
-    const bytes = completion instanceof Uint8Array ? completion : coresdk.ActivityTaskCompletion.encode(completion).finish();
+    let bytes: Uint8Array;
+    try {
+      bytes = completion instanceof Uint8Array ? completion : coresdk.ActivityTaskCompletion.encode(completion).finish();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.completeActivityTaskBytes(bytes, options);
   }
 

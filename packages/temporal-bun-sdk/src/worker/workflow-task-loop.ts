@@ -136,12 +136,7 @@ export class WorkflowTaskLoop {
 
     // The answer to a successful completion comes with the JS thread's next wake-up (deferAck):
     // the activation is measured up to sending it, and a refusal is logged when it arrives.
-    let acknowledged: Promise<void>;
-    try {
-      acknowledged = native.completeWorkflowActivation(completion, { deferAck: true });
-    } catch (error) {
-      acknowledged = Promise.reject(error); // could not even be encoded: logged below
-    }
+    const acknowledged = native.completeWorkflowActivation(completion, { deferAck: true });
     metrics.emit({
       type: 'workflowActivation',
       workflowType,
