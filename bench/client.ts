@@ -9,7 +9,7 @@
  * (here, in this process, so no inter-process delay is added to the window).
  */
 import { Client, Connection, type WorkflowHandle } from 'temporal-bun-sdk/client';
-import { memoryStatus, processCpuMs, threadCpuDelta, threadCpuMs } from './harness/proc-stats';
+import { memoryStatus, processCpuMs, threadDelta, threadSamples } from './harness/proc-stats';
 import { heavyWorkflow, oneActivityWorkflow, proceedSignal, progressQuery } from './workload/workflows';
 
 export type ClientPhase =
@@ -165,22 +165,22 @@ async function runHeavy(label: string): Promise<number> {
 
 /** `runOne` resolves with the query retries in B (anything else is ignored). */
 async function measured(phase: 'A' | 'B', count: number, runOne: (index: number) => Promise<unknown>): Promise<WindowReport> {
-  const threadsBefore = threadCpuMs(spec.workerPid);
+  const threadsBefore = threadSamples(spec.workerPid);
   const clientBefore = process.cpuUsage();
   const workerBefore = processCpuMs(spec.workerPid);
   const started = performance.now();
   const outcomes = await Promise.all(Array.from({ length: count }, (_, index) => runOne(index)));
   const wallMs = performance.now() - started;
   const workerCpuMs = processCpuMs(spec.workerPid) - workerBefore;
-  const threadsAfter = threadCpuMs(spec.workerPid);
+  const threadsAfter = threadSamples(spec.workerPid);
   const client = process.cpuUsage(clientBefore);
   const report: WindowReport = {
     phase,
     workflows: count,
     wallMs,
     workerCpuMs,
-    workerCpuByThread: threadCpuDelta(threadsBefore, threadsAfter),
-    workerSwitchesByThread: threadCpuDelta(threadsBefore, threadsAfter, 'switches'),
+    workerCpuByThread: threadDelta(threadsBefore, threadsAfter),
+    workerSwitchesByThread: threadDelta(threadsBefore, threadsAfter, 'switches'),
     clientCpuMs: (client.user + client.system) / 1000,
   };
   if (phase === 'B') report.queryRetries = outcomes.reduce<number>((sum, retries) => sum + (typeof retries === 'number' ? retries : 0), 0);

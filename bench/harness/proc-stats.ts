@@ -45,7 +45,7 @@ export interface ThreadSample {
 }
 
 /** Every live thread of `pid`, keyed by thread id. */
-export function threadCpuMs(pid: number): Map<number, ThreadSample> {
+export function threadSamples(pid: number): Map<number, ThreadSample> {
   const threads = new Map<number, ThreadSample>();
   let tids: string[];
   try {
@@ -57,10 +57,7 @@ export function threadCpuMs(pid: number): Map<number, ThreadSample> {
     try {
       const stat = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
       const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      const switches = ['voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches'].reduce(
-        (sum, field) => sum + Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0),
-        0,
-      );
+      const switches = statusField(status, 'voluntary_ctxt_switches') + statusField(status, 'nonvoluntary_ctxt_switches');
       threads.set(Number(tid), { name: stat.comm, cpuMs: ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS_PER_SECOND, switches });
     } catch {
       // the thread exited between the listing and the read
@@ -70,12 +67,12 @@ export function threadCpuMs(pid: number): Map<number, ThreadSample> {
 }
 
 /**
- * CPU used (or context switches made, with `field` `"switches"`) between two {@link threadCpuMs}
+ * CPU used (or context switches made, with `field` `"switches"`) between two {@link threadSamples}
  * samples, summed by thread name with trailing digits dropped (`HeapHelper3` → `HeapHelper`).
  * Threads started after `before` count from zero; threads that exited before `after` are missing
  * (the process total still has them).
  */
-export function threadCpuDelta(
+export function threadDelta(
   before: Map<number, ThreadSample>,
   after: Map<number, ThreadSample>,
   field: 'cpuMs' | 'switches' = 'cpuMs',
@@ -101,12 +98,15 @@ export interface MemoryStatus {
 
 export function memoryStatus(pid: number): MemoryStatus {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => {
-    const match = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status);
-    if (!match) throw new Error(`/proc/${pid}/status has no ${name}`);
-    return Number(match[1]);
-  };
+  const field = (name: string) => statusField(status, name, `/proc/${pid}/status`);
   return { peakRssMiB: field('VmHWM') / 1024, rssMiB: field('VmRSS') / 1024, threads: field('Threads') };
+}
+
+/** A numeric field of a `status` file (`Name:  123 kB` → 123); throws naming `file` when absent. */
+function statusField(status: string, name: string, file = 'status'): number {
+  const match = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status);
+  if (!match) throw new Error(`${file} has no ${name}`);
+  return Number(match[1]);
 }
 
 /** Child processes of `pid` (the `children` file of each of its threads), to check a worker spawned none. */
