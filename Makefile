@@ -5,22 +5,24 @@ BUN := $(ROOT)/.tools/bun/node_modules/.bin/bun
 PKG := packages/temporal-bun-sdk
 EXAMPLE := examples/temporal-bun-sdk-example
 
-.PHONY: setup build demo test test-rust test-bun test-example typecheck lint bench-channel bench bench-setup clean
+.PHONY: setup build demo test test-rust test-bun test-example test-consumer typecheck lint package bench-channel bench bench-setup clean
 
 setup:
 	@bash scripts/setup
 
+# The bridge library for this machine's release target (on Linux through cargo-zigbuild, linked
+# against the glibc floor; see scripts/cargo-bridge), in target/<rust target>/release.
 build: setup
-	cargo build --release --locked -p temporal-bun-bridge
+	scripts/cargo-bridge build --release --locked -p temporal-bun-bridge
 
 # The example end to end: a local dev server, the example's worker and client, the result.
 demo: build
 	cd $(EXAMPLE) && $(BUN) run src/demo.ts
 
-test: build test-rust typecheck test-bun test-example
+test: build test-rust typecheck test-bun test-example test-consumer
 
-test-rust:
-	cargo test --release --locked -p temporal-bun-bridge
+test-rust: setup
+	scripts/cargo-bridge test --release --locked -p temporal-bun-bridge
 
 typecheck: setup
 	cd $(PKG) && $(BUN) x tsc --noEmit -p .
@@ -34,6 +36,16 @@ test-bun: build
 
 test-example: build
 	cd $(EXAMPLE) && $(BUN) test --timeout 120000
+
+# The npm tarballs, from this machine's build: dist/npm/temporal-bun-sdk-<version>.tgz and
+# dist/npm/temporal-bun-sdk-<platform>-<version>.tgz (scripts/package.ts).
+package: build
+	$(BUN) scripts/package.ts --out dist/npm
+
+# What a user gets: the tarballs installed into a fresh project outside the repository, a worker
+# and a client end to end, a compiled single-file worker, a scaffolded project's test.
+test-consumer: package
+	cd tests/consumer && TEMPORAL_CLI_PATH=$(ROOT)/.tools/venv/bin/temporal TEMPORAL_BUN_DIST=$(ROOT)/dist/npm $(BUN) test --timeout 600000
 
 lint:
 	cargo fmt --all -- --check
@@ -52,4 +64,4 @@ bench-setup: setup
 
 clean:
 	cargo clean
-	rm -rf .tools $(PKG)/node_modules $(EXAMPLE)/node_modules
+	rm -rf .tools dist $(PKG)/node_modules $(EXAMPLE)/node_modules

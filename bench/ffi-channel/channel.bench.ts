@@ -10,7 +10,7 @@
  * Options: --runs 5  --n 100000  --in-flight 1000 (0 = submit all at once)  --payload 32  --delay-us 0
  */
 import { cpus } from 'node:os';
-import { NativeRuntime, bridgeLibraryPath } from '../../packages/temporal-bun-sdk/src/native';
+import { NativeRuntime, loadBridgeLibrary } from '../../packages/temporal-bun-sdk/src/native';
 
 interface Options {
   runs: number;
@@ -99,7 +99,7 @@ const options = parseOptions(process.argv.slice(2));
 console.log(
   `# bridge completion queue — Bun ${Bun.version} (${Bun.revision.slice(0, 9)}), ${process.platform}/${process.arch}, ${cpus().length} CPUs`,
 );
-console.log(`library: ${bridgeLibraryPath()}`);
+console.log(`library: ${(await loadBridgeLibrary()).path}`);
 console.log(
   `${options.runs} runs × ${options.n} echo completions, ${options.inFlight > 0 ? `${options.inFlight} in flight` : 'all submitted at once'}, ` +
     `${options.payload}-byte payload, delay ${options.delayUs} µs\n`,

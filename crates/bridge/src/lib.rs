@@ -2,7 +2,7 @@
 //!
 //! The contract of every exported function (arguments, ownership, errors) is in the crate's
 //! README. One module per exported concept: [runtime], [client], [worker], [replayer],
-//! [diagnostics]; [buffers] and [error] hold the memory and error rules they all share.
+//! [diagnostics], [version]; [buffers] and [error] hold the memory and error rules they all share.
 
 pub mod buffers;
 pub mod channel;
@@ -14,5 +14,6 @@ pub mod handles;
 pub mod replayer;
 pub mod rpc_methods;
 pub mod runtime;
+pub mod version;
 pub mod worker;
 pub mod worker_options;

@@ -19,6 +19,16 @@ export function parseFlags<const T extends FlagSpecs>(args: string[], options: T
   }
 }
 
+/** As {@link parseFlags}, for commands that also take operands (`bundle <workflows>`, `init <dir>`). */
+export function parseFlagsAndOperands<const T extends FlagSpecs>(args: string[], options: T) {
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values, operands: positionals };
+  } catch (error) {
+    throw new CliUsageError(oneLine(error instanceof Error ? error.message : String(error)));
+  }
+}
+
 /** An integer ≥ `minimum`, or undefined when the flag is absent. */
 export function integerFlag(value: string | undefined, flag: string, minimum = 1, maximum = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;

@@ -2,10 +2,14 @@
 /**
  * `temporal-bun`: development tools that go with the SDK.
  *
+ *   temporal-bun init <dir>                                    write a ready worker project
+ *   temporal-bun bundle <workflows> -o <file>                  bundle workflows ahead of time
  *   temporal-bun replay --history <file> --workflows <file>   check workflow code against a history
  *   temporal-bun dev-server [--port] [--ui-port | --headless]  run a local Temporal dev server
  */
+import { BUNDLE_USAGE, runBundleCommand } from './bundle-command';
 import { CliUsageError, EXIT_CODES, exitWithError } from './cli-errors';
+import { INIT_USAGE, runInitCommand } from './init-command';
 import { DEV_SERVER_USAGE, runDevServerCommand } from './dev-server-command';
 import { REPLAY_USAGE, runReplayCommand } from './replay-command';
 import { packageVersion } from './version';
@@ -15,6 +19,8 @@ const PROGRAM = 'temporal-bun';
 export const TEMPORAL_BUN_USAGE = `Usage: ${PROGRAM} <command> [options]
 
 Commands:
+  init         Write a ready project: workflows, activities, worker, client, a test
+  bundle       Bundle workflows ahead of time (workflowBundle, single-file workers)
   replay       Replay a recorded workflow history against a workflows file (determinism check)
   dev-server   Run a local Temporal dev server until Ctrl+C
 
@@ -23,6 +29,8 @@ The worker itself is \`temporal-bun-worker\`.
 `;
 
 const COMMANDS: Record<string, { run(argv: string[]): Promise<number>; usage: string }> = {
+  init: { run: runInitCommand, usage: INIT_USAGE },
+  bundle: { run: runBundleCommand, usage: BUNDLE_USAGE },
   replay: { run: runReplayCommand, usage: REPLAY_USAGE },
   'dev-server': { run: runDevServerCommand, usage: DEV_SERVER_USAGE },
 };

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyOwnedBytes, decodeUtf8, encodeJson, freeOwnedBytes, inputBytes } from './buffers';
 import { NativeError, checkStatus, takeLastError } from './errors';
-import { nativeSymbols } from './symbols';
+import { loadBridgeLibrary, nativeSymbols } from './symbols';
 
 /** A log record emitted by sdk-core (and the bridge) through the completion queue. */
 export interface NativeLogRecord {
@@ -132,6 +132,7 @@ export class NativeRuntime {
    * The runtime does not keep the process alive by itself.
    */
   static async create(options: NativeRuntimeOptions = {}): Promise<NativeRuntime> {
+    await loadBridgeLibrary();
     const symbols = nativeSymbols();
     // A private directory, so no other local user can connect in the bridge's place.
     const wakeSocketDirectory = mkdtempSync(join(tmpdir(), 'tbs-wake-'));

@@ -1,21 +1,18 @@
 /**
  * The one `bun:ffi` symbol table of the bridge (`crates/bridge`, see its README for the contract).
  *
- * The library is opened lazily, on the first call to {@link nativeSymbols}, so that importing the
- * SDK (for types, or for unit tests that fake the native layer) never requires the Rust build.
+ * The library is found and opened by {@link loadBridgeLibrary} (see `library.ts`), which
+ * `NativeRuntime.create` awaits: every other call needs a runtime. Importing the SDK (for types,
+ * or for unit tests that fake the native layer) never requires the library.
  */
-import { FFIType, dlopen, suffix, type Library } from 'bun:ffi';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-
-/** Environment variable that overrides where the bridge library is loaded from. */
-export const BRIDGE_PATH_ENV = 'TEMPORAL_BUN_BRIDGE_PATH';
-
-/** Library file name, e.g. `libtemporal_bun_bridge.so` on Linux, `.dylib` on macOS. */
-export const BRIDGE_LIBRARY_FILE = `libtemporal_bun_bridge.${suffix}`;
+import { FFIType, dlopen, type Library } from 'bun:ffi';
+import { checkBridgeVersion, locateBridgeLibrary, readBridgeVersion, BridgeLibraryError, type LocatedBridgeLibrary } from './library';
 
 // Handles and request ids are u64 in C and below 2^53 by contract, so `u64_fast` returns a number.
 const symbolTable = {
+  // Library
+  tbs_bridge_version: { args: [], returns: 'cstring' },
+
   // Memory and errors
   tbs_bytes_free: { args: ['ptr'], returns: 'i32' },
   tbs_last_error_take: { args: [], returns: 'ptr' },
@@ -66,45 +63,47 @@ const symbolTable = {
 
 export type BridgeSymbols = Library<typeof symbolTable>['symbols'];
 
-let library: Library<typeof symbolTable> | undefined;
-
-/**
- * Where the bridge library is loaded from: `$TEMPORAL_BUN_BRIDGE_PATH` when set, else the
- * release build of the nearest enclosing repository (`<dir>/target/release`, searched upwards from
- * this package, so a copy installed into an example's node_modules finds it too).
- */
-export function bridgeLibraryPath(): string {
-  const fromEnv = process.env[BRIDGE_PATH_ENV];
-  if (fromEnv) return resolve(fromEnv);
-  // src/native → src → package → packages → repository root, for the error message when nothing is found.
-  const repositoryBuild = resolve(import.meta.dir, '../../../..', 'target', 'release', BRIDGE_LIBRARY_FILE);
-  for (let directory = import.meta.dir; ; directory = dirname(directory)) {
-    const candidate = join(directory, 'target', 'release', BRIDGE_LIBRARY_FILE);
-    if (existsSync(candidate)) return candidate;
-    if (dirname(directory) === directory) return repositoryBuild;
-  }
+/** The opened library, where it came from and its version. */
+export interface LoadedBridgeLibrary extends LocatedBridgeLibrary {
+  version: string;
 }
 
-/** The bridge's exported functions; opens the library on first use. */
-export function nativeSymbols(): BridgeSymbols {
-  if (library) return library.symbols;
-  const path = bridgeLibraryPath();
-  if (!existsSync(path)) {
-    const hint = process.env[BRIDGE_PATH_ENV]
-      ? `${BRIDGE_PATH_ENV} points to a file that does not exist.`
-      : `Run \`make build\` at the repository root to build it, or set ${BRIDGE_PATH_ENV} to its path.`;
-    throw new Error(`temporal-bun-sdk: the native bridge library was not found at ${path}. ${hint}`);
-  }
+let library: { opened: Library<typeof symbolTable>; loaded: LoadedBridgeLibrary } | undefined;
+let loading: Promise<LoadedBridgeLibrary> | undefined;
+
+/**
+ * Finds, checks and opens the bridge library once per process; later calls return the same one.
+ * Rejects with a `BridgeLibraryError` that says what to install or set.
+ */
+export function loadBridgeLibrary(): Promise<LoadedBridgeLibrary> {
+  if (library !== undefined) return Promise.resolve(library.loaded);
+  loading ??= openBridgeLibrary().finally(() => {
+    loading = undefined;
+  });
+  return loading;
+}
+
+async function openBridgeLibrary(): Promise<LoadedBridgeLibrary> {
+  const located = await locateBridgeLibrary();
+  const version = readBridgeVersion(located.path);
+  checkBridgeVersion(located, version);
   let opened: Library<typeof symbolTable>;
   try {
-    opened = dlopen(path, symbolTable);
+    opened = dlopen(located.path, symbolTable);
   } catch (cause) {
-    throw new Error(
-      `temporal-bun-sdk: could not load the native bridge library ${path} (${String(cause)}). ` +
-        'It may be out of date: run `make build` at the repository root.',
+    throw new BridgeLibraryError(
+      `temporal-bun-sdk: the native bridge library ${located.path} (version ${version}) lacks a function this package calls: ${String(cause)}`,
       { cause },
     );
   }
-  library = opened;
-  return opened.symbols;
+  library ??= { opened, loaded: { ...located, version } };
+  return library.loaded;
+}
+
+/** The bridge's exported functions. The library must have been loaded ({@link loadBridgeLibrary}). */
+export function nativeSymbols(): BridgeSymbols {
+  if (library === undefined) {
+    throw new BridgeLibraryError('temporal-bun-sdk: the native bridge library is not loaded yet; create a NativeRuntime (or a connection) first');
+  }
+  return library.opened.symbols;
 }

@@ -14,6 +14,9 @@ export type {
 export { createPollingLoop, type PollingLoop, type PollingLoopOptions } from './polling-loop';
 export { runReplayHistory, runReplayHistories, ReplayError, type ReplayOptions, type ReplayHistoryInput } from './replay';
 export { bundleWorkflowCode, WorkflowBundleError, type WorkflowBundle } from '../workflow/bundler';
+export { buildPrebuiltWorkflowBundle, type WorkflowBundleOption } from '../workflow/prebuilt-bundle';
+export { PeerPackageVersionError, SDK_VERSION } from '../common/package-info';
+export { BridgeLibraryError } from '../native/library';
 export type { InjectedSinks, InjectedSinkFunction } from '../workflow/sinks';
 export { createActivityRegistry, ActivityRegistrationError } from '../activity/registry';
 export type { ActivityInterceptorsFactory, ActivityInboundCallsInterceptor, ActivityOutboundCallsInterceptor } from '../activity/interceptors';

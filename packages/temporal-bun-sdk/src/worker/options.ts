@@ -10,6 +10,7 @@ import { CONNECTION_DEFAULTS } from '../config/env-config';
 import type { NativeWorkerOptions } from '../native';
 import type { ActivityInterceptorsFactory } from '../activity/interceptors';
 import type { InjectedSinks } from '../workflow/sinks';
+import type { WorkflowBundleOption } from '../workflow/prebuilt-bundle';
 import type { NativeConnection, NativeConnectionOptions } from './connection';
 import type { Logger } from './logger';
 import type { WorkerMetricsOptions } from './metrics';
@@ -34,6 +35,15 @@ export interface WorkerOptions {
   taskQueue: string;
   /** Path to a `.ts` or `.js` file exporting workflow functions. Bundled once at start with `Bun.build`. */
   workflowsPath?: string;
+  /**
+   * The workflows bundled ahead of time, instead of `workflowsPath`: `{ code }` (the text of a file
+   * written by `temporal-bun bundle`, for example imported `with { type: 'text' }` into a
+   * single-file worker), `{ codePath }` (that file), or the result of `bundleWorkflowCode`. The
+   * worker then bundles nothing and needs no `node_modules` for its workflows. Interceptor modules
+   * and converter paths are bundled into it (`temporal-bun bundle` flags), so
+   * `interceptors.workflowModules` and the data converter's paths do not apply to it.
+   */
+  workflowBundle?: WorkflowBundleOption;
   /** Activity implementations: an object of functions, or an array of functions / objects of functions. */
   activities?: object | ReadonlyArray<object | ((...args: never[]) => unknown)>;
   /** Default `${process.pid}@${hostname}` (from the connection). */
@@ -127,6 +137,7 @@ export interface CompiledWorkerOptions {
   namespace: string;
   taskQueue: string;
   workflowsPath: string | undefined;
+  workflowBundle: WorkflowBundleOption | undefined;
   shutdownGraceTimeMs: number;
   /** What the bridge's worker receives. */
   native: NativeWorkerOptions;
@@ -164,6 +175,31 @@ function optionalRate(options: WorkerOptions, option: keyof WorkerOptions): numb
   return value;
 }
 
+/** `workflowBundle`, checked for shape (its contents are checked when it is loaded). */
+function checkWorkflowBundle(options: WorkerOptions): WorkflowBundleOption | undefined {
+  const bundle = options.workflowBundle;
+  if (bundle === undefined) return undefined;
+  if (options.workflowsPath !== undefined) {
+    throw new WorkerOptionsError('workflowBundle', 'and workflowsPath cannot both be set: pass one of them');
+  }
+  if (bundle === null || typeof bundle !== 'object') {
+    throw new WorkerOptionsError('workflowBundle', `must be { code } or { codePath }, got ${JSON.stringify(bundle)}`);
+  }
+  if ('code' in bundle) {
+    if (typeof bundle.code !== 'string' || bundle.code.length === 0) {
+      throw new WorkerOptionsError('workflowBundle', 'code must be the non-empty text of a bundle written by `temporal-bun bundle`');
+    }
+    return bundle;
+  }
+  if ('codePath' in bundle) {
+    if (typeof bundle.codePath !== 'string' || !existsSync(bundle.codePath) || !statSync(bundle.codePath).isFile()) {
+      throw new WorkerOptionsError('workflowBundle', `codePath points to no file: ${JSON.stringify(bundle.codePath)}`);
+    }
+    return bundle;
+  }
+  throw new WorkerOptionsError('workflowBundle', 'must have `code` (the bundle\'s text) or `codePath` (its file)');
+}
+
 /** Validates `options` and applies the defaults. Throws {@link WorkerOptionsError} naming the option. */
 export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOptions {
   if (options === null || typeof options !== 'object') {
@@ -185,9 +221,14 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
       throw new WorkerOptionsError('workflowsPath', `must be a .ts or .js file, got the directory ${workflowsPath}`);
     }
   }
+  const workflowBundle = checkWorkflowBundle(options);
+  const hasWorkflows = workflowsPath !== undefined || workflowBundle !== undefined;
   const enableActivities = options.enableNonLocalActivities ?? true;
-  if (workflowsPath === undefined && (options.activities === undefined || !enableActivities)) {
-    throw new WorkerOptionsError('workflowsPath', 'is required when the worker has no activities to run (set workflowsPath, activities, or both)');
+  if (!hasWorkflows && (options.activities === undefined || !enableActivities)) {
+    throw new WorkerOptionsError(
+      'workflowsPath',
+      'is required when the worker has no activities to run (set workflowsPath or workflowBundle, activities, or both)',
+    );
   }
   if (options.useVersioning && !options.buildId) {
     throw new WorkerOptionsError('buildId', 'is required when useVersioning is true');
@@ -210,6 +251,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     namespace,
     taskQueue: options.taskQueue,
     workflowsPath,
+    workflowBundle,
     shutdownGraceTimeMs: durationMs(options, 'shutdownGraceTime', WORKER_DEFAULTS.shutdownGraceTimeMs, true),
     native: {
       namespace,
@@ -250,7 +292,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
       ),
       maxActivitiesPerSecond: optionalRate(options, 'maxActivitiesPerSecond'),
       maxTaskQueueActivitiesPerSecond: optionalRate(options, 'maxTaskQueueActivitiesPerSecond'),
-      enableWorkflows: workflowsPath !== undefined,
+      enableWorkflows: hasWorkflows,
       enableNonLocalActivities: enableActivities && options.activities !== undefined,
       // Shutdown grace is enforced by the worker (ShutdownController), so core never cancels on its own.
       gracefulShutdownPeriodMs: 0,

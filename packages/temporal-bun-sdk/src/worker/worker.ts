@@ -14,7 +14,9 @@ import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow'
 import { NativeWorker } from '../native';
 import { createActivityRegistry } from '../activity/registry';
 import { ActivityTaskLoop } from '../activity/activity-task-loop';
+import { checkWorkerPeerPackages } from '../common/peer-packages';
 import { bundleWorkflowCode } from '../workflow/bundler';
+import { loadWorkflowBundle, type LoadedWorkflowBundle } from '../workflow/prebuilt-bundle';
 import { WorkflowIsolateManager } from '../workflow/isolate-manager';
 import { WorkflowTaskLoop } from './workflow-task-loop';
 import { NativeConnection, onCoreLog } from './connection';
@@ -38,8 +40,8 @@ interface WorkerParts {
 }
 
 /**
- * Creates a worker: validates the options, bundles `workflowsPath`, connects, and checks that the
- * namespace exists. Rejects with a typed error naming what is wrong; nothing is left running then.
+ * Creates a worker: validates the options, bundles `workflowsPath` (or loads the prebuilt
+ * `workflowBundle`), connects, and checks that the namespace exists. Rejects with a typed error naming what is wrong; nothing is left running then.
  *
  * @example
  * const worker = await createWorker({ taskQueue: 'orders', workflowsPath: require.resolve('./workflows'), activities });
@@ -53,16 +55,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   const dataConverter = loadDataConverter(options.dataConverter);
   const metrics = new MetricsEmitter(options.metrics, (error) => logger.warn('The metrics hook threw', { error }));
 
-  const bundle =
-    compiled.workflowsPath === undefined
-      ? undefined
-      : await bundleWorkflowCode({
-          workflowsPath: compiled.workflowsPath,
-          workflowInterceptorModules: options.interceptors?.workflowModules,
-          payloadConverterPath: options.dataConverter?.payloadConverterPath,
-          failureConverterPath: options.dataConverter?.failureConverterPath,
-          logger,
-        });
+  checkWorkerPeerPackages();
+  const workflows = await workflowCode(compiled, options, logger);
 
   const ownsConnection = !(options.connection instanceof NativeConnection);
   const connection =
@@ -80,12 +74,12 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       metrics,
     };
     const workflowLoop =
-      bundle === undefined
+      workflows === undefined
         ? undefined
         : new WorkflowTaskLoop(
             context,
             await WorkflowIsolateManager.create({
-              bundle,
+              ...workflows,
               logger,
               registeredActivityNames: activities.keys(),
               payloadConverter: dataConverter.payloadConverter,
@@ -101,6 +95,20 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     if (ownsConnection) await connection.close();
     throw error;
   }
+}
+
+/** The workflows to run: `workflowsPath` bundled now, or the prebuilt `workflowBundle`; none for an activity-only worker. */
+async function workflowCode(compiled: CompiledWorkerOptions, options: WorkerOptions, logger: Logger): Promise<LoadedWorkflowBundle | undefined> {
+  if (compiled.workflowBundle !== undefined) return loadWorkflowBundle(compiled.workflowBundle);
+  if (compiled.workflowsPath === undefined) return undefined;
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: compiled.workflowsPath,
+    workflowInterceptorModules: options.interceptors?.workflowModules,
+    payloadConverterPath: options.dataConverter?.payloadConverterPath,
+    failureConverterPath: options.dataConverter?.failureConverterPath,
+    logger,
+  });
+  return loadWorkflowBundle(bundle);
 }
 
 export class Worker {

@@ -52,6 +52,8 @@ export type { WorkflowRunPlacement } from './workflow-info';
 
 export interface WorkflowIsolateManagerOptions {
   bundle: WorkflowBundle;
+  /** `bundle` already split for a shared context (a prebuilt bundle carries it); else split here when needed. */
+  reusable?: ReusableWorkflowBundle;
   /** Receives the sandboxes' `console.*` output (not during replay) and lifecycle logs. */
   logger: Logger;
   /**
@@ -78,8 +80,8 @@ export interface WorkflowIsolateManagerOptions {
    * package they import besides the SDK's), its own globals, timers, random state and activator.
    * Much cheaper per run in CPU and memory. Shared built-in objects (`Math`, `JSON`, …) are frozen,
    * and activations take turns in the context (so that an unhandled rejection is charged to the
-   * right run). Needs a bundle made by `bundleWorkflowCode`; another bundle runs one context per
-   * run, with a warning. Default false.
+   * right run). Needs a bundle made by `bundleWorkflowCode`, or `reusable`; another bundle runs one
+   * context per run, with a warning. Default false.
    */
   reuseV8Context?: boolean;
 }
@@ -165,7 +167,7 @@ export class WorkflowIsolateManager {
    */
   static async create(options: WorkflowIsolateManagerOptions): Promise<WorkflowIsolateManager> {
     if (options.reuseV8Context) {
-      const reusable = await splitForSharedContext(options);
+      const reusable = options.reusable ?? (await splitForSharedContext(options));
       if (reusable !== undefined) {
         const manager = new WorkflowIsolateManager(options, {
           kind: 'shared-context',
