@@ -4,10 +4,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { PEER_PACKAGE_RANGES, SDK_VERSION } from '../common/package-info';
-import { CliUsageError, EXIT_CODES, oneLine } from './cli-errors';
-import { nonEmptyFlag } from './flag-values';
+import { CliUsageError, EXIT_CODES } from './cli-errors';
+import { nonEmptyFlag, parseFlagsAndOperands } from './flag-values';
 import { projectTemplateFiles } from './init-templates';
 
 export const INIT_USAGE = `Usage: temporal-bun init <dir> [--task-queue <name>] [--force]
@@ -60,15 +59,6 @@ export function packageNameFor(directoryName: string): string {
   return name === '' || RESERVED_PACKAGE_NAMES.has(name) ? FALLBACK_PACKAGE_NAME : name;
 }
 
-/** `node:util` parseArgs (as `parseFlags` does it), with the one positional argument `init` takes. */
-function parseInitArguments(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: INIT_FLAGS, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new CliUsageError(oneLine(error instanceof Error ? error.message : String(error)));
-  }
-}
-
 function taskQueueFlag(value: string | undefined): string | undefined {
   const taskQueue = nonEmptyFlag(value, 'task-queue');
   if (taskQueue !== undefined && !TASK_QUEUE_PATTERN.test(taskQueue)) {
@@ -79,6 +69,11 @@ function taskQueueFlag(value: string | undefined): string | undefined {
   return taskQueue;
 }
 
+/** The path as the user typed it, with the absolute path when that says more. */
+function describePath(given: string, directory: string): string {
+  return given === directory ? directory : `${given} (${directory})`;
+}
+
 /** Creates `directory` or checks that it may be written into; `given` is the path as the user typed it. */
 function prepareDirectory(directory: string, given: string, force: boolean): void {
   if (!existsSync(directory)) {
@@ -86,11 +81,11 @@ function prepareDirectory(directory: string, given: string, force: boolean): voi
     return;
   }
   if (!statSync(directory).isDirectory()) {
-    throw new CliUsageError(`init: ${given} (${directory}) exists and is not a directory: choose another path`);
+    throw new CliUsageError(`init: ${describePath(given, directory)} exists and is not a directory: choose another path`);
   }
   if (!force && readdirSync(directory).length > 0) {
     throw new CliUsageError(
-      `init: ${given} (${directory}) is not empty: choose a new directory, or pass --force to write the project into it ` +
+      `init: ${describePath(given, directory)} is not empty: choose a new directory, or pass --force to write the project into it ` +
         '(files with the same names are replaced)',
     );
   }
@@ -110,16 +105,16 @@ function cdArgument(directory: string): string | undefined {
  * write into.
  */
 export async function runInitCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseInitArguments(argv);
+  const { values, operands } = parseFlagsAndOperands(argv, INIT_FLAGS);
   if (values.help) {
     process.stdout.write(INIT_USAGE);
     return EXIT_CODES.ok;
   }
-  if (positionals.length === 0) throw new CliUsageError('init: the project directory is required, e.g. `temporal-bun init my-app`');
-  if (positionals.length > 1) {
-    throw new CliUsageError(`init: expected one project directory, got ${positionals.length}: ${positionals.map((path) => JSON.stringify(path)).join(' ')}`);
+  if (operands.length === 0) throw new CliUsageError('init: the project directory is required, e.g. `temporal-bun init my-app`');
+  if (operands.length > 1) {
+    throw new CliUsageError(`init: expected one project directory, got ${operands.length}: ${operands.map((path) => JSON.stringify(path)).join(' ')}`);
   }
-  const given = positionals[0]!;
+  const given = operands[0]!;
   if (given.trim() === '') throw new CliUsageError('init: the project directory must not be empty');
   const taskQueue = taskQueueFlag(values['task-queue']);
 

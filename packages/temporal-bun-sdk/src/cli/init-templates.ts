@@ -30,10 +30,10 @@ export interface ProjectFile {
  * The development tools the project pins: the same versions as this package's own
  * `devDependencies` (a test checks that they agree).
  */
-export const PROJECT_TOOL_VERSIONS = {
+export const PROJECT_TOOL_VERSIONS: Readonly<Record<'@types/bun' | 'typescript', string>> = {
   '@types/bun': '1.4.5',
   typescript: '7.0.2',
-} as const;
+};
 
 /** The `@temporalio/*` packages the generated code imports; each must be one of the SDK's peers. */
 export const PROJECT_PEER_PACKAGES = ['@temporalio/activity', '@temporalio/common', '@temporalio/workflow'] as const;
@@ -186,6 +186,7 @@ export async function startWorker(settings: WorkerSettings = {}): Promise<Worker
     activities,
     // On Ctrl+C, activities already running get this long to finish before they are cancelled.
     shutdownGraceTime: '10 seconds',
+    // With exactOptionalPropertyTypes an absent option is left out, not set to undefined.
     ...(settings.logger === undefined ? {} : { logger: settings.logger }),
   });
 }

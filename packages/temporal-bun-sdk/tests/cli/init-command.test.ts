@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { CliUsageError, EXIT_CODES } from '../../src/cli/cli-errors';
 import { INIT_USAGE, packageNameFor, runInitCommand } from '../../src/cli/init-command';
-import { PROJECT_TOOL_VERSIONS, projectTemplateFiles } from '../../src/cli/init-templates';
+import { PROJECT_TOOL_VERSIONS, ProjectTemplateError, projectTemplateFiles } from '../../src/cli/init-templates';
 import { PEER_PACKAGE_RANGES, SDK_VERSION } from '../../src/common/package-info';
 import { findTemporalCli } from '../../src/dev-server';
 import manifest from '../../package.json' with { type: 'json' };
@@ -60,7 +60,7 @@ function freshPath(name = 'app'): string {
 
 /** Every file under `directory`, relative to it, sorted. */
 function listFiles(directory: string): string[] {
-  return (readdirSync(directory, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(directory, join(entry.parentPath, entry.name)))
     .sort();
@@ -188,11 +188,26 @@ describe('temporal-bun init writes a ready project', () => {
     const directory = freshPath('next-steps');
     await runInitCommand([directory]);
     expect(printed).toStartWith(`Created next-steps in ${directory}:\n`);
-    expect(printed).toContain(`  cd ${relative(process.cwd(), directory).startsWith('..') ? directory : relative(process.cwd(), directory)}\n`);
+    // The scratch directory is outside the current one, so the path to it is absolute.
+    expect(printed).toContain(`  cd ${directory}\n`);
     expect(printed).toContain('  bun install\n');
     expect(printed).toContain('  bun test ');
     expect(printed).toContain('bunx temporal-bun-worker --dev --task-queue next-steps');
     expect(printed).toContain('bun run client');
+  });
+
+  test('a directory given relative to the current one is created there, and `cd` is given that path, quoted for a shell', async () => {
+    const parent = resolve(freshPath(), '..');
+    mkdirSync(parent, { recursive: true });
+    const previous = process.cwd();
+    process.chdir(parent);
+    try {
+      expect(await runInitCommand(["Tom's App"])).toBe(EXIT_CODES.ok);
+    } finally {
+      process.chdir(previous);
+    }
+    expect(JSON.parse(read(join(parent, "Tom's App"), 'package.json')).name).toBe('tom-s-app');
+    expect(printed).toContain(`  cd 'Tom'\\''s App'\n`);
   });
 
   test('--help prints the usage, exits 0 and writes nothing', async () => {
@@ -253,7 +268,7 @@ describe('the target directory', () => {
     writeFileSync(join(directory, 'package.json'), '{"name": "mine"}\n');
     const error = await initExpectingUsageError([directory]);
     expect(error.message).toBe(
-      `init: ${directory} (${directory}) is not empty: choose a new directory, or pass --force to write the project into it ` +
+      `init: ${directory} is not empty: choose a new directory, or pass --force to write the project into it ` +
         '(files with the same names are replaced)',
     );
     expect(listFiles(directory)).toEqual(['package.json']);
@@ -276,7 +291,7 @@ describe('the target directory', () => {
     mkdirSync(resolve(file, '..'), { recursive: true });
     writeFileSync(file, 'not a directory\n');
     const error = await initExpectingUsageError([file, '--force']);
-    expect(error.message).toBe(`init: ${file} (${file}) exists and is not a directory: choose another path`);
+    expect(error.message).toBe(`init: ${file} exists and is not a directory: choose another path`);
   });
 
   test('the directory is required, only one is accepted, and unknown flags are refused', async () => {
@@ -348,7 +363,18 @@ describe('the generated project, as its user runs it', () => {
   );
 });
 
-test('projectTemplateFiles lists every file runInitCommand writes', () => {
-  const files = projectTemplateFiles({ projectName: 'x', taskQueue: 'x', sdkVersion: SDK_VERSION, peerVersions: PEER_PACKAGE_RANGES });
-  expect(files.map((file) => file.path).sort()).toEqual(EXPECTED_FILES);
+describe('projectTemplateFiles', () => {
+  test('lists every file runInitCommand writes', () => {
+    const files = projectTemplateFiles({ projectName: 'x', taskQueue: 'x', sdkVersion: SDK_VERSION, peerVersions: PEER_PACKAGE_RANGES });
+    expect(files.map((file) => file.path).sort()).toEqual(EXPECTED_FILES);
+  });
+
+  test('refuses peer versions without a package the generated code imports, naming it', () => {
+    const { '@temporalio/common': _common, ...withoutCommon } = PEER_PACKAGE_RANGES;
+    expect(() => projectTemplateFiles({ projectName: 'x', taskQueue: 'x', sdkVersion: SDK_VERSION, peerVersions: withoutCommon })).toThrow(
+      new ProjectTemplateError(
+        "the SDK's package.json has no peer dependency @temporalio/common: add it to peerDependencies (the scaffold pins its range)",
+      ),
+    );
+  });
 });
