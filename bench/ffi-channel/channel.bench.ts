@@ -4,7 +4,7 @@
  * wake socket + `tbs_runtime_drain` to a resolved promise — the path every asynchronous bridge
  * call (RPCs, polls, completions) takes.
  *
- *   make build   # target/release/libtemporal_bun_bridge.so (or set TEMPORAL_BUN_BRIDGE_PATH)
+ *   make build   # target/<rust target>/release/libtemporal_bun_bridge.so (or set TEMPORAL_BUN_BRIDGE_PATH)
  *   cd bench/ffi-channel && ../../.tools/bun/node_modules/.bin/bun run channel.bench.ts [options]
  *
  * Options: --runs 5  --n 100000  --in-flight 1000 (0 = submit all at once)  --payload 32  --delay-us 0

@@ -120,9 +120,10 @@ export async function runInitCommand(argv: string[]): Promise<number> {
 
   const directory = resolve(given);
   const projectName = packageNameFor(basename(directory));
+  const queue = taskQueue ?? projectName;
   const files = projectTemplateFiles({
     projectName,
-    taskQueue: taskQueue ?? projectName,
+    taskQueue: queue,
     sdkVersion: SDK_VERSION,
     peerVersions: PEER_PACKAGE_RANGES,
   });
@@ -135,7 +136,6 @@ export async function runInitCommand(argv: string[]): Promise<number> {
   }
 
   const cd = cdArgument(directory);
-  const queue = taskQueue ?? projectName;
   process.stdout.write(
     `Created ${projectName} in ${directory}:\n` +
       files.map((file) => `  ${file.path}\n`).join('') +

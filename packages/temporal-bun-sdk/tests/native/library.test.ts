@@ -57,7 +57,8 @@ describe('the platform table', () => {
     const host = hostPlatform();
     expect(host.os).toBe(process.platform);
     expect(host.cpu).toBe(process.arch);
-    if (process.platform === 'linux') expect(host.libc).toBe(process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl');
+    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+    if (process.platform === 'linux') expect(host.libc).toBe(report.header?.glibcVersionRuntime ? 'glibc' : 'musl');
     expect(bridgePlatformFor({ os: 'linux', cpu: 'x64', libc: 'musl' })?.packageName).toBe('temporal-bun-sdk-linux-x64-musl');
     expect(bridgePlatformFor({ os: 'linux', cpu: 'x64' })).toBeUndefined();
     expect(bridgePlatformFor({ os: 'win32', cpu: 'x64' })).toBeUndefined();
