@@ -17,6 +17,7 @@ import { dlopen } from 'bun:ffi';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SDK_VERSION } from '../common/package-info';
+import { importPlatformLibrary } from './platform-packages';
 import {
   BRIDGE_LIBRARY_FILE,
   bridgePlatformFor,
@@ -49,27 +50,11 @@ export class BridgeLibraryError extends Error {
 
 /**
  * The platform package's library for `platform`, or `undefined` when that package is not
- * installed. One literal branch per package: the bundler resolves each, and a package that is
- * not installed (the other platforms') is left to fail at run time, inside the `try`.
+ * installed (the other platforms' never are: their imports fail at run time, inside the `try`).
  */
 async function platformPackageLibrary(platform: BridgePlatform): Promise<string | undefined> {
   try {
-    switch (platform.key) {
-      case 'linux-x64-gnu':
-        return (await import('temporal-bun-sdk-linux-x64-gnu')).default;
-      case 'linux-arm64-gnu':
-        return (await import('temporal-bun-sdk-linux-arm64-gnu')).default;
-      case 'linux-x64-musl':
-        return (await import('temporal-bun-sdk-linux-x64-musl')).default;
-      case 'linux-arm64-musl':
-        return (await import('temporal-bun-sdk-linux-arm64-musl')).default;
-      case 'darwin-arm64':
-        return (await import('temporal-bun-sdk-darwin-arm64')).default;
-      case 'darwin-x64':
-        return (await import('temporal-bun-sdk-darwin-x64')).default;
-      default:
-        return undefined;
-    }
+    return await importPlatformLibrary(platform.key);
   } catch (error) {
     if (isModuleNotFound(error, platform.packageName)) return undefined;
     throw new BridgeLibraryError(`temporal-bun-sdk: the package ${platform.packageName} is installed but could not be loaded: ${describe(error)}`, {

@@ -1,26 +1,8 @@
-// The platform packages (see platform.ts) are optional dependencies: at most one is installed.
-// Each default-exports the path of its library (a `$bunfs` path inside a compiled executable).
-declare module 'temporal-bun-sdk-linux-x64-gnu' {
-  const libraryPath: string;
-  export default libraryPath;
-}
-declare module 'temporal-bun-sdk-linux-arm64-gnu' {
-  const libraryPath: string;
-  export default libraryPath;
-}
-declare module 'temporal-bun-sdk-linux-x64-musl' {
-  const libraryPath: string;
-  export default libraryPath;
-}
-declare module 'temporal-bun-sdk-linux-arm64-musl' {
-  const libraryPath: string;
-  export default libraryPath;
-}
-declare module 'temporal-bun-sdk-darwin-arm64' {
-  const libraryPath: string;
-  export default libraryPath;
-}
-declare module 'temporal-bun-sdk-darwin-x64' {
-  const libraryPath: string;
-  export default libraryPath;
-}
+/**
+ * The path of the bridge library in the platform package for `key` (a `$bunfs` path inside a
+ * compiled executable); rejects when that package is not installed.
+ */
+export declare function importPlatformLibrary(key: string): Promise<string | undefined>;
+
+/** The platform keys `importPlatformLibrary` knows. */
+export declare const PLATFORM_LIBRARY_KEYS: readonly string[];

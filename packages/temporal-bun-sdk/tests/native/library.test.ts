@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { spawnSync } from 'bun';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SDK_VERSION } from '../../src/common/package-info';
@@ -17,6 +17,7 @@ import {
   readBridgeVersion,
 } from '../../src/native/library';
 import { BRIDGE_PLATFORMS, GLIBC_FLOOR, bridgePlatformFor, hostPlatform, targetDirectoryName } from '../../src/native/platform';
+import { PLATFORM_LIBRARY_KEYS } from '../../src/native/platform-packages';
 import { loadBridgeLibrary } from '../../src/native/symbols';
 
 let folder: string;
@@ -51,6 +52,14 @@ describe('the platform table', () => {
       if (platform.libc === 'glibc') expect(platform.rustTarget.endsWith(`-gnu.${GLIBC_FLOOR}`)).toBe(true);
     }
     expect(targetDirectoryName(BRIDGE_PLATFORMS[0]!)).toBe('x86_64-unknown-linux-gnu');
+  });
+
+  test("the loader imports each platform's package by its literal name", () => {
+    expect([...PLATFORM_LIBRARY_KEYS]).toEqual(BRIDGE_PLATFORMS.map((platform) => platform.key));
+    const source = readFileSync(join(import.meta.dir, '../../src/native/platform-packages.js'), 'utf8');
+    for (const platform of BRIDGE_PLATFORMS) {
+      expect(source).toContain(`case '${platform.key}':\n      return (await import('${platform.packageName}')).default;`);
+    }
   });
 
   test('detects the C library of this process at run time (Bun reports its glibc)', () => {
