@@ -133,11 +133,48 @@ describe('temporal-bun dev-server', () => {
   });
 });
 
+describe('temporal-bun bundle', () => {
+  test('writes a prebuilt bundle that a worker runs without bundling', async () => {
+    const output = resolve(scratch, 'bundle', 'workflow-bundle.js');
+    const cli = spawnCli('temporal-bun', ['bundle', workflowsPath, '-o', output]);
+    expect(await cli.waitForExit(60_000)).toBe(0);
+    expect(cli.stdout()).toStartWith(`wrote ${output} (`);
+    const taskQueue = `bundle-${randomUUID()}`;
+    const logger = new RecordingLogger();
+    const worker = await createWorker({ connection: env.connection, taskQueue, workflowBundle: { codePath: output }, activities, logger });
+    await worker.runUntil(async () => {
+      const run = await env.client.start('greetingWorkflow', { taskQueue, args: ['bundle'] });
+      expect(await env.client.result<string>(run)).toBe('Hello, bundle!');
+    });
+    expect(logger.records.some((record) => record.message === 'Workflow bundle created')).toBe(false);
+  });
+
+  test('without a workflows file, or without -o, exits 2 saying what is missing', async () => {
+    const none = spawnCli('temporal-bun', ['bundle', '-o', resolve(scratch, 'x.js')]);
+    expect(await none.waitForExit()).toBe(2);
+    expect(none.stderr()).toStartWith('temporal-bun: error: bundle: expected one workflows file, got none');
+    const noOutput = spawnCli('temporal-bun', ['bundle', workflowsPath]);
+    expect(await noOutput.waitForExit()).toBe(2);
+    expect(noOutput.stderr()).toStartWith('temporal-bun: error: bundle: -o <output file> is required');
+    const missing = spawnCli('temporal-bun', ['bundle', resolve(scratch, 'missing.ts'), '-o', resolve(scratch, 'x.js')]);
+    expect(await missing.waitForExit()).toBe(2);
+    expect(missing.stderr()).toContain('file not found');
+  });
+
+  test('workflows that do not compile exit 1 naming the file and line', async () => {
+    const broken = resolve(scratch, 'broken-workflows.ts');
+    writeFileSync(broken, 'export async function broken(: string) {}\n');
+    const cli = spawnCli('temporal-bun', ['bundle', broken, '-o', resolve(scratch, 'broken.js')]);
+    expect(await cli.waitForExit(60_000)).toBe(1);
+    expect(cli.stderr()).toContain(`${broken}:1`);
+  });
+});
+
 describe('temporal-bun', () => {
   test('an unknown command exits 2 listing the commands', async () => {
     const cli = spawnCli('temporal-bun', ['deploy']);
     expect(await cli.waitForExit()).toBe(2);
-    expect(cli.stderr()).toStartWith('temporal-bun: error: unknown command "deploy": expected one of replay, dev-server');
+    expect(cli.stderr()).toStartWith('temporal-bun: error: unknown command "deploy": expected one of init, bundle, replay, dev-server');
   });
 
   test('--help lists the commands and exits 0', async () => {
