@@ -5,21 +5,27 @@
 
 /** @param {string} key @returns {Promise<string | undefined>} */
 export async function importPlatformLibrary(key) {
-  switch (key) {
-    case 'linux-x64-gnu':
-      return (await import('temporal-bun-sdk-linux-x64-gnu')).default;
-    case 'linux-arm64-gnu':
-      return (await import('temporal-bun-sdk-linux-arm64-gnu')).default;
-    case 'linux-x64-musl':
-      return (await import('temporal-bun-sdk-linux-x64-musl')).default;
-    case 'linux-arm64-musl':
-      return (await import('temporal-bun-sdk-linux-arm64-musl')).default;
-    case 'darwin-arm64':
-      return (await import('temporal-bun-sdk-darwin-arm64')).default;
-    case 'darwin-x64':
-      return (await import('temporal-bun-sdk-darwin-x64')).default;
-    default:
-      return undefined;
+  // The `try` is what lets the bundler (`bun build --compile`) leave an import it cannot resolve
+  // (another platform's package) to fail at run time instead of failing the build.
+  try {
+    switch (key) {
+      case 'linux-x64-gnu':
+        return (await import('temporal-bun-sdk-linux-x64-gnu')).default;
+      case 'linux-arm64-gnu':
+        return (await import('temporal-bun-sdk-linux-arm64-gnu')).default;
+      case 'linux-x64-musl':
+        return (await import('temporal-bun-sdk-linux-x64-musl')).default;
+      case 'linux-arm64-musl':
+        return (await import('temporal-bun-sdk-linux-arm64-musl')).default;
+      case 'darwin-arm64':
+        return (await import('temporal-bun-sdk-darwin-arm64')).default;
+      case 'darwin-x64':
+        return (await import('temporal-bun-sdk-darwin-x64')).default;
+      default:
+        return undefined;
+    }
+  } catch (error) {
+    throw error;
   }
 }
 

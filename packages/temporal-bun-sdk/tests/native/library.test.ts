@@ -58,7 +58,7 @@ describe('the platform table', () => {
     expect([...PLATFORM_LIBRARY_KEYS]).toEqual(BRIDGE_PLATFORMS.map((platform) => platform.key));
     const source = readFileSync(join(import.meta.dir, '../../src/native/platform-packages.js'), 'utf8');
     for (const platform of BRIDGE_PLATFORMS) {
-      expect(source).toContain(`case '${platform.key}':\n      return (await import('${platform.packageName}')).default;`);
+      expect(source).toContain(`case '${platform.key}':\n        return (await import('${platform.packageName}')).default;`);
     }
   });
 
