@@ -24,6 +24,22 @@ pub mod defaults {
     pub const DEFAULT_HEARTBEAT_THROTTLE_INTERVAL_MS: u64 = 30_000;
 }
 
+/// Upper bounds: a larger value could only exhaust memory (sdk-core sizes the sticky cache up
+/// front: `maxCachedWorkflows: 1e12` asked for terabytes and aborted the process), overflow tokio's
+/// semaphores (a panic), or overflow a timer. The host validates the same bounds with friendlier
+/// errors (`WORKER_LIMITS` in the TypeScript package; a test checks that the two agree).
+pub mod limits {
+    pub const MAX_CACHED_WORKFLOWS: usize = 1_000_000;
+    /// Each of the workflow task, activity and local activity slot counts.
+    pub const MAX_CONCURRENT_EXECUTIONS: usize = 1_000_000;
+    /// Each of the workflow and activity poller maximums.
+    pub const MAX_CONCURRENT_POLLS: usize = 1024;
+    /// Each of the activity rate limits, per second.
+    pub const MAX_ACTIVITIES_PER_SECOND: f64 = 1_000_000.0;
+    /// Every duration: 2^31 - 1 ms, the longest timer a JavaScript host sets.
+    pub const MAX_DURATION_MS: u64 = (1 << 31) - 1;
+}
+
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkerOptionsJson {
@@ -57,11 +73,11 @@ fn invalid(option: &str, problem: impl std::fmt::Display) -> BridgeError {
     BridgeError::invalid_argument(format!("worker option {option}: {problem}"))
 }
 
-fn at_least(option: &str, value: usize, minimum: usize) -> BridgeResult<usize> {
-    if value < minimum {
+fn in_range(option: &str, value: usize, minimum: usize, maximum: usize) -> BridgeResult<usize> {
+    if value < minimum || value > maximum {
         Err(invalid(
             option,
-            format!("must be at least {minimum}, got {value}"),
+            format!("must be in [{minimum}, {maximum}], got {value}"),
         ))
     } else {
         Ok(value)
@@ -72,16 +88,32 @@ fn positive_ms(option: &str, value: u64) -> BridgeResult<Duration> {
     if value == 0 {
         Err(invalid(option, "must be greater than 0 ms"))
     } else {
+        bounded_ms(option, value)
+    }
+}
+
+fn bounded_ms(option: &str, value: u64) -> BridgeResult<Duration> {
+    if value > limits::MAX_DURATION_MS {
+        Err(invalid(
+            option,
+            format!("must be at most {} ms, got {value}", limits::MAX_DURATION_MS),
+        ))
+    } else {
         Ok(Duration::from_millis(value))
     }
 }
 
 fn positive_rate(option: &str, value: Option<f64>) -> BridgeResult<Option<f64>> {
     match value {
-        Some(v) if !(v.is_finite() && v > 0.0) => Err(invalid(
-            option,
-            format!("must be a positive number, got {v}"),
-        )),
+        Some(v) if !(v.is_finite() && v > 0.0 && v <= limits::MAX_ACTIVITIES_PER_SECOND) => {
+            Err(invalid(
+                option,
+                format!(
+                    "must be a positive number of at most {} per second, got {v}",
+                    limits::MAX_ACTIVITIES_PER_SECOND
+                ),
+            ))
+        }
         other => Ok(other),
     }
 }
@@ -157,13 +189,18 @@ pub fn to_config(options: &WorkerOptionsJson) -> BridgeResult<WorkerConfig> {
     if matches!(&options.identity, Some(identity) if identity.is_empty()) {
         return Err(invalid("identity", "must not be empty when given"));
     }
-    let max_cached = options.max_cached_workflows.unwrap_or(MAX_CACHED_WORKFLOWS);
+    let max_cached = in_range(
+        "maxCachedWorkflows",
+        options.max_cached_workflows.unwrap_or(MAX_CACHED_WORKFLOWS),
+        0,
+        limits::MAX_CACHED_WORKFLOWS,
+    )?;
     let sticky_minimum = if max_cached > 0 { 2 } else { 1 };
-    let sticky_note = |option: &str, value: usize| -> BridgeResult<usize> {
+    let sticky_note = |option: &str, value: usize, maximum: usize| -> BridgeResult<usize> {
         if value < sticky_minimum && value >= 1 {
             Err(invalid(option, format!("must be at least 2 while maxCachedWorkflows > 0 (sticky queues need a poller and a slot of their own), got {value}")))
         } else {
-            at_least(option, value, 1)
+            in_range(option, value, 1, maximum)
         }
     };
     let max_workflow_tasks = sticky_note(
@@ -171,33 +208,38 @@ pub fn to_config(options: &WorkerOptionsJson) -> BridgeResult<WorkerConfig> {
         options
             .max_concurrent_workflow_task_executions
             .unwrap_or(MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS),
+        limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
-    let max_activities = at_least(
+    let max_activities = in_range(
         "maxConcurrentActivityTaskExecutions",
         options
             .max_concurrent_activity_task_executions
             .unwrap_or(MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS),
         1,
+        limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
-    let max_local_activities = at_least(
+    let max_local_activities = in_range(
         "maxConcurrentLocalActivityExecutions",
         options
             .max_concurrent_local_activity_executions
             .unwrap_or(MAX_CONCURRENT_LOCAL_ACTIVITY_EXECUTIONS),
         1,
+        limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
     let workflow_pollers = sticky_note(
         "workflowTaskPollerMaximum",
         options
             .workflow_task_poller_maximum
             .unwrap_or(WORKFLOW_TASK_POLLER_MAXIMUM),
+        limits::MAX_CONCURRENT_POLLS,
     )?;
-    let activity_pollers = at_least(
+    let activity_pollers = in_range(
         "activityTaskPollerMaximum",
         options
             .activity_task_poller_maximum
             .unwrap_or(ACTIVITY_TASK_POLLER_MAXIMUM),
         1,
+        limits::MAX_CONCURRENT_POLLS,
     )?;
     let ratio = options
         .nonsticky_to_sticky_poll_ratio
@@ -229,6 +271,7 @@ pub fn to_config(options: &WorkerOptionsJson) -> BridgeResult<WorkerConfig> {
     let graceful_ms = options
         .graceful_shutdown_period_ms
         .unwrap_or(GRACEFUL_SHUTDOWN_PERIOD_MS);
+    bounded_ms("gracefulShutdownPeriodMs", graceful_ms)?;
     let enable_workflows = options.enable_workflows.unwrap_or(true);
     let enable_activities = options.enable_non_local_activities.unwrap_or(true);
     if !enable_workflows && !enable_activities {
@@ -391,6 +434,50 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn values_past_the_bounds_are_refused_naming_the_option_and_values_at_them_pass() {
+        use limits::*;
+        let counts = [
+            ("maxCachedWorkflows", MAX_CACHED_WORKFLOWS),
+            ("maxConcurrentWorkflowTaskExecutions", MAX_CONCURRENT_EXECUTIONS),
+            ("maxConcurrentActivityTaskExecutions", MAX_CONCURRENT_EXECUTIONS),
+            ("maxConcurrentLocalActivityExecutions", MAX_CONCURRENT_EXECUTIONS),
+            ("workflowTaskPollerMaximum", MAX_CONCURRENT_POLLS),
+            ("activityTaskPollerMaximum", MAX_CONCURRENT_POLLS),
+        ];
+        // sdk-core wants no more workflow task slots than cached workflows: cache the most.
+        let base = format!("{BASE},\"maxCachedWorkflows\":{MAX_CACHED_WORKFLOWS}");
+        for (option, bound) in counts {
+            let base = if option == "maxCachedWorkflows" { BASE } else { base.as_str() };
+            config(&format!("{{{base},\"{option}\":{bound}}}")).unwrap();
+            for past in [bound as u64 + 1, 1_000_000_000_000, usize::MAX as u64] {
+                let error = config_error(&format!("{{{base},\"{option}\":{past}}}"));
+                assert_eq!(error.code, ErrorCode::InvalidArgument);
+                assert!(
+                    error.message.contains(option) && error.message.contains(&bound.to_string()),
+                    "{}",
+                    error.message
+                );
+            }
+        }
+        let durations = [
+            "stickyQueueScheduleToStartTimeoutMs",
+            "maxHeartbeatThrottleIntervalMs",
+            "defaultHeartbeatThrottleIntervalMs",
+            "gracefulShutdownPeriodMs",
+        ];
+        for option in durations {
+            config(&format!("{{{BASE},\"{option}\":{MAX_DURATION_MS}}}")).unwrap();
+            let error = config_error(&format!("{{{BASE},\"{option}\":{}}}", MAX_DURATION_MS + 1));
+            assert!(error.message.contains(option), "{}", error.message);
+        }
+        for option in ["maxActivitiesPerSecond", "maxTaskQueueActivitiesPerSecond"] {
+            config(&format!("{{{BASE},\"{option}\":{MAX_ACTIVITIES_PER_SECOND}}}")).unwrap();
+            let error = config_error(&format!("{{{BASE},\"{option}\":1e12}}"));
+            assert!(error.message.contains(option), "{}", error.message);
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 export { createWorker, Worker, type WorkerState } from './worker';
-export { WORKER_DEFAULTS, WorkerOptionsError, type WorkerOptions, type WorkerInterceptors } from './options';
+export { WORKER_DEFAULTS, WORKER_LIMITS, WorkerOptionsError, type WorkerOptions, type WorkerInterceptors } from './options';
 export { NativeConnection, Runtime, type NativeConnectionOptions, type RuntimeOptions } from './connection';
 export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from './logger';
 export type {

@@ -121,6 +121,23 @@ export const WORKER_DEFAULTS = {
   reuseV8Context: true,
 } as const;
 
+/**
+ * Upper bounds, one place. A larger value could only exhaust memory (sdk-core sizes its sticky
+ * cache up front), overflow the engine's semaphores or a timer: it is refused here with the option
+ * and the bound named. The bridge refuses the same values on its own (a test checks that the two agree).
+ */
+export const WORKER_LIMITS = {
+  maxCachedWorkflows: 1_000_000,
+  /** Each of maxConcurrentWorkflowTaskExecutions, …ActivityTaskExecutions, …LocalActivityExecutions. */
+  maxConcurrentExecutions: 1_000_000,
+  /** Each of maxConcurrentWorkflowTaskPolls and maxConcurrentActivityTaskPolls. */
+  maxConcurrentPolls: 1024,
+  /** Each of maxActivitiesPerSecond and maxTaskQueueActivitiesPerSecond. */
+  activitiesPerSecond: 1_000_000,
+  /** Every duration option: 2^31 − 1 ms (about 24.8 days), the longest timer a JavaScript runtime sets. */
+  durationMs: 2 ** 31 - 1,
+} as const;
+
 /** An option has a wrong type or value; `option` names it. */
 export class WorkerOptionsError extends TypeError {
   override readonly name = 'WorkerOptionsError';
@@ -143,10 +160,10 @@ export interface CompiledWorkerOptions {
   native: NativeWorkerOptions;
 }
 
-function positiveInteger(options: WorkerOptions, option: keyof WorkerOptions, fallback: number, minimum = 1): number {
+function positiveInteger(options: WorkerOptions, option: keyof WorkerOptions, fallback: number, minimum: number, maximum: number): number {
   const value = options[option] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-    throw new WorkerOptionsError(option, `must be an integer ≥ ${minimum}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum) {
+    throw new WorkerOptionsError(option, `must be an integer in [${minimum}, ${maximum.toLocaleString('en-US')}], got ${describeValue(value)}`);
   }
   return value;
 }
@@ -161,7 +178,10 @@ function durationMs(options: WorkerOptions, option: keyof WorkerOptions, fallbac
     throw new WorkerOptionsError(option, `is not a duration (milliseconds or a string like '10s'): ${String(cause)}`);
   }
   if (!Number.isFinite(ms) || ms < 0 || (!allowZero && ms === 0)) {
-    throw new WorkerOptionsError(option, `must be a ${allowZero ? 'non-negative' : 'positive'} duration, got ${JSON.stringify(value)}`);
+    throw new WorkerOptionsError(option, `must be a ${allowZero ? 'non-negative' : 'positive'} duration, got ${describeValue(value)}`);
+  }
+  if (ms > WORKER_LIMITS.durationMs) {
+    throw new WorkerOptionsError(option, `must be at most ${WORKER_LIMITS.durationMs} ms (about 24.8 days), got ${describeValue(value)}`);
   }
   return ms;
 }
@@ -169,10 +189,23 @@ function durationMs(options: WorkerOptions, option: keyof WorkerOptions, fallbac
 function optionalRate(options: WorkerOptions, option: keyof WorkerOptions): number | undefined {
   const value = options[option];
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new WorkerOptionsError(option, `must be a positive number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !(value > 0) || value > WORKER_LIMITS.activitiesPerSecond) {
+    throw new WorkerOptionsError(
+      option,
+      `must be a positive number of at most ${WORKER_LIMITS.activitiesPerSecond.toLocaleString('en-US')} per second, got ${describeValue(value)}`,
+    );
   }
   return value;
+}
+
+/** A value as an error shows it: JSON where it has one (1e12 prints as 1000000000000). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /** `workflowBundle`, checked for shape (its contents are checked when it is loaded). */
@@ -234,13 +267,14 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     throw new WorkerOptionsError('buildId', 'is required when useVersioning is true');
   }
 
-  const maxCachedWorkflows = positiveInteger(options, 'maxCachedWorkflows', WORKER_DEFAULTS.maxCachedWorkflows, 0);
+  const maxCachedWorkflows = positiveInteger(options, 'maxCachedWorkflows', WORKER_DEFAULTS.maxCachedWorkflows, 0, WORKER_LIMITS.maxCachedWorkflows);
   const stickyMinimum = maxCachedWorkflows > 0 ? 2 : 1;
   const maxConcurrentWorkflowTaskExecutions = positiveInteger(
     options,
     'maxConcurrentWorkflowTaskExecutions',
     WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
     stickyMinimum,
+    WORKER_LIMITS.maxConcurrentExecutions,
   );
   const ratio = options.nonStickyToStickyPollRatio ?? WORKER_DEFAULTS.nonStickyToStickyPollRatio;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
@@ -265,19 +299,30 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
         options,
         'maxConcurrentActivityTaskExecutions',
         WORKER_DEFAULTS.maxConcurrentActivityTaskExecutions,
+        1,
+        WORKER_LIMITS.maxConcurrentExecutions,
       ),
       maxConcurrentLocalActivityExecutions: positiveInteger(
         options,
         'maxConcurrentLocalActivityExecutions',
         WORKER_DEFAULTS.maxConcurrentLocalActivityExecutions,
+        1,
+        WORKER_LIMITS.maxConcurrentExecutions,
       ),
       workflowTaskPollerMaximum: positiveInteger(
         options,
         'maxConcurrentWorkflowTaskPolls',
         WORKER_DEFAULTS.maxConcurrentWorkflowTaskPolls,
         stickyMinimum,
+        WORKER_LIMITS.maxConcurrentPolls,
       ),
-      activityTaskPollerMaximum: positiveInteger(options, 'maxConcurrentActivityTaskPolls', WORKER_DEFAULTS.maxConcurrentActivityTaskPolls),
+      activityTaskPollerMaximum: positiveInteger(
+        options,
+        'maxConcurrentActivityTaskPolls',
+        WORKER_DEFAULTS.maxConcurrentActivityTaskPolls,
+        1,
+        WORKER_LIMITS.maxConcurrentPolls,
+      ),
       nonstickyToStickyPollRatio: ratio,
       stickyQueueScheduleToStartTimeoutMs: durationMs(
         options,

@@ -8,10 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { temporal } from '@temporalio/proto';
+import { NativeError, NativeWorker } from '../../src/native';
 import {
   createWorker,
   runReplayHistory,
+  WORKER_LIMITS,
   WorkerOptionsError,
+  type WorkerOptions,
   type Worker,
   type WorkerMetricEvent,
 } from '../../src/worker';
@@ -152,6 +155,88 @@ describe('createWorker bad input', () => {
     await expect(createWorker({ connection: env.connection, taskQueue: 'q', activities, shutdownGraceTime: 'soon' as never })).rejects.toThrow(
       'shutdownGraceTime',
     );
+  });
+
+  test('sizes, counts, rates and durations past their bound are refused naming the option and the bound, before anything starts', async () => {
+    const tooLarge: [keyof WorkerOptions, unknown, string][] = [
+      ['maxCachedWorkflows', 1e12, '[0, 1,000,000]'],
+      ['maxCachedWorkflows', WORKER_LIMITS.maxCachedWorkflows + 1, '[0, 1,000,000]'],
+      ['maxConcurrentWorkflowTaskExecutions', WORKER_LIMITS.maxConcurrentExecutions + 1, '1,000,000]'],
+      ['maxConcurrentActivityTaskExecutions', 2 ** 62, '[1, 1,000,000]'],
+      ['maxConcurrentLocalActivityExecutions', Number.MAX_SAFE_INTEGER, '[1, 1,000,000]'],
+      ['maxConcurrentWorkflowTaskPolls', WORKER_LIMITS.maxConcurrentPolls + 1, '1,024]'],
+      ['maxConcurrentActivityTaskPolls', 1e9, '[1, 1,024]'],
+      ['maxActivitiesPerSecond', Infinity, 'at most 1,000,000 per second'],
+      ['maxTaskQueueActivitiesPerSecond', 1e12, 'at most 1,000,000 per second'],
+      ['stickyQueueScheduleToStartTimeout', '30 days', `at most ${WORKER_LIMITS.durationMs} ms`],
+      ['shutdownGraceTime', 2 ** 31, `at most ${WORKER_LIMITS.durationMs} ms`],
+      ['maxHeartbeatThrottleInterval', '1y', `at most ${WORKER_LIMITS.durationMs} ms`],
+    ];
+    for (const [option, value, bound] of tooLarge) {
+      const error = await createWorker({ connection: env.connection, taskQueue: 'q', activities, [option]: value }).then(
+        () => undefined,
+        (caught: unknown) => caught as Error,
+      );
+      expect(error).toBeInstanceOf(WorkerOptionsError);
+      expect(error!.message).toContain(`option ${option} must`);
+      expect(error!.message).toContain(bound);
+    }
+  });
+
+  test("the bridge's own bounds are the same: at the bound a native worker is made, past it INVALID_ARGUMENT, never a crash", () => {
+    const base = { namespace: env.server.namespace, taskQueue: 'bounds', maxCachedWorkflows: WORKER_LIMITS.maxCachedWorkflows };
+    const cases: [string, number][] = [
+      ['maxCachedWorkflows', WORKER_LIMITS.maxCachedWorkflows],
+      ['maxConcurrentWorkflowTaskExecutions', WORKER_LIMITS.maxConcurrentExecutions],
+      ['maxConcurrentActivityTaskExecutions', WORKER_LIMITS.maxConcurrentExecutions],
+      ['maxConcurrentLocalActivityExecutions', WORKER_LIMITS.maxConcurrentExecutions],
+      ['workflowTaskPollerMaximum', WORKER_LIMITS.maxConcurrentPolls],
+      ['activityTaskPollerMaximum', WORKER_LIMITS.maxConcurrentPolls],
+      ['maxActivitiesPerSecond', WORKER_LIMITS.activitiesPerSecond],
+      ['maxTaskQueueActivitiesPerSecond', WORKER_LIMITS.activitiesPerSecond],
+      ['stickyQueueScheduleToStartTimeoutMs', WORKER_LIMITS.durationMs],
+      ['maxHeartbeatThrottleIntervalMs', WORKER_LIMITS.durationMs],
+      ['defaultHeartbeatThrottleIntervalMs', WORKER_LIMITS.durationMs],
+      ['gracefulShutdownPeriodMs', WORKER_LIMITS.durationMs],
+    ];
+    for (const [option, bound] of cases) {
+      NativeWorker.create(env.connection.runtime, env.connection.client, { ...base, [option]: bound }).free();
+      const past = Number.isInteger(bound) ? bound + 1 : bound * 2;
+      for (const value of [past, 1e12]) {
+        let error: unknown;
+        try {
+          NativeWorker.create(env.connection.runtime, env.connection.client, { ...base, [option]: value }).free();
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error).toBeInstanceOf(NativeError);
+        expect((error as NativeError).code).toBe('INVALID_ARGUMENT');
+        expect((error as NativeError).message).toContain(option);
+      }
+    }
+  });
+
+  test('a worker at the largest cache size and slot counts polls and runs a workflow (no allocation of the bound up front kills it)', async () => {
+    const taskQueue = `bounds-${randomUUID()}`;
+    const worker = await createWorker({
+      connection: env.connection,
+      taskQueue,
+      workflowsPath,
+      activities,
+      logger: silentLogger,
+      maxCachedWorkflows: WORKER_LIMITS.maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions: WORKER_LIMITS.maxConcurrentExecutions,
+      maxConcurrentActivityTaskExecutions: WORKER_LIMITS.maxConcurrentExecutions,
+      maxConcurrentLocalActivityExecutions: WORKER_LIMITS.maxConcurrentExecutions,
+    });
+    const result = await worker.runUntil(async () => {
+      const order = await env.client.start('orderWorkflow', { taskQueue, args: ['B-7', 100] });
+      await waitFor(() => env.client.query<string>(order, 'status'), (status) => status === 'awaiting approval');
+      await env.client.signal(order, 'approve', 'bob');
+      return await env.client.result<OrderResult>(order);
+    });
+    expect(result.approver).toBe('bob');
+    expect(result.charged).toBe(100);
   });
 
   test('an activity that is not a function is refused, naming it', async () => {
