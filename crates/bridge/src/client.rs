@@ -24,6 +24,8 @@ pub struct BridgeClient {
     pub runtime: Arc<BridgeRuntime>,
     pub connection: Connection,
     pub namespace: String,
+    /// Whether the connection uses TLS: an API key is never sent over one that does not.
+    pub secure: bool,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -76,6 +78,40 @@ pub struct TlsConfigJson {
 pub struct ConnectPlan {
     pub options: ConnectionOptions,
     pub namespace: String,
+    /// The connection uses TLS.
+    pub secure: bool,
+    /// Strings never to echo in an error: the address's user and password, the API key.
+    pub secrets: Vec<String>,
+}
+
+/// Why an API key is refused on a plaintext connection (it travels as `authorization: Bearer`).
+const PLAINTEXT_API_KEY: &str = "an API key is sent as a bearer token and would travel in clear over this plaintext connection; \
+     connect with TLS (tls: true, or an https:// address) to use an API key";
+
+/// `address` with any `user:password@` replaced, for error messages.
+fn redact_userinfo(address: &str) -> String {
+    let authority_start = address.find("://").map_or(0, |index| index + 3);
+    let authority_end = address[authority_start..]
+        .find('/')
+        .map_or(address.len(), |index| authority_start + index);
+    match address[authority_start..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}***@{}",
+            &address[..authority_start],
+            &address[authority_start + at + 1..]
+        ),
+        None => address.to_owned(),
+    }
+}
+
+/// `message` with every secret (credentials of the address, the API key) replaced by `***`.
+fn scrub(message: String, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .filter(|secret| !secret.is_empty())
+        .fold(message, |message, secret| {
+            message.replace(secret.as_str(), "***")
+        })
 }
 
 pub fn default_identity() -> String {
@@ -122,6 +158,7 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
             "address must not be empty (e.g. \"localhost:7233\")",
         ));
     }
+    let tls_configured = options.tls.is_some();
     let tls = match options.tls {
         None | Some(TlsJson::Enabled(false)) => None,
         Some(TlsJson::Enabled(true)) => Some(TlsOptions::default()),
@@ -147,8 +184,24 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
             Some(tls)
         }
     };
-    let secure = tls.is_some() || options.api_key.is_some();
-    let address = if options.address.contains("://") {
+    let api_key = options.api_key.clone().filter(|key| !key.is_empty());
+    let explicit_scheme = options
+        .address
+        .split_once("://")
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    // An API key turns TLS on (system roots) unless TLS was configured: that is how Temporal
+    // Cloud is reached, and what the official SDKs do. A key on a connection that is plaintext
+    // by choice is refused rather than sent in clear.
+    let tls = match (tls, &api_key, tls_configured, explicit_scheme.as_deref()) {
+        (None, Some(_), false, None | Some("https")) => Some(TlsOptions::default()),
+        (tls, _, _, _) => tls,
+    };
+    let secure = tls.is_some();
+    if api_key.is_some() && (!secure || explicit_scheme.as_deref() == Some("http")) {
+        return Err(BridgeError::invalid_argument(PLAINTEXT_API_KEY));
+    }
+    let shown_address = redact_userinfo(&options.address);
+    let address = if explicit_scheme.is_some() {
         options.address.clone()
     } else {
         format!(
@@ -159,16 +212,20 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
     };
     let target = Url::parse(&address).map_err(|e| {
         BridgeError::invalid_argument(format!(
-            "address {:?} is not a valid host:port or URL: {e}",
-            options.address
+            "address {shown_address:?} is not a valid host:port or URL: {e}"
         ))
     })?;
     if target.port_or_known_default().is_none() || target.host_str().is_none() {
         return Err(BridgeError::invalid_argument(format!(
-            "address {:?} needs a host and a port",
-            options.address
+            "address {shown_address:?} needs a host and a port"
         )));
     }
+    let mut secrets: Vec<String> = [target.username(), target.password().unwrap_or("")]
+        .into_iter()
+        .filter(|secret| !secret.is_empty())
+        .map(str::to_owned)
+        .collect();
+    secrets.extend(api_key.clone());
     let (headers, binary_headers) = split_metadata(options.metadata.unwrap_or_default())?;
     let grpc_compression = match options.grpc_compression.as_deref() {
         // Compressing costs ~0.7 ms of CPU per workflow (measured in bench/) and saves nothing on
@@ -185,7 +242,7 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
     let connection_options = ConnectionOptions::new(target)
         .identity(options.identity.unwrap_or_else(default_identity))
         .maybe_tls_options(tls)
-        .maybe_api_key(options.api_key)
+        .maybe_api_key(api_key)
         .connect_timeout(Duration::from_millis(
             options
                 .connect_timeout_ms
@@ -208,6 +265,8 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
     Ok(ConnectPlan {
         options: connection_options,
         namespace: options.namespace.unwrap_or_else(|| "default".to_owned()),
+        secure,
+        secrets,
     })
 }
 
@@ -220,14 +279,17 @@ fn is_loopback(target: &Url) -> bool {
     }
 }
 
-/// Connects, bounded by the connect timeout (also when the server accepts TCP but never answers).
-pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, String)> {
-    let target = plan.options.target.to_string();
+/// Connects, bounded by the connect timeout (the whole of it: TCP, TLS and the server's first
+/// answer; also when the server accepts TCP but never answers). Errors never echo credentials.
+pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, String, bool)> {
+    let mut shown_target = plan.options.target.clone();
+    let _ = shown_target.set_username("");
+    let _ = shown_target.set_password(None);
+    let target = shown_target.to_string();
     let deadline = plan
         .options
         .connect_timeout
-        .unwrap_or(Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS))
-        * 2;
+        .unwrap_or(Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS));
     let connecting = Connection::connect(plan.options);
     let connection = match tokio::time::timeout(deadline, connecting).await {
         Err(_) => {
@@ -236,10 +298,14 @@ pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, String)> {
                 format!("could not connect to {target}: no answer within {} ms; is a Temporal server running there?", deadline.as_millis()),
             ))
         }
-        Ok(Err(error)) => return Err(connect_error(&target, error)),
+        Ok(Err(error)) => {
+            let mut error = connect_error(&target, error);
+            error.message = scrub(error.message, &plan.secrets);
+            return Err(error);
+        }
         Ok(Ok(connection)) => connection,
     };
-    Ok((connection, plan.namespace))
+    Ok((connection, plan.namespace, plan.secure))
 }
 
 fn connect_error(target: &str, error: ClientConnectError) -> BridgeError {
@@ -402,11 +468,12 @@ pub unsafe extern "C" fn tbs_client_connect(
             runtime.channel.clone(),
             request_id,
             async move {
-                let (connection, namespace) = connect(plan).await?;
+                let (connection, namespace, secure) = connect(plan).await?;
                 let client = BridgeClient {
                     runtime: for_client,
                     connection,
                     namespace,
+                    secure,
                 };
                 Ok(crate::channel::Completion::Handle(
                     CLIENTS.insert(Arc::new(client)),
@@ -479,7 +546,8 @@ pub unsafe extern "C" fn tbs_client_update_metadata(
     })
 }
 
-/// Replaces the API key (borrowed UTF-8); a zero length removes it.
+/// Replaces the API key (borrowed UTF-8); a zero length removes it. A key for a client whose
+/// connection is plaintext is refused (`INVALID_ARGUMENT`): it would travel in clear.
 ///
 /// # Safety
 /// `key` must be valid for reads of `key_len` bytes.
@@ -492,6 +560,9 @@ pub unsafe extern "C" fn tbs_client_update_api_key(
     crate::guard::status(|| {
         let client = CLIENTS.get(client)?;
         let key = unsafe { crate::buffers::borrow_str(key, key_len, "apiKey")? };
+        if !key.is_empty() && !client.secure {
+            return Err(BridgeError::invalid_argument(PLAINTEXT_API_KEY));
+        }
         client
             .connection
             .set_api_key((!key.is_empty()).then(|| key.to_owned()));
@@ -521,6 +592,54 @@ mod tests {
         assert_eq!(plan.namespace, "ns");
         let plan = plan_connect(br#"{"address":"h:1","tls":true}"#).unwrap();
         assert!(plan.options.tls_options.is_some());
+    }
+
+    #[test]
+    fn an_api_key_turns_tls_on_and_is_refused_on_a_connection_that_is_plaintext_by_choice() {
+        let plan = plan_connect(br#"{"address":"x.tmprl.cloud:7233","apiKey":"k"}"#).unwrap();
+        assert!(plan.secure);
+        assert!(plan.options.tls_options.is_some());
+        assert_eq!(plan.options.target.scheme(), "https");
+        let plan =
+            plan_connect(br#"{"address":"https://x.tmprl.cloud:7233","apiKey":"k"}"#).unwrap();
+        assert!(plan.options.tls_options.is_some());
+        for json in [
+            r#"{"address":"h:7233","apiKey":"k","tls":false}"#,
+            r#"{"address":"http://h:7233","apiKey":"k"}"#,
+        ] {
+            let error = plan_connect(json.as_bytes()).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidArgument);
+            assert!(error.message.contains("plaintext"), "{}", error.message);
+        }
+        let plan = plan_connect(br#"{"address":"h:7233"}"#).unwrap();
+        assert!(!plan.secure);
+        // An empty key is no key.
+        assert!(
+            !plan_connect(br#"{"address":"h:7233","apiKey":""}"#)
+                .unwrap()
+                .secure
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_address_are_never_echoed() {
+        assert_eq!(
+            redact_userinfo("http://alice:s3cret@h:7233/x"),
+            "http://***@h:7233/x"
+        );
+        assert_eq!(redact_userinfo("alice:s3cret@h:7233"), "***@h:7233");
+        assert_eq!(redact_userinfo("h:7233"), "h:7233");
+        let error = plan_connect(br#"{"address":"http://alice:s3cret@:7233"}"#).unwrap_err();
+        assert!(!error.message.contains("s3cret"), "{}", error.message);
+        let plan = plan_connect(br#"{"address":"http://alice:s3cret@h:7233"}"#).unwrap();
+        assert_eq!(plan.secrets, vec!["alice".to_owned(), "s3cret".to_owned()]);
+        assert_eq!(
+            scrub(
+                "bad uri http://alice:s3cret@h:7233".to_owned(),
+                &plan.secrets
+            ),
+            "bad uri http://***:***@h:7233"
+        );
     }
 
     #[test]

@@ -96,7 +96,10 @@ fn bounded_ms(option: &str, value: u64) -> BridgeResult<Duration> {
     if value > limits::MAX_DURATION_MS {
         Err(invalid(
             option,
-            format!("must be at most {} ms, got {value}", limits::MAX_DURATION_MS),
+            format!(
+                "must be at most {} ms, got {value}",
+                limits::MAX_DURATION_MS
+            ),
         ))
     } else {
         Ok(Duration::from_millis(value))
@@ -441,16 +444,29 @@ mod tests {
         use limits::*;
         let counts = [
             ("maxCachedWorkflows", MAX_CACHED_WORKFLOWS),
-            ("maxConcurrentWorkflowTaskExecutions", MAX_CONCURRENT_EXECUTIONS),
-            ("maxConcurrentActivityTaskExecutions", MAX_CONCURRENT_EXECUTIONS),
-            ("maxConcurrentLocalActivityExecutions", MAX_CONCURRENT_EXECUTIONS),
+            (
+                "maxConcurrentWorkflowTaskExecutions",
+                MAX_CONCURRENT_EXECUTIONS,
+            ),
+            (
+                "maxConcurrentActivityTaskExecutions",
+                MAX_CONCURRENT_EXECUTIONS,
+            ),
+            (
+                "maxConcurrentLocalActivityExecutions",
+                MAX_CONCURRENT_EXECUTIONS,
+            ),
             ("workflowTaskPollerMaximum", MAX_CONCURRENT_POLLS),
             ("activityTaskPollerMaximum", MAX_CONCURRENT_POLLS),
         ];
         // sdk-core wants no more workflow task slots than cached workflows: cache the most.
         let base = format!("{BASE},\"maxCachedWorkflows\":{MAX_CACHED_WORKFLOWS}");
         for (option, bound) in counts {
-            let base = if option == "maxCachedWorkflows" { BASE } else { base.as_str() };
+            let base = if option == "maxCachedWorkflows" {
+                BASE
+            } else {
+                base.as_str()
+            };
             config(&format!("{{{base},\"{option}\":{bound}}}")).unwrap();
             for past in [bound as u64 + 1, 1_000_000_000_000, usize::MAX as u64] {
                 let error = config_error(&format!("{{{base},\"{option}\":{past}}}"));
@@ -474,7 +490,10 @@ mod tests {
             assert!(error.message.contains(option), "{}", error.message);
         }
         for option in ["maxActivitiesPerSecond", "maxTaskQueueActivitiesPerSecond"] {
-            config(&format!("{{{BASE},\"{option}\":{MAX_ACTIVITIES_PER_SECOND}}}")).unwrap();
+            config(&format!(
+                "{{{BASE},\"{option}\":{MAX_ACTIVITIES_PER_SECOND}}}"
+            ))
+            .unwrap();
             let error = config_error(&format!("{{{BASE},\"{option}\":1e12}}"));
             assert!(error.message.contains(option), "{}", error.message);
         }

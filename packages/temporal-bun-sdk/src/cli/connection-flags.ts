@@ -12,6 +12,7 @@ import {
   type NativeConnectionSettings,
   type TLSConfig,
 } from '../config';
+import { redactAddress } from '../common/redact';
 import { CliUsageError } from './cli-errors';
 import { readFileFlag, nonEmptyFlag, type FlagSpecs } from './flag-values';
 
@@ -19,6 +20,7 @@ export const CONNECTION_FLAGS = {
   address: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   'api-key': { type: 'string' },
+  'api-key-file': { type: 'string' },
   tls: { type: 'boolean' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -31,7 +33,9 @@ export const CONNECTION_FLAGS = {
 export const CONNECTION_FLAGS_USAGE = `Connection (flags win over TEMPORAL_* variables, which win over the temporal.toml profile):
   --address <host:port>      Temporal frontend (TEMPORAL_ADDRESS; default localhost:7233)
   -n, --namespace <name>     Namespace (TEMPORAL_NAMESPACE; default "default")
-  --api-key <key>            API key, e.g. for Temporal Cloud; turns TLS on (TEMPORAL_API_KEY)
+  --api-key <key>            API key, e.g. for Temporal Cloud; turns TLS on. Other processes can
+                             read a flag's value (ps): prefer TEMPORAL_API_KEY or --api-key-file
+  --api-key-file <file>      Read the API key from a file (its first line)
   --tls                      Use TLS with the system's root certificates (TEMPORAL_TLS)
   --tls-cert <file>          Client certificate (PEM) for mTLS, with --tls-key
   --tls-key <file>           Client private key (PEM) for mTLS, with --tls-cert
@@ -44,6 +48,7 @@ export interface ConnectionFlagValues {
   address?: string;
   namespace?: string;
   'api-key'?: string;
+  'api-key-file'?: string;
   tls?: boolean;
   'tls-cert'?: string;
   'tls-key'?: string;
@@ -58,7 +63,7 @@ export interface CliConnection {
   namespace: string;
   /** For `NativeConnection.connect` / `createWorker({ connection })`. */
   native: NativeConnectionSettings;
-  /** The address as the user would write it (for messages). */
+  /** The address as the user would write it, credentials replaced (for messages). */
   address: string;
 }
 
@@ -99,7 +104,7 @@ export function connectionFromFlags(
   const explicit: ConnectionSettings = {
     address: nonEmptyFlag(values.address, 'address'),
     namespace: nonEmptyFlag(values.namespace, 'namespace'),
-    apiKey: nonEmptyFlag(values['api-key'], 'api-key'),
+    apiKey: apiKeyFromFlags(values),
     tls: tlsFromFlags(values, fromEnv),
   };
   if (options.localDevServer) {
@@ -108,10 +113,22 @@ export function connectionFromFlags(
     delete explicit.apiKey;
   }
   const resolved = resolveConnectionOptions(explicit, fromEnv);
-  return { namespace: resolved.namespace, native: toNativeConnectionSettings(resolved), address: resolved.address };
+  return { namespace: resolved.namespace, native: toNativeConnectionSettings(resolved), address: redactAddress(resolved.address) };
+}
+
+/** `--api-key`, or the first line of `--api-key-file` (not both). */
+function apiKeyFromFlags(values: ConnectionFlagValues): string | undefined {
+  if (values['api-key'] !== undefined && values['api-key-file'] !== undefined) {
+    throw new CliUsageError('pass --api-key or --api-key-file, not both');
+  }
+  const fromFile = readFileFlag(values['api-key-file'], 'api-key-file');
+  if (fromFile === undefined) return nonEmptyFlag(values['api-key'], 'api-key');
+  const key = fromFile.split(/\r?\n/, 1)[0]!.trim();
+  if (key === '') throw new CliUsageError(`--api-key-file: ${values['api-key-file']} holds no key on its first line`);
+  return key;
 }
 
 /** The same connection to another (plaintext) address, e.g. the dev server started for it. */
 export function atAddress(connection: CliConnection, address: string): CliConnection {
-  return { ...connection, address, native: { ...connection.native, address } };
+  return { ...connection, address: redactAddress(address), native: { ...connection.native, address } };
 }

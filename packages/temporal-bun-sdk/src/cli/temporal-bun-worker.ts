@@ -117,7 +117,7 @@ async function parseWorkerCommand(argv: string[]): Promise<WorkerCommand | 'help
     throw new CliUsageError('nothing to run: pass --workflows <file>, --activities <module>, or both');
   }
   if (values.dev) {
-    const conflicting = (['address', 'api-key', 'tls', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name'] as const).filter(
+    const conflicting = (['address', 'api-key', 'api-key-file', 'tls', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name'] as const).filter(
       (flag) => values[flag] !== undefined,
     );
     if (conflicting.length > 0) {

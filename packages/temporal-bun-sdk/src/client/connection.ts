@@ -3,6 +3,7 @@
  * in the Rust bridge, for client and worker), with settings from code, environment and
  * `temporal.toml`.
  */
+import { redactAddress } from '../common/redact';
 import { hostname } from 'node:os';
 import type { Duration } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -36,7 +37,10 @@ export interface ConnectionOptions {
    * plaintext. Default: from `TEMPORAL_TLS*` / the profile; otherwise on exactly when an API key is set.
    */
   tls?: TLSConfigOption;
-  /** Temporal Cloud API key, sent as `Authorization: Bearer <key>`. Default `$TEMPORAL_API_KEY` / the profile's. */
+  /**
+   * Temporal Cloud API key, sent as `Authorization: Bearer <key>`. Default `$TEMPORAL_API_KEY` /
+   * the profile's. Refused on a plaintext connection (`tls: false`), where it would travel in clear.
+   */
   apiKey?: string;
   /** gRPC metadata sent with every call, merged over `TEMPORAL_GRPC_META_*` / the profile's (these keys win). */
   metadata?: Record<string, string>;
@@ -131,7 +135,7 @@ export class Connection {
     const identity = options.identity ?? defaultIdentity();
     return new Connection(
       {
-        address: resolved.address,
+        address: redactAddress(resolved.address),
         namespace: resolved.namespace,
         identity,
         tls: resolved.tls !== undefined,
@@ -195,7 +199,10 @@ export class Connection {
     return native.client.workflowService(method, request, { retry: true, ...options });
   }
 
-  /** Replaces the API key sent with every call (e.g. after rotating it); `undefined` removes it. */
+  /**
+   * Replaces the API key sent with every call (e.g. after rotating it); `undefined` removes it.
+   * Refused on a plaintext connection, where the key would travel in clear.
+   */
   async setApiKey(apiKey: string | undefined): Promise<void> {
     (await this.#connect()).client.updateApiKey(apiKey);
   }

@@ -30,8 +30,12 @@ export interface NativeClientOptions {
   apiKey?: string;
   /** Extra gRPC metadata sent on every call; `-bin` keys take base64 values. */
   metadata?: Record<string, string>;
-  /** `true` for TLS with system roots, or explicit TLS settings. Default: plaintext. */
-  tls?: true | NativeClientTlsOptions;
+  /**
+   * `true` for TLS with system roots, or explicit TLS settings; `false` for plaintext. Default:
+   * TLS with system roots when `apiKey` is set, else plaintext. An API key on a plaintext
+   * connection is refused (it would travel in clear).
+   */
+  tls?: boolean | NativeClientTlsOptions;
   /** How long to wait for the connection and its handshake, in milliseconds. Default 10000. */
   connectTimeoutMs?: number;
   clientName?: string;
@@ -187,7 +191,7 @@ export class NativeClient {
     checkStatus(nativeSymbols().tbs_client_update_metadata(this.#handle, json.pointer, json.length), 'tbs_client_update_metadata');
   }
 
-  /** Replaces the API key; `undefined` (or `""`) removes it. */
+  /** Replaces the API key; `undefined` (or `""`) removes it. Refused (`INVALID_ARGUMENT`) on a plaintext connection. */
   updateApiKey(apiKey: string | undefined): void {
     if (this.#freed) throw this.#useAfterFree('updateApiKey');
     const key = inputBytes(encodeUtf8(apiKey ?? ''));

@@ -2,6 +2,7 @@
  * A connection to the Temporal service for workers (and, later, clients): one bridge client on
  * the process-wide bridge runtime. sdk-core's logs reach the loggers of the workers using it.
  */
+import { redactAddress } from '../common/redact';
 import { NativeClient, NativeRuntime, type NativeClientOptions, type NativeLogRecord } from '../native';
 import { IllegalStateError } from '@temporalio/common';
 import { CONNECTION_DEFAULTS } from '../config/env-config';
@@ -10,15 +11,21 @@ import { LEVEL_ORDER, type LogLevel } from './logger';
 export interface NativeConnectionOptions {
   /** `host:port` or a URL. Default `'localhost:7233'`. */
   address?: string;
-  /** `true` for TLS with the system's roots, or explicit PEM settings (mTLS with `clientCert` + `clientPrivateKey`). */
+  /**
+   * `true` for TLS with the system's roots, explicit PEM settings (mTLS with `clientCert` +
+   * `clientPrivateKey`), or `false` for plaintext. Default: on exactly when `apiKey` is set.
+   */
   tls?: NativeClientOptions['tls'];
-  /** Temporal Cloud API key (turns TLS on). */
+  /**
+   * Temporal Cloud API key, sent as `Authorization: Bearer <key>`; turns TLS on. Refused with
+   * `tls: false` or an `http://` address, where it would travel in clear.
+   */
   apiKey?: string;
   /** Extra gRPC metadata sent on every call. */
   metadata?: Record<string, string>;
   /** Identity reported to the server. Default `${pid}@${hostname}`. */
   identity?: string;
-  /** How long to wait for the server to answer, in milliseconds. Default 10000. */
+  /** How long connecting may take in all (TCP, TLS, the server's first answer), in milliseconds. Default 10000. */
   connectTimeoutMs?: number;
   /** gRPC message compression. Default: `'none'` for a loopback address, else `'gzip'`. */
   grpcCompression?: 'gzip' | 'none';
@@ -129,6 +136,7 @@ export class NativeConnection {
   private constructor(
     readonly runtime: NativeRuntime,
     readonly client: NativeClient,
+    /** The server's address, for display: a `user:password@` part is replaced by `***@`. */
     readonly address: string,
   ) {}
 
@@ -148,7 +156,7 @@ export class NativeConnection {
       connectTimeoutMs: options.connectTimeoutMs,
       grpcCompression: options.grpcCompression,
     });
-    return new NativeConnection(runtime, client, address);
+    return new NativeConnection(runtime, client, redactAddress(address));
   }
 
   get closed(): boolean {

@@ -4,7 +4,8 @@
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '../../src/worker';
@@ -252,10 +253,39 @@ describe('temporal-bun-worker', () => {
     expect(cli.stderr()).not.toMatch(STACK_FRAME);
   });
 
+  test('the API key can come from a file or TEMPORAL_API_KEY instead of a flag others can read; it is never printed', async () => {
+    const folder = mkdtempSync(resolve(tmpdir(), 'tbs-api-key-'));
+    try {
+      const key = `cli-canary-${randomUUID()}`;
+      const keyFile = resolve(folder, 'api-key');
+      writeFileSync(keyFile, `${key}\n`);
+      // The key turns TLS on; the dev server speaks plaintext, so the connection fails, naming TLS's address.
+      for (const [args, environment] of [
+        [['--api-key-file', keyFile], {}],
+        [[], { TEMPORAL_API_KEY: key }],
+      ] as const) {
+        const cli = startWorkerCli('q', ['--address', env.server.address, '--connect-timeout', '5s', ...args], { env: environment });
+        expect(await cli.waitForExit(30_000)).toBe(1);
+        expect(cli.stderr()).toContain(`https://${env.server.address}`);
+        expect(cli.stderr()).not.toContain(key);
+      }
+      const both = startWorkerCli('q', ['--api-key', key, '--api-key-file', keyFile]);
+      expect(await both.waitForExit()).toBe(2);
+      expect(both.stderr()).toStartWith('temporal-bun-worker: error: pass --api-key or --api-key-file, not both');
+      const emptyFile = resolve(folder, 'empty');
+      writeFileSync(emptyFile, '\n');
+      const empty = startWorkerCli('q', ['--api-key-file', emptyFile]);
+      expect(await empty.waitForExit()).toBe(2);
+      expect(empty.stderr()).toContain('holds no key on its first line');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   test('--help prints the usage with every flag and exits 0', async () => {
     const cli = spawnCli('temporal-bun-worker', ['--help']);
     expect(await cli.waitForExit()).toBe(0);
-    for (const flag of ['--task-queue', '--workflows', '--activities', '--address', '--namespace', '--api-key', '--tls-cert', '--dev', '--shutdown-grace', '--max-cached-workflows', '--runtime-threads']) {
+    for (const flag of ['--task-queue', '--workflows', '--activities', '--address', '--namespace', '--api-key', '--api-key-file', 'TEMPORAL_API_KEY', '--tls-cert', '--dev', '--shutdown-grace', '--max-cached-workflows', '--runtime-threads']) {
       expect(cli.stdout()).toContain(flag);
     }
   });
