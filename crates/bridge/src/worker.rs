@@ -11,8 +11,13 @@ use crate::{
 use parking_lot::Mutex;
 use prost::Message;
 use std::{future::Future, sync::Arc};
-use temporalio_common::protos::coresdk::{
-    workflow_completion::WorkflowActivationCompletion, ActivityHeartbeat, ActivityTaskCompletion,
+use temporalio_common::protos::{
+    coresdk::{
+        activity_result::ActivityExecutionResult, activity_task::activity_task,
+        workflow_completion::WorkflowActivationCompletion, ActivityHeartbeat,
+        ActivityTaskCompletion,
+    },
+    temporal::api::failure::v1::Failure,
 };
 use temporalio_sdk_core::{replay::HistoryFeeder, PollError, Worker};
 
@@ -218,6 +223,9 @@ impl BridgeWorker {
         }
     }
 
+    /// Finalizes: initiates shutdown if the host has not, polls whatever task kinds the host did
+    /// not poll to `SHUT_DOWN` (see [`drain_polls`]), then lets core release everything. Answers
+    /// in every case: also for a worker that never polled.
     pub fn finalize_shutdown(&self, request_id: u64) -> BridgeResult<()> {
         let worker = self.take_for_finalize()?;
         spawn_request(
@@ -225,6 +233,8 @@ impl BridgeWorker {
             self.runtime.channel.clone(),
             request_id,
             async move {
+                worker.initiate_shutdown();
+                drain_polls(&worker).await;
                 worker.finalize_shutdown().await;
                 Ok(Completion::Empty)
             },
@@ -246,13 +256,58 @@ impl BridgeWorker {
             let mut core = core;
             loop {
                 match Arc::try_unwrap(core) {
-                    Ok(worker) => return worker.finalize_shutdown().await,
+                    Ok(worker) => {
+                        drain_polls(&worker).await;
+                        return worker.finalize_shutdown().await;
+                    }
                     Err(still_shared) => core = still_shared,
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         });
     }
+}
+
+/// Core's shutdown completes only once each task kind has been polled until `ShutDown` (the
+/// workflow side also tells the local activity manager that workflows are done). A host that
+/// never polled, or stopped before `SHUT_DOWN`, would leave finalize waiting forever, so finalize
+/// polls here until both kinds end. What still arrives cannot be run any more: an eviction is
+/// completed (nothing to do), any other activation is failed (the server retries the task on
+/// another worker), and an activity start is failed (retried per its policy).
+async fn drain_polls(worker: &Worker) {
+    let workflows = async {
+        while let Ok(activation) = worker.poll_workflow_activation().await {
+            let completion = if activation.is_only_eviction() {
+                WorkflowActivationCompletion::empty(activation.run_id)
+            } else {
+                WorkflowActivationCompletion::fail(
+                    activation.run_id,
+                    Failure::application_failure(
+                        "the worker shut down before it could run this workflow task".to_owned(),
+                        false,
+                    ),
+                    None,
+                )
+            };
+            let _ = worker.complete_workflow_activation(completion).await;
+        }
+    };
+    let activities = async {
+        while let Ok(task) = worker.poll_activity_task().await {
+            if matches!(task.variant, Some(activity_task::Variant::Start(_))) {
+                let _ = worker
+                    .complete_activity_task(ActivityTaskCompletion {
+                        task_token: task.task_token,
+                        result: Some(ActivityExecutionResult::fail(Failure::application_failure(
+                            "the worker shut down before it could run this activity".to_owned(),
+                            false,
+                        ))),
+                    })
+                    .await;
+            }
+        }
+    };
+    futures::join!(workflows, activities);
 }
 
 /// `flags` of the completion calls: a successful answer may wait for the next wake-up.

@@ -68,6 +68,20 @@ export async function encodeActivityResult(
         }),
       );
     }
+    if (isEmptyJson(payload)) {
+      // JSON.stringify gives nothing for a function, a symbol or a toJSON() that returns
+      // undefined; the converter then writes an empty json/plain payload, which no workflow can
+      // decode (it would fail every workflow task after this one).
+      return failed(
+        encoder,
+        ApplicationFailure.create({
+          message: `the activity returned ${describeUnencodable(outcome.value)}, which has no JSON form: return a value JSON can represent (or undefined)`,
+          type: 'ResultEncodingError',
+          // The same code returns the same kind of value again: retrying cannot help.
+          nonRetryable: true,
+        }),
+      );
+    }
     return { completed: { result: payload } };
   }
   const { error } = outcome;
@@ -79,6 +93,25 @@ export async function encodeActivityResult(
     return cancellationResult(encoder, cancellation);
   }
   return failed(encoder, toApplicationFailure(error));
+}
+
+const JSON_PLAIN = new TextEncoder().encode('json/plain');
+
+/** A `json/plain` payload with no data: not JSON at all. */
+function isEmptyJson(payload: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }): boolean {
+  const encoding = payload.metadata?.['encoding'];
+  return (
+    encoding !== undefined &&
+    encoding.length === JSON_PLAIN.length &&
+    encoding.every((byte, index) => byte === JSON_PLAIN[index]) &&
+    (payload.data === undefined || payload.data === null || payload.data.length === 0)
+  );
+}
+
+function describeUnencodable(value: unknown): string {
+  if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
+  if (typeof value === 'symbol') return `a symbol (${String(value)})`;
+  return `a value whose toJSON() returned nothing`;
 }
 
 /**

@@ -59,11 +59,26 @@ export const MAX_RUNTIME_THREADS = 1024;
 
 const CORE_LOG_TARGETS = ['temporalio_sdk_core', 'temporalio_client', 'temporalio_common', 'temporal_bun_bridge'];
 
+/**
+ * One directive of a tracing `EnvFilter`: a level, a target (a Rust module path, optionally with a
+ * `[span{field=value}]` filter), or `target=level`. sdk-core would skip a directive it cannot parse
+ * without a word, so a typo would silently change what is logged.
+ */
+const LOG_DIRECTIVE = /^(?:(?:trace|debug|info|warn|error|off)|[A-Za-z_][\w.-]*(?:::[A-Za-z_][\w.-]*)*(?:\[[^\]]*\])?(?:=(?:trace|debug|info|warn|error|off))?|\[[^\]]*\](?:=(?:trace|debug|info|warn|error|off))?)$/i;
+
 /** The `EnvFilter` string for `coreLogFilter`; throws a `TypeError` naming what is wrong. */
 export function coreLogFilterString(filter: RuntimeOptions['coreLogFilter']): string | undefined {
   if (filter === undefined) return undefined;
   if (typeof filter === 'string') {
     if (filter.trim() === '') throw new TypeError('coreLogFilter must not be empty');
+    for (const directive of filter.split(',')) {
+      if (!LOG_DIRECTIVE.test(directive.trim())) {
+        throw new TypeError(
+          `coreLogFilter: ${JSON.stringify(directive)} is not a log directive; write \`level\`, \`target\` or \`target=level\` ` +
+            `(level: trace, debug, info, warn, error or off), separated by commas, e.g. "warn,temporalio_sdk_core=debug"`,
+        );
+      }
+    }
     return filter;
   }
   if (filter === null || typeof filter !== 'object') throw new TypeError('coreLogFilter must be a string or { core, other? }');

@@ -44,6 +44,13 @@ export interface WorkerOptions {
    * `interceptors.workflowModules` and the data converter's paths do not apply to it.
    */
   workflowBundle?: WorkflowBundleOption;
+  /**
+   * What the bundler of `workflowsPath` does differently. `ignoreModules`: modules to replace by a
+   * stub without a warning, for imports that workflow code never uses at run time (e.g.
+   * `@grpc/grpc-js` reached through a shared module). The official SDK's webpack hooks have no
+   * equivalent here: workflows are bundled with `Bun.build`.
+   */
+  bundlerOptions?: WorkflowBundlerOptions;
   /** Activity implementations: an object of functions, or an array of functions / objects of functions. */
   activities?: object | ReadonlyArray<object | ((...args: never[]) => unknown)>;
   /** Default `${process.pid}@${hostname}` (from the connection). */
@@ -104,6 +111,11 @@ export interface WorkerOptions {
   metrics?: WorkerMetricsOptions;
 }
 
+export interface WorkflowBundlerOptions {
+  /** Modules (`name` or `name/sub/path`) to stub without a warning. */
+  ignoreModules?: string[];
+}
+
 /** The defaults, one place. */
 export const WORKER_DEFAULTS = {
   namespace: CONNECTION_DEFAULTS.namespace,
@@ -155,6 +167,8 @@ export interface CompiledWorkerOptions {
   taskQueue: string;
   workflowsPath: string | undefined;
   workflowBundle: WorkflowBundleOption | undefined;
+  /** `bundlerOptions.ignoreModules`, checked. */
+  ignoreModules: string[];
   shutdownGraceTimeMs: number;
   /** What the bridge's worker receives. */
   native: NativeWorkerOptions;
@@ -208,6 +222,156 @@ function describeValue(value: unknown): string {
   }
 }
 
+/** Every option `createWorker` takes; a test of the compiler's checks that none is missing. */
+const WORKER_OPTION_NAMES = [
+  'connection',
+  'namespace',
+  'taskQueue',
+  'workflowsPath',
+  'workflowBundle',
+  'bundlerOptions',
+  'activities',
+  'identity',
+  'buildId',
+  'useVersioning',
+  'maxCachedWorkflows',
+  'maxConcurrentWorkflowTaskExecutions',
+  'maxConcurrentActivityTaskExecutions',
+  'maxConcurrentLocalActivityExecutions',
+  'maxConcurrentWorkflowTaskPolls',
+  'maxConcurrentActivityTaskPolls',
+  'nonStickyToStickyPollRatio',
+  'stickyQueueScheduleToStartTimeout',
+  'maxHeartbeatThrottleInterval',
+  'defaultHeartbeatThrottleInterval',
+  'maxActivitiesPerSecond',
+  'maxTaskQueueActivitiesPerSecond',
+  'enableNonLocalActivities',
+  'shutdownGraceTime',
+  'dataConverter',
+  'interceptors',
+  'sinks',
+  'reuseV8Context',
+  'logger',
+  'metrics',
+] as const satisfies readonly (keyof WorkerOptions)[];
+
+// Fails to compile when WorkerOptions gains an option the list above lacks.
+const everyOptionListed: [Exclude<keyof WorkerOptions, (typeof WORKER_OPTION_NAMES)[number]>] extends [never] ? true : never = true;
+void everyOptionListed;
+
+/** Official SDK options that this SDK does not take, with what to do instead. */
+const UNSUPPORTED_OFFICIAL_OPTIONS: Record<string, string> = {
+  shutdownForceTime: 'use shutdownGraceTime; after it, activities are cancelled and the worker stops',
+  tuner: 'worker tuners are not supported yet; set the maxConcurrent* options',
+  workflowTaskPollerBehavior: 'poller autoscaling is not supported yet; set maxConcurrentWorkflowTaskPolls',
+  activityTaskPollerBehavior: 'poller autoscaling is not supported yet; set maxConcurrentActivityTaskPolls',
+  workerDeploymentOptions: 'worker deployment versioning is not supported yet; use buildId (with useVersioning)',
+  nexusServices: 'Nexus is not supported',
+  maxConcurrentNexusTaskExecutions: 'Nexus is not supported',
+  maxConcurrentNexusTaskPolls: 'Nexus is not supported',
+  nexusTaskPollerBehavior: 'Nexus is not supported',
+  plugins: 'plugins are not supported yet',
+  workflowThreadPoolSize: 'workflows run on the JavaScript thread, in node:vm contexts: there is no thread pool to size',
+  debugMode: 'not needed: workflows already run on the main thread, where a debugger reaches them',
+  showStackTraceSources: 'not supported',
+  enableSDKTracing: 'not supported',
+  workflowFailureErrorTypes: 'not supported',
+  disablePayloadErrorLimit: 'not supported',
+  maxEagerActivityReservationsPerWorkflowTask: 'not supported',
+  patchActivationCallback: 'not supported',
+};
+
+/** Refuses an option `createWorker` does not know, suggesting the closest known name. */
+function checkOptionNames(options: object): void {
+  const known: ReadonlySet<string> = new Set(WORKER_OPTION_NAMES);
+  for (const name of Object.keys(options)) {
+    if (known.has(name)) continue;
+    const unsupported = UNSUPPORTED_OFFICIAL_OPTIONS[name];
+    if (unsupported !== undefined) {
+      throw new WorkerOptionsError(name, `is an official SDK option that temporal-bun-sdk does not take: ${unsupported}`);
+    }
+    const suggestion = closestName(name, WORKER_OPTION_NAMES);
+    throw new WorkerOptionsError(name, `is not a createWorker option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`}`);
+  }
+}
+
+/** The candidate nearest to `name` in edits (case ignored), if it is near enough to be a typo. */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { candidate, distance };
+  }
+  if (best === undefined) return undefined;
+  return best.distance <= Math.max(2, Math.floor(name.length / 4)) ? best.candidate : undefined;
+}
+
+function editDistance(from: string, to: string): number {
+  let previous = Array.from({ length: to.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= from.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= to.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (from[i - 1] === to[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[to.length]!;
+}
+
+/** Options whose type is checked here (the rest are checked where they are used, naming them too). */
+function checkOptionTypes(options: WorkerOptions): void {
+  const expect = (name: keyof WorkerOptions, type: 'string' | 'boolean' | 'object' | 'function-or-object', what: string) => {
+    const value = options[name];
+    if (value === undefined) return;
+    const ok =
+      type === 'object'
+        ? typeof value === 'object' && value !== null
+        : type === 'function-or-object'
+          ? (typeof value === 'object' && value !== null) || typeof value === 'function'
+          : typeof value === type;
+    if (!ok) throw new WorkerOptionsError(name, `must be ${what}, got ${describeValue(value)}`);
+  };
+  expect('identity', 'string', 'a string');
+  expect('buildId', 'string', 'a string');
+  expect('useVersioning', 'boolean', 'true or false');
+  expect('enableNonLocalActivities', 'boolean', 'true or false');
+  expect('reuseV8Context', 'boolean', 'true or false');
+  expect('connection', 'object', 'a NativeConnection or connection options ({ address, tls, apiKey, … })');
+  expect('activities', 'function-or-object', 'an object of activity functions, or an array of them');
+  expect('dataConverter', 'object', 'a DataConverter object');
+  expect('interceptors', 'object', 'an object ({ activity, workflowModules })');
+  expect('sinks', 'object', 'an object of sinks');
+  expect('logger', 'object', 'a Logger (an object with log, trace, debug, info, warn and error)');
+  expect('metrics', 'object', 'an object ({ onEvent })');
+  expect('bundlerOptions', 'object', 'an object ({ ignoreModules })');
+}
+
+/** `bundlerOptions`: `ignoreModules` is taken; the official SDK's webpack hooks are refused. */
+function checkBundlerOptions(options: WorkerOptions): string[] {
+  const bundlerOptions = options.bundlerOptions as Record<string, unknown> | undefined;
+  if (bundlerOptions === undefined) return [];
+  for (const key of Object.keys(bundlerOptions)) {
+    if (key === 'ignoreModules') continue;
+    const why =
+      key === 'webpackConfigHook'
+        ? 'workflows are bundled with Bun.build, not webpack: use bundlerOptions.ignoreModules, or bundle ahead of time with `temporal-bun bundle` and pass workflowBundle'
+        : key === 'preloadModules'
+          ? 'with reuseV8Context the SDK library is already evaluated once per context; other modules are instantiated per run'
+          : 'it is not a bundler option here; the one option is ignoreModules';
+    throw new WorkerOptionsError(`bundlerOptions.${key}`, `is not supported: ${why}`);
+  }
+  const ignoreModules = bundlerOptions['ignoreModules'];
+  if (ignoreModules === undefined) return [];
+  if (!Array.isArray(ignoreModules) || !ignoreModules.every((module) => typeof module === 'string' && module.length > 0)) {
+    throw new WorkerOptionsError('bundlerOptions.ignoreModules', `must be an array of module names, got ${describeValue(ignoreModules)}`);
+  }
+  if (options.workflowBundle !== undefined && ignoreModules.length > 0) {
+    throw new WorkerOptionsError('bundlerOptions.ignoreModules', 'applies to workflowsPath; a prebuilt workflowBundle was bundled already (`temporal-bun bundle --ignore-module`)');
+  }
+  return [...ignoreModules] as string[];
+}
+
 /** `workflowBundle`, checked for shape (its contents are checked when it is loaded). */
 function checkWorkflowBundle(options: WorkerOptions): WorkflowBundleOption | undefined {
   const bundle = options.workflowBundle;
@@ -238,6 +402,8 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   if (options === null || typeof options !== 'object') {
     throw new WorkerOptionsError('options', 'must be an object');
   }
+  checkOptionNames(options);
+  checkOptionTypes(options);
   if (typeof options.taskQueue !== 'string' || options.taskQueue.length === 0) {
     throw new WorkerOptionsError('taskQueue', `must be a non-empty string, got ${JSON.stringify(options.taskQueue)}`);
   }
@@ -255,6 +421,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     }
   }
   const workflowBundle = checkWorkflowBundle(options);
+  const ignoreModules = checkBundlerOptions(options);
   const hasWorkflows = workflowsPath !== undefined || workflowBundle !== undefined;
   const enableActivities = options.enableNonLocalActivities ?? true;
   if (!hasWorkflows && (options.activities === undefined || !enableActivities)) {
@@ -286,6 +453,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     taskQueue: options.taskQueue,
     workflowsPath,
     workflowBundle,
+    ignoreModules,
     shutdownGraceTimeMs: durationMs(options, 'shutdownGraceTime', WORKER_DEFAULTS.shutdownGraceTimeMs, true),
     native: {
       namespace,

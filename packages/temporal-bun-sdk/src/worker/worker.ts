@@ -106,6 +106,7 @@ async function workflowCode(compiled: CompiledWorkerOptions, options: WorkerOpti
     workflowInterceptorModules: options.interceptors?.workflowModules,
     payloadConverterPath: options.dataConverter?.payloadConverterPath,
     failureConverterPath: options.dataConverter?.failureConverterPath,
+    ignoreModules: compiled.ignoreModules,
     logger,
   });
   return loadWorkflowBundle(bundle);

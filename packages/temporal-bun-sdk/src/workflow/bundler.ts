@@ -30,8 +30,9 @@ export interface WorkflowBundleOptions {
   /** Receives build warnings (disallowed modules) and the bundle size. Default: none. */
   logger?: Logger;
   /**
-   * Modules to stub without a warning: imports you know workflow code never uses at run time.
-   * Same matching as the disallowed list (`name` or `name/sub/path`).
+   * Modules to replace by a stub without a warning (any module, not only a disallowed one): imports
+   * you know workflow code never uses at run time. The stub throws when used. Same matching as the
+   * disallowed list (`name` or `name/sub/path`).
    */
   ignoreModules?: string[];
 }
@@ -492,8 +493,10 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
         if (args.path.startsWith('node:') || builtinModules.includes(module)) {
           if (allowedBuiltinModules.includes(module)) return { path: module, namespace: SHIM_NAMESPACE };
         }
-        if (!isDisallowed(module, args.path)) return undefined;
-        if (!moduleMatches(module, parts.ignoreModules)) parts.onStub(args.path, args.importer);
+        // An ignored module is stubbed whatever it is (not only a disallowed one), without a warning.
+        const ignored = moduleMatches(module, parts.ignoreModules);
+        if (!ignored && !isDisallowed(module, args.path)) return undefined;
+        if (!ignored) parts.onStub(args.path, args.importer);
         return { path: module, namespace: STUB_NAMESPACE };
       });
       build.onLoad({ filter: /.*/, namespace: SHIM_NAMESPACE }, (args) => ({ contents: builtinShims[args.path] ?? 'module.exports = {};', loader: 'js' }));

@@ -44,6 +44,25 @@ describe('reporting an activity outcome', () => {
     expect(result.failed?.failure?.message).toContain('could not be encoded');
   });
 
+  test('a function, a symbol or a toJSON() that returns nothing fails the activity (non-retryable) instead of completing it with no JSON', async () => {
+    const values: [unknown, string][] = [
+      [function makeReport() {}, 'a function (makeReport)'],
+      [Symbol('token'), 'a symbol (Symbol(token))'],
+      [{ toJSON: () => undefined }, 'a value whose toJSON() returned nothing'],
+    ];
+    for (const [value, described] of values) {
+      const result = await encodeActivityResult(encoder, { returned: true, value }, new ActivityCancellation());
+      expect(resultKind(result)).toBe('failed');
+      expect(result.failed?.failure?.applicationFailureInfo?.type).toBe('ResultEncodingError');
+      expect(result.failed?.failure?.applicationFailureInfo?.nonRetryable).toBe(true);
+      expect(result.failed?.failure?.message).toContain(`the activity returned ${described}, which has no JSON form`);
+    }
+    // undefined and null still complete (binary/null and json "null").
+    for (const value of [undefined, null]) {
+      expect(resultKind(await encodeActivityResult(encoder, { returned: true, value }, new ActivityCancellation()))).toBe('completed');
+    }
+  });
+
   test('CompleteAsyncError is reported as willCompleteAsync', async () => {
     const result = await encodeActivityResult(encoder, { returned: false, error: new CompleteAsyncError() }, new ActivityCancellation());
     expect(result.willCompleteAsync).toBeDefined();

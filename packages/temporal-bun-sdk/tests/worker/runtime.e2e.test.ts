@@ -69,4 +69,14 @@ describe('Runtime.install', () => {
     expect(() => coreLogFilterString({ core: 'INFO', other: 'quiet' as 'INFO' })).toThrow(/coreLogFilter.other/);
     expect(() => coreLogFilterString('  ')).toThrow(TypeError);
   });
+
+  test('coreLogFilter strings: every directive must parse (sdk-core would skip a bad one without a word)', () => {
+    for (const good of ['warn', 'TRACE', 'error,temporalio_sdk_core=debug', 'temporalio_sdk_core', 'tokio::net=off', 'h2[conn{peer=1}]=info', 'warn, temporal_bun_bridge=trace']) {
+      expect(coreLogFilterString(good)).toBe(good);
+    }
+    for (const bad of ['temporalio_sdk_core=loud', 'warn,,', '=info', 'core:INFO', 'x = info', 'debug;trace']) {
+      expect(() => coreLogFilterString(bad)).toThrow(TypeError);
+      expect(() => Runtime.install({ coreLogFilter: bad })).toThrow('is not a log directive');
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
+import { NativeWorker } from '../../src/native';
 import { createWorker, type Worker, type WorkerMetricEvent } from '../../src/worker';
 import { useServerConnection } from '../helpers/server-connection';
 import { RecordingLogger } from '../helpers/recording-logger';
@@ -111,3 +112,51 @@ describe('worker shutdown', () => {
     expect(cancellations).toEqual(['first: worker shutdown']);
   });
 });
+
+/** Resolves once the worker is in `state`; fails after `deadlineMs` (a hang, not a slow answer). */
+async function reachState(worker: Worker, state: ReturnType<Worker['getState']>, deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (worker.getState() !== state) {
+    if (Date.now() > deadline) throw new Error(`the worker stayed ${worker.getState()}; expected ${state}`);
+    await Bun.sleep(10);
+  }
+}
+
+describe('shutdown of a worker that never ran', () => {
+  test('createWorker then shutdown() without run() stops the worker, with workflows, activities or both', async () => {
+    const kinds = [
+      { workflowsPath, activities: activitiesFor('both', []) },
+      { activities: activitiesFor('activities only', []) },
+      { workflowsPath },
+    ];
+    for (const kind of kinds) {
+      const worker = await createWorker({ connection: env.connection, taskQueue: `never-ran-${randomUUID()}`, logger: silentLogger, ...kind });
+      worker.shutdown();
+      await reachState(worker, 'STOPPED');
+    }
+  });
+
+  test('finalize answers for a native worker that was never polled (the bridge polls each kind to SHUT_DOWN itself)', async () => {
+    const native = NativeWorker.create(env.connection.runtime, env.connection.client, { namespace: env.server.namespace, taskQueue: `never-polled-${randomUUID()}` });
+    try {
+      await native.validate();
+      const answered = await Promise.race([native.finalizeShutdown().then(() => 'answered'), Bun.sleep(30_000).then(() => 'no answer in 30 s')]);
+      expect(answered).toBe('answered');
+    } finally {
+      native.free();
+    }
+  });
+
+  test('a process that created a worker and shut it down without running it exits by itself', async () => {
+    const child = Bun.spawn([process.execPath, resolve(import.meta.dir, 'fixtures/never-ran-worker.ts'), env.server.address, env.server.namespace], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    clearTimeout(timer);
+    expect(`${stdout}${stderr}`).toBe('INITIALIZED\nSTOPPED\n');
+    expect(code).toBe(0);
+  });
+});
+

@@ -41,6 +41,15 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
   }
 }
 
+async function failure(run: () => Promise<unknown>): Promise<Error> {
+  try {
+    await run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
+
 describe('createWorker', () => {
   test('runs an order workflow written for the official SDK end to end', async () => {
     const taskQueue = `orders-${randomUUID()}`;
@@ -120,6 +129,22 @@ describe('replay of the recorded order workflow', () => {
     );
     expect(error).toBeInstanceOf(DeterminismViolationError);
     expect((error as Error).message).toContain('Nondeterminism');
+  });
+});
+
+describe('activity results', () => {
+  test('an activity that returns a function fails visibly, and the workflow goes on (it is not stuck on an undecodable result)', async () => {
+    const taskQueue = `unencodable-${randomUUID()}`;
+    const worker = await createWorker({
+      connection: env.connection,
+      taskQueue,
+      workflowsPath: resolve(import.meta.dir, 'fixtures/feature-workflows.ts'),
+      activities: { returnsFunction: async () => () => 'not data', shout: async (text: string) => text },
+      sinks: { audit: { record: { fn: () => undefined } } },
+      logger: silentLogger,
+    });
+    const outcome = await worker.runUntil(async () => env.client.result<string>(await env.client.start('unencodableResultWorkflow', { taskQueue })));
+    expect(outcome).toStartWith('ResultEncodingError: the activity returned a function');
   });
 });
 
@@ -237,6 +262,56 @@ describe('createWorker bad input', () => {
     });
     expect(result.approver).toBe('bob');
     expect(result.charged).toBe(100);
+  });
+
+  test('an unknown option is refused naming it, with the closest known name; an official option not supported here says what to do', async () => {
+    const typo = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, maxCachedWorkflow: 10 } as WorkerOptions));
+    expect(typo).toBeInstanceOf(WorkerOptionsError);
+    expect(typo.message).toBe('createWorker: option maxCachedWorkflow is not a createWorker option; did you mean maxCachedWorkflows?');
+    const casing = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, taskqueue: 'x' } as WorkerOptions));
+    expect(casing.message).toContain('did you mean taskQueue?');
+    const unrelated = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, frobnicate: true } as WorkerOptions));
+    expect(unrelated.message).toBe('createWorker: option frobnicate is not a createWorker option');
+    const official = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, workflowThreadPoolSize: 4 } as WorkerOptions));
+    expect(official.message).toContain('option workflowThreadPoolSize is an official SDK option that temporal-bun-sdk does not take');
+  });
+
+  test('a value of the wrong type is refused naming the option and what it must be', async () => {
+    const cases: [Partial<Record<keyof WorkerOptions, unknown>>, string][] = [
+      [{ identity: 42 }, 'option identity must be a string, got 42'],
+      [{ reuseV8Context: 'yes' }, 'option reuseV8Context must be true or false, got "yes"'],
+      [{ connection: 'localhost:7233' }, 'option connection must be a NativeConnection or connection options'],
+      [{ logger: console.log }, 'option logger must be a Logger'],
+      [{ activities: 5 }, 'option activities must be an object of activity functions'],
+    ];
+    for (const [options, message] of cases) {
+      const error = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, ...options } as WorkerOptions));
+      expect(error).toBeInstanceOf(WorkerOptionsError);
+      expect(error.message).toContain(message);
+    }
+  });
+
+  test('bundlerOptions.ignoreModules stubs a module workflows never use; webpack hooks are refused naming the Bun way', async () => {
+    const taskQueue = `ignore-modules-${randomUUID()}`;
+    const ignoredImport = resolve(import.meta.dir, 'fixtures/ignored-import-workflows.ts');
+    const unresolved = await failure(() => createWorker({ connection: env.connection, taskQueue, workflowsPath: ignoredImport, logger: silentLogger }));
+    expect(unresolved.message).toContain('server-only-database-client');
+    const worker = await createWorker({
+      connection: env.connection,
+      taskQueue,
+      workflowsPath: ignoredImport,
+      bundlerOptions: { ignoreModules: ['server-only-database-client'] },
+      logger: silentLogger,
+    });
+    const result = await worker.runUntil(async () => env.client.result<string>(await env.client.start('ignoredImportWorkflow', { taskQueue })));
+    expect(result).toBe('ran without the ignored module');
+    const hook = await failure(() =>
+      createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath, bundlerOptions: { webpackConfigHook: (config: unknown) => config } as never }),
+    );
+    expect(hook).toBeInstanceOf(WorkerOptionsError);
+    expect(hook.message).toContain('option bundlerOptions.webpackConfigHook is not supported: workflows are bundled with Bun.build, not webpack');
+    const notArray = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath, bundlerOptions: { ignoreModules: 'grpc' as never } }));
+    expect(notArray.message).toContain('option bundlerOptions.ignoreModules must be an array of module names');
   });
 
   test('an activity that is not a function is refused, naming it', async () => {
