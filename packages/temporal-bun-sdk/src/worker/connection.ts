@@ -54,6 +54,9 @@ export interface RuntimeOptions {
   runtimeThreads?: number;
 }
 
+/** The longest interval or timeout in milliseconds: 2^31 − 1 (about 24.8 days), the longest timer a JavaScript runtime sets. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The largest {@link RuntimeOptions.runtimeThreads} (the bridge refuses more). */
 export const MAX_RUNTIME_THREADS = 1024;
 
@@ -106,8 +109,8 @@ export const Runtime = {
   install(options: RuntimeOptions): void {
     coreLogFilterString(options.coreLogFilter); // validates
     const interval = options.workerHeartbeatIntervalMs;
-    if (interval !== undefined && interval !== null && !(Number.isInteger(interval) && interval > 0)) {
-      throw new TypeError(`workerHeartbeatIntervalMs must be a positive integer or null; got ${String(interval)}`);
+    if (interval !== undefined && interval !== null && !(Number.isInteger(interval) && interval > 0 && interval <= MAX_TIMER_MS)) {
+      throw new TypeError(`workerHeartbeatIntervalMs must be a positive integer of at most ${MAX_TIMER_MS} (ms) or null; got ${String(interval)}`);
     }
     const threads = options.runtimeThreads;
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_RUNTIME_THREADS)) {
@@ -161,6 +164,10 @@ export class NativeConnection {
    */
   static async connect(options: NativeConnectionOptions = {}): Promise<NativeConnection> {
     const address = options.address ?? CONNECTION_DEFAULTS.address;
+    const timeout = options.connectTimeoutMs;
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_TIMER_MS)) {
+      throw new TypeError(`NativeConnection: connectTimeoutMs must be a positive integer of at most ${MAX_TIMER_MS} (ms); got ${String(timeout)}`);
+    }
     const runtime = await sharedNativeRuntime();
     const client = await NativeClient.connect(runtime, {
       address,

@@ -132,6 +132,14 @@ describe('addresses and timeouts', () => {
     expect(malformed.message).not.toContain('s3cret-password');
   });
 
+  test('a connect timeout that is not a positive integer of at most 2^31 − 1 ms is a TypeError naming it', async () => {
+    for (const connectTimeoutMs of [0, -5, 2.5, 1e18, Number.NaN]) {
+      const error = await failure(() => NativeConnection.connect({ address: env.server.address, connectTimeoutMs }));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toContain('connectTimeoutMs must be a positive integer of at most 2147483647 (ms)');
+    }
+  });
+
   test('the connect timeout is the one asked for, for a server that accepts and never answers', async () => {
     const silent: TCPSocketListener<undefined> = Bun.listen<undefined>({
       hostname: '127.0.0.1',

@@ -51,7 +51,8 @@ describe('Runtime.install', () => {
 
   test('bad options are a TypeError naming the option, whether or not the runtime exists', () => {
     expect(() => Runtime.install({ coreLogFilter: { core: 'LOUD' as 'INFO' } })).toThrow(/coreLogFilter.core must be one of TRACE, DEBUG, INFO, WARN, ERROR/);
-    expect(() => Runtime.install({ workerHeartbeatIntervalMs: -5 })).toThrow(/workerHeartbeatIntervalMs must be a positive integer or null/);
+    expect(() => Runtime.install({ workerHeartbeatIntervalMs: -5 })).toThrow(/workerHeartbeatIntervalMs must be a positive integer of at most 2147483647 \(ms\) or null/);
+    expect(() => Runtime.install({ workerHeartbeatIntervalMs: 1e18 })).toThrow(/workerHeartbeatIntervalMs must be a positive integer of at most/);
     expect(() => Runtime.install({ workerHeartbeatIntervalMs: 1.5 })).toThrow(TypeError);
     for (const runtimeThreads of [0, 1.5, 1025, Number.NaN]) {
       expect(() => Runtime.install({ runtimeThreads })).toThrow(/runtimeThreads must be an integer from 1 to 1024/);
