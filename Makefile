@@ -5,7 +5,7 @@ BUN := $(ROOT)/.tools/bun/node_modules/.bin/bun
 PKG := packages/temporal-bun-sdk
 EXAMPLE := examples/temporal-bun-sdk-example
 
-.PHONY: setup build demo test test-rust test-bun test-example test-consumer typecheck lint package bench-channel bench bench-setup clean
+.PHONY: setup build demo test test-rust test-bun test-example test-consumer typecheck lint package bench-channel bench bench-packaged bench-setup clean
 
 setup:
 	@bash scripts/setup
@@ -58,6 +58,11 @@ bench-channel: build
 # channel micro-benchmark; parameters (BENCH_RUNS, BENCH_WORKFLOWS, ...) in bench/README.md.
 bench: build bench-setup
 	cd bench && $(BUN) run run.ts
+
+# The npm tarballs' sizes, and spawn -> first poll of workers installed from them (bun worker.ts,
+# a prebuilt bundle, a compiled single-file worker); figures in bench/README.md.
+bench-packaged: package bench-setup
+	cd bench && $(BUN) run packaged.ts
 
 bench-setup: setup
 	@bash bench/setup

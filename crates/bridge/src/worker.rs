@@ -10,7 +10,13 @@ use crate::{
 };
 use parking_lot::Mutex;
 use prost::Message;
-use std::{future::Future, sync::Arc};
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
 use temporalio_common::protos::{
     coresdk::{
         activity_result::ActivityExecutionResult, activity_task::activity_task,
@@ -32,6 +38,10 @@ pub struct BridgeWorker {
     core: Mutex<Option<Arc<Worker>>>,
     /// Replay workers only: where histories are fed. Dropped on close.
     pub feeder: Mutex<Option<Arc<HistoryFeeder>>>,
+    /// Set by the first workflow poll or stream. Core processes completions in its workflow
+    /// stream, which runs only while polled: before any poll, a completion would wait forever
+    /// (and it cannot answer an activation anyway), so it is refused.
+    workflow_polled: AtomicBool,
 }
 
 impl BridgeWorker {
@@ -40,6 +50,7 @@ impl BridgeWorker {
             runtime,
             core: Mutex::new(Some(Arc::new(core))),
             feeder: Mutex::new(feeder.map(Arc::new)),
+            workflow_polled: AtomicBool::new(false),
         }
     }
 
@@ -85,7 +96,9 @@ impl BridgeWorker {
     }
 
     pub fn poll_workflow_activation(&self, request_id: u64) -> BridgeResult<()> {
-        self.spawn_with_core(request_id, Delivery::Waking, next_activation)
+        self.spawn_with_core(request_id, Delivery::Waking, next_activation)?;
+        self.workflow_polled.store(true, Ordering::Release);
+        Ok(())
     }
 
     pub fn poll_activity_task(&self, request_id: u64) -> BridgeResult<()> {
@@ -94,7 +107,9 @@ impl BridgeWorker {
 
     /// Streams activations (see [`spawn_stream`]) until polling fails, with `SHUT_DOWN` at the end.
     pub fn stream_workflow_activations(&self, request_id: u64) -> BridgeResult<()> {
-        self.stream_with_core(request_id, next_activation)
+        self.stream_with_core(request_id, next_activation)?;
+        self.workflow_polled.store(true, Ordering::Release);
+        Ok(())
     }
 
     /// Streams activity tasks (see [`spawn_stream`]) until polling fails, with `SHUT_DOWN` at the end.
@@ -133,6 +148,11 @@ impl BridgeWorker {
         if completion.run_id.is_empty() {
             return Err(BridgeError::invalid_argument(
                 "the workflow activation completion has no runId",
+            ));
+        }
+        if !self.workflow_polled.load(Ordering::Acquire) {
+            return Err(BridgeError::illegal_state(
+                "no workflow activation was polled from this worker yet: a completion answers an activation the worker handed out",
             ));
         }
         self.spawn_with_core(request_id, delivery, |core| async move {
