@@ -446,6 +446,7 @@ function generateEntry(parts: { workerInterfacePath: string; globalOverridesPath
   return `
 import * as api from ${JSON.stringify(parts.workerInterfacePath)};
 import { overrideGlobals } from ${JSON.stringify(parts.globalOverridesPath)};
+${REQUIRE_SHIM}
 overrideGlobals();
 globalThis.__TEMPORAL__ = {
   api,
@@ -454,6 +455,19 @@ globalThis.__TEMPORAL__ = {
 };
 `;
 }
+
+/**
+ * What Bun's bundler leaves of \`require.resolve('./x')\` in a script: \`__require.resolve("/abs/x")\`,
+ * with no \`__require\` defined. Module-level code such as \`payloadConverterPath:
+ * require.resolve('./converter')\` (Temporal's feature suite keeps worker options beside its
+ * workflows) then failed in the sandbox. It yields the path the bundler wrote (the official SDK
+ * yields a webpack module id: nothing may rely on the value inside the sandbox); a dynamic
+ * \`require(x)\` is an error that says why.
+ */
+const REQUIRE_SHIM = `globalThis.__require = Object.assign(
+  function __require(id) { throw new Error('require(' + JSON.stringify(id) + ') cannot be resolved in workflow code: import the module instead'); },
+  { resolve: function resolve(id) { return id; } },
+);`;
 
 interface PluginParts {
   entryCode: string;

@@ -210,6 +210,11 @@ const REUSABLE_CONTEXT_RUNTIME = String.raw`
     if (hasOwn.call(modules, id)) return modules[id];
     throw new SandboxError('module ' + id + ' is not part of the shared workflow library');
   }
+  // Module-level require.resolve('./x') (worker options kept beside workflows) must evaluate; the
+  // value is the specifier the bundler left (the official SDK's is a webpack module id).
+  requireShared.resolve = function resolve(id) {
+    return id;
+  };
 
   /** The run whose globals are installed (and whose code runs). */
   let installed;
