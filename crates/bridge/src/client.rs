@@ -12,7 +12,8 @@ use serde::Deserialize;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use temporalio_client::{
     errors::ClientConnectError, request_extensions::RetryConfigForCall, ClientTlsOptions,
-    Connection, ConnectionOptions, GrpcCompression, RetryOptions, TlsOptions, Url,
+    Connection, ConnectionOptions, GrpcCompression, HttpConnectProxyOptions, RetryOptions,
+    TlsOptions, Url,
 };
 
 pub static CLIENTS: HandleTable<BridgeClient> = HandleTable::new(HandleKind::Client);
@@ -51,6 +52,76 @@ pub struct ClientOptionsJson {
     /// `"gzip"` or `"none"`; default: none for a loopback address, gzip otherwise.
     #[serde(default)]
     pub grpc_compression: Option<String>,
+    /// An HTTP CONNECT proxy to reach the server through.
+    #[serde(default)]
+    pub proxy: Option<ProxyJson>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProxyJson {
+    /// `"http-connect"`, the one kind there is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The proxy: `host:port`, `http://host:port` or `unix:/path`.
+    pub target_host: String,
+    #[serde(default)]
+    pub basic_auth: Option<BasicAuthJson>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BasicAuthJson {
+    pub username: String,
+    pub password: String,
+}
+
+/// sdk-core's proxy options from the host's, checked; `secrets` gains the proxy's credentials.
+fn proxy_options(
+    proxy: ProxyJson,
+    secrets: &mut Vec<String>,
+) -> BridgeResult<HttpConnectProxyOptions> {
+    if proxy.kind != "http-connect" {
+        return Err(BridgeError::invalid_argument(format!(
+            "proxy.type must be \"http-connect\", got {:?}",
+            proxy.kind
+        )));
+    }
+    let target = proxy
+        .target_host
+        .strip_prefix("http://")
+        .unwrap_or(&proxy.target_host)
+        .trim_end_matches('/')
+        .to_owned();
+    let has_port = target
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.parse::<u16>().is_ok());
+    if !(target.starts_with("unix:/") || has_port) || target.contains('@') {
+        return Err(BridgeError::invalid_argument(format!(
+            "proxy.targetHost must be host:port, http://host:port or unix:/path (credentials go in basicAuth), got {:?}",
+            redact_userinfo(&proxy.target_host)
+        )));
+    }
+    let basic_auth = match proxy.basic_auth {
+        None => None,
+        Some(auth) => {
+            if auth.username.is_empty()
+                || [&auth.username, &auth.password]
+                    .iter()
+                    .any(|part| part.contains(':') || part.contains('@'))
+            {
+                return Err(BridgeError::invalid_argument(
+                    "proxy.basicAuth: the username must not be empty, and neither it nor the password may contain ':' or '@'",
+                ));
+            }
+            secrets.push(auth.username.clone());
+            secrets.push(auth.password.clone());
+            Some((auth.username, auth.password))
+        }
+    };
+    Ok(HttpConnectProxyOptions::new(target)
+        .maybe_basic_auth(basic_auth)
+        .build())
 }
 
 #[derive(Deserialize, Debug)]
@@ -239,7 +310,14 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
             )))
         }
     };
+    let proxy = options
+        .proxy
+        .map(|proxy| proxy_options(proxy, &mut secrets))
+        .transpose()?;
     let connection_options = ConnectionOptions::new(target)
+        // sdk-core refuses DNS load balancing together with a proxy (the proxy resolves the server).
+        .maybe_dns_load_balancing(proxy.is_some().then_some(None))
+        .maybe_http_connect_proxy(proxy)
         .identity(options.identity.unwrap_or_else(default_identity))
         .maybe_tls_options(tls)
         .maybe_api_key(api_key)

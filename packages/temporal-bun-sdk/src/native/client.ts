@@ -42,6 +42,17 @@ export interface NativeClientOptions {
   clientVersion?: string;
   /** gRPC message compression. Default: `'none'` for a loopback address (it only costs CPU there), else `'gzip'`. */
   grpcCompression?: 'gzip' | 'none';
+  /** Reach the server through an HTTP CONNECT proxy (the official SDK's `ProxyConfig`). */
+  proxy?: NativeProxyOptions;
+}
+
+/** An HTTP CONNECT proxy, shaped like `@temporalio/common`'s `ProxyConfig`. */
+export interface NativeProxyOptions {
+  type: 'http-connect';
+  /** The proxy's `host:port`, `http://host:port`, or `unix:/path` of a Unix socket. */
+  targetHost: string;
+  /** The proxy's credentials (sent in clear to the proxy); neither may contain `:` or `@`. */
+  basicAuth?: { username: string; password: string };
 }
 
 /** Services reachable with {@link NativeClient.rpc}. */

@@ -22,6 +22,7 @@ export {
   NativeClient,
   type NativeClientOptions,
   type NativeClientTlsOptions,
+  type NativeProxyOptions,
   type NativeRpcOptions,
   type NativeServiceName,
   type OperatorServiceMethod,

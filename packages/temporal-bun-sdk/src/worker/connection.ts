@@ -29,6 +29,11 @@ export interface NativeConnectionOptions {
   connectTimeoutMs?: number;
   /** gRPC message compression. Default: `'none'` for a loopback address, else `'gzip'`. */
   grpcCompression?: 'gzip' | 'none';
+  /**
+   * Reach the server through an HTTP CONNECT proxy: `{ type: 'http-connect', targetHost:
+   * 'proxy:3128', basicAuth?: { username, password } }` (the official SDK's `ProxyConfig`).
+   */
+  proxy?: NativeClientOptions['proxy'];
 }
 
 type CoreLogListener = (record: NativeLogRecord) => void;
@@ -177,6 +182,7 @@ export class NativeConnection {
       identity: options.identity,
       connectTimeoutMs: options.connectTimeoutMs,
       grpcCompression: options.grpcCompression,
+      proxy: options.proxy,
     });
     return new NativeConnection(runtime, client, redactAddress(address));
   }
