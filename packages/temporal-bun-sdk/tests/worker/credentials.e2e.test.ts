@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { Connection } from '../../src/client';
 import { NativeError } from '../../src/native';
 import { createWorker, NativeConnection } from '../../src/worker';
+import { failure } from '../helpers/failure';
 import { useServerConnection } from '../helpers/server-connection';
 import { startTlsProxy, type TlsProxy } from '../helpers/tls-proxy';
 
@@ -31,15 +32,6 @@ afterAll(async () => {
   await proxy?.stop();
   rmSync(folder, { recursive: true, force: true });
 });
-
-async function failure(run: () => Promise<unknown>): Promise<Error> {
-  try {
-    await run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('API keys', () => {
   test('a worker connection with an API key and TLS settings connects and runs workflows over TLS', async () => {

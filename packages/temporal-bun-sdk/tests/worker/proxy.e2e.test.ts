@@ -10,6 +10,7 @@ import { NativeError } from '../../src/native';
 import { createWorker, NativeConnection } from '../../src/worker';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy';
 import { RecordingLogger } from '../helpers/recording-logger';
+import { failure } from '../helpers/failure';
 import { useServerConnection } from '../helpers/server-connection';
 
 const env = useServerConnection();
@@ -44,15 +45,6 @@ async function runThrough(proxy: NonNullable<Parameters<typeof NativeConnection.
   } finally {
     await connection.close();
   }
-}
-
-async function failure(run: () => Promise<unknown>): Promise<Error> {
-  try {
-    await run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('HTTP CONNECT proxy', () => {

@@ -18,6 +18,7 @@ import {
   type Worker,
   type WorkerMetricEvent,
 } from '../../src/worker';
+import { failure } from '../helpers/failure';
 import { useServerConnection } from '../helpers/server-connection';
 import { RecordingLogger } from '../helpers/recording-logger';
 import { WorkflowFailed } from '../helpers/test-client';
@@ -39,15 +40,6 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
     await Bun.sleep(50);
   }
-}
-
-async function failure(run: () => Promise<unknown>): Promise<Error> {
-  try {
-    await run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('createWorker', () => {
