@@ -13,6 +13,7 @@
  * const history = await client.workflowService('GetWorkflowExecutionHistory', { namespace, execution });
  * await runReplayHistory({ workflowsPath: require.resolve('./workflows') }, history.history!);
  */
+import { loadWorkflowBundle, type WorkflowBundleOption } from '../workflow/prebuilt-bundle';
 import type { DataConverter } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -40,10 +41,12 @@ const EvictionReason = coresdk.workflow_activation.RemoveFromCache.EvictionReaso
 export type ReplayHistoryInput = History | temporal.api.history.v1.IHistory | Uint8Array | string | { events: unknown[] };
 
 export interface ReplayOptions {
-  /** The workflows to replay against (bundled once). One of `workflowsPath` and `bundle` is required. */
+  /** The workflows to replay against (bundled once). One of `workflowsPath`, `bundle` and `workflowBundle` is required. */
   workflowsPath?: string;
   /** A bundle made earlier with `bundleWorkflowCode` (use the same interceptors and converters as the worker). */
   bundle?: WorkflowBundle;
+  /** A prebuilt bundle, in `createWorker`'s `workflowBundle` shapes (`{ code }` or `{ codePath }` of `temporal-bun bundle`'s file). */
+  workflowBundle?: WorkflowBundleOption;
   /** Bundling options, as for the worker (ignored with `bundle`). */
   workflowInterceptorModules?: string[];
   /** Payload codecs, and the converters used for failures outside the sandbox. */
@@ -95,7 +98,7 @@ export async function* runReplayHistories(
   histories: Iterable<{ history: ReplayHistoryInput; workflowId?: string }> | AsyncIterable<{ history: ReplayHistoryInput; workflowId?: string }>,
 ): AsyncGenerator<ReplayResult, void, undefined> {
   const logger = options.logger ?? silentLogger;
-  const bundle = options.bundle ?? (await bundleForReplay(options, logger));
+  const bundle = options.bundle ?? (options.workflowBundle === undefined ? await bundleForReplay(options, logger) : loadWorkflowBundle(options.workflowBundle).bundle);
   const namespace = options.namespace ?? 'default';
   const taskQueue = options.taskQueue ?? 'replay';
   const runtime = options.runtime ?? (await sharedNativeRuntime());
@@ -268,7 +271,7 @@ export function historyFromInput(history: ReplayHistoryInput): temporal.api.hist
 }
 
 async function bundleForReplay(options: ReplayOptions, logger: Logger): Promise<WorkflowBundle> {
-  if (options.workflowsPath === undefined) throw new ReplayError('runReplayHistory needs workflowsPath or bundle');
+  if (options.workflowsPath === undefined) throw new ReplayError('runReplayHistory needs workflowsPath, bundle or workflowBundle');
   return bundleWorkflowCode({
     workflowsPath: options.workflowsPath,
     workflowInterceptorModules: options.workflowInterceptorModules,

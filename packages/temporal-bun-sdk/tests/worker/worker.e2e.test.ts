@@ -10,6 +10,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import type { temporal } from '@temporalio/proto';
 import { NativeError, NativeWorker } from '../../src/native';
 import {
+  buildPrebuiltWorkflowBundle,
   createWorker,
   runReplayHistory,
   WORKER_LIMITS,
@@ -110,6 +111,15 @@ describe('replay of the recorded order workflow', () => {
   test('the unchanged workflow file replays its history', async () => {
     if (!recordedOrder) throw new Error('the end-to-end test records the history replayed here; run the whole file');
     await runReplayHistory({ workflowsPath, logger: silentLogger }, recordedOrder.history, recordedOrder.workflowId);
+  });
+
+  test('a prebuilt bundle of the workflow file replays it too; one of the changed copy is non-deterministic', async () => {
+    if (!recordedOrder) throw new Error('the end-to-end test records the history replayed here; run the whole file');
+    const code = await buildPrebuiltWorkflowBundle({ workflowsPath });
+    await runReplayHistory({ workflowBundle: { code }, logger: silentLogger }, recordedOrder.history, recordedOrder.workflowId);
+    const changed = await buildPrebuiltWorkflowBundle({ workflowsPath: resolve(import.meta.dir, 'fixtures/order-workflows-changed.ts') });
+    const error = await failure(() => runReplayHistory({ workflowBundle: { code: changed }, logger: silentLogger }, recordedOrder!.history));
+    expect(error).toBeInstanceOf(DeterminismViolationError);
   });
 
   test('a changed copy of the workflow file is reported as non-deterministic', async () => {
