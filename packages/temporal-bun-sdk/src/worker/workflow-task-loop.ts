@@ -15,6 +15,7 @@ import { WorkflowActivationCodecs } from '../workflow/activation-codecs';
 import type { WorkflowActivationCompletion, WorkflowIsolateManager } from '../workflow/isolate-manager';
 import { deliverSinkCalls, workflowLoggerSink, type InjectedSinks } from '../workflow/sinks';
 import { createPollingLoop, type PollErrorKind } from './polling-loop';
+import { withoutUndecodableSignals } from './signal-payloads';
 import type { TaskLoopContext } from './task-loop-context';
 
 type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
@@ -98,6 +99,7 @@ export class WorkflowTaskLoop {
 
   async #handle(activation: WorkflowActivation): Promise<void> {
     const { native, logger, metrics, namespace, taskQueue } = this.#context;
+    const payloadConverter = this.#context.dataConverter.payloadConverter;
     const started = performance.now();
     const runId = activation.runId;
     const jobCount = activation.jobs.length;
@@ -111,15 +113,22 @@ export class WorkflowTaskLoop {
     try {
       // Without codecs or sink calls there is nothing to wait for (each await costs a microtask turn).
       const codecs = this.#codecs.enabled ? this.#codecs : undefined;
-      const decoded = codecs ? await codecs.decodeActivation(activation) : activation;
-      const result = await this.#manager.activate(decoded, { namespace, taskQueue });
-      workflowType = result.workflowInfo?.workflowType ?? workflowType;
-      failure = result.failure;
-      if (result.sinkCalls.length > 0) {
-        const delivered = deliverSinkCalls(result.sinkCalls, this.#sinks, { logger, isReplayWorker: this.#isReplayWorker });
-        if (delivered) await delivered; // only asynchronous sink functions are waited for
+      const decoded = withoutUndecodableSignals(codecs ? await codecs.decodeActivation(activation) : activation, payloadConverter, ({ signalName, error }) =>
+        logger.error('Dropped a signal whose payload could not be decoded', { runId, workflowType, signalName, error }),
+      );
+      if (decoded.jobs.length === 0) {
+        // Every job was a dropped signal: nothing for the workflow to do.
+        completion = { runId, successful: {} };
+      } else {
+        const result = await this.#manager.activate(decoded, { namespace, taskQueue });
+        workflowType = result.workflowInfo?.workflowType ?? workflowType;
+        failure = result.failure;
+        if (result.sinkCalls.length > 0) {
+          const delivered = deliverSinkCalls(result.sinkCalls, this.#sinks, { logger, isReplayWorker: this.#isReplayWorker });
+          if (delivered) await delivered; // only asynchronous sink functions are waited for
+        }
+        completion = codecs ? await codecs.encodeCompletion(result.completion) : result.completion;
       }
-      completion = codecs ? await codecs.encodeCompletion(result.completion) : result.completion;
     } catch (error) {
       // Codec failures land here: the workflow task fails and the server retries it.
       failure = error;

@@ -150,6 +150,35 @@ describe('activity results', () => {
   });
 });
 
+describe('signals', () => {
+  test('a signal whose payload cannot be decoded is dropped with an error in the log; queries still answer and the run goes on', async () => {
+    const taskQueue = `undecodable-signal-${randomUUID()}`;
+    const logger = new RecordingLogger();
+    const worker = await createWorker({ connection: env.connection, taskQueue, workflowsPath, activities, logger });
+    const result = await worker.runUntil(async () => {
+      const order = await env.client.start('orderWorkflow', { taskQueue, args: ['C-3', 50] });
+      await waitFor(() => env.client.query<string>(order, 'status'), (status) => status === 'awaiting approval');
+      await env.connection.client.workflowService('SignalWorkflowExecution', {
+        namespace: env.server.namespace,
+        workflowExecution: { workflowId: order.workflowId },
+        signalName: 'approve',
+        input: { payloads: [{ metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('{not json') }] },
+        requestId: randomUUID(),
+      });
+      // Wait until the worker has seen (and dropped) it; the query must still be answered.
+      await waitFor(async () => logger.records.filter((record) => record.message === 'Dropped a signal whose payload could not be decoded').length, (count) => count > 0);
+      expect(await env.client.query<string>(order, 'status')).toBe('awaiting approval');
+      await env.client.signal(order, 'approve', 'dana');
+      return await env.client.result<OrderResult>(order);
+    });
+    expect(result.approver).toBe('dana');
+    const dropped = logger.records.find((record) => record.message === 'Dropped a signal whose payload could not be decoded');
+    expect(dropped?.level).toBe('ERROR');
+    expect(dropped?.meta?.['signalName']).toBe('approve');
+    expect(logger.records.some((record) => record.message === 'Workflow task failed')).toBe(false);
+  });
+});
+
 describe('createWorker bad input', () => {
   test('a missing workflowsPath file is an error naming the option', async () => {
     await expect(createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
