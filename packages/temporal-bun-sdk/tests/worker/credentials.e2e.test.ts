@@ -16,6 +16,7 @@ import { Connection } from '../../src/client';
 import { NativeError } from '../../src/native';
 import { createWorker, NativeConnection } from '../../src/worker';
 import { failure } from '../helpers/failure';
+import { runFeatureWorkflowOver } from '../helpers/feature-workflow';
 import { useServerConnection } from '../helpers/server-connection';
 import { startTlsProxy, type TlsProxy } from '../helpers/tls-proxy';
 
@@ -40,21 +41,7 @@ describe('API keys', () => {
       apiKey: CANARY,
       tls: { serverRootCaCert: proxy.certificate, domain: 'localhost' },
     });
-    try {
-      const taskQueue = `tls-${randomUUID()}`;
-      const worker = await createWorker({
-        connection,
-        namespace: env.server.namespace,
-        taskQueue,
-        workflowsPath: resolve(import.meta.dir, 'fixtures/feature-workflows.ts'),
-        activities: { shout: async (text: string) => text.toUpperCase() },
-        sinks: { audit: { record: { fn: () => undefined } } },
-      });
-      const result = await worker.runUntil(async () => env.client.result<string>(await env.client.start('featureWorkflow', { taskQueue, args: ['over tls'] })));
-      expect(result).toBe('OVER TLS');
-    } finally {
-      await connection.close();
-    }
+    expect(await runFeatureWorkflowOver(connection, env, 'over tls')).toBe('OVER TLS');
     expect(proxy.connections).toBeGreaterThan(0);
   });
 

@@ -5,12 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { NativeError } from '../../src/native';
-import { createWorker, NativeConnection } from '../../src/worker';
+import { NativeConnection } from '../../src/worker';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy';
-import { RecordingLogger } from '../helpers/recording-logger';
 import { failure } from '../helpers/failure';
+import { runFeatureWorkflowOver } from '../helpers/feature-workflow';
 import { useServerConnection } from '../helpers/server-connection';
 
 const env = useServerConnection();
@@ -29,22 +28,7 @@ afterAll(async () => {
 
 /** Runs one workflow on a worker whose connection goes through `proxy`. */
 async function runThrough(proxy: NonNullable<Parameters<typeof NativeConnection.connect>[0]>['proxy']): Promise<string> {
-  const connection = await NativeConnection.connect({ address: env.server.address, proxy });
-  try {
-    const taskQueue = `proxy-${randomUUID()}`;
-    const worker = await createWorker({
-      connection,
-      namespace: env.server.namespace,
-      taskQueue,
-      workflowsPath: resolve(import.meta.dir, 'fixtures/feature-workflows.ts'),
-      activities: { shout: async (text: string) => text.toUpperCase() },
-      sinks: { audit: { record: { fn: () => undefined } } },
-      logger: new RecordingLogger(),
-    });
-    return await worker.runUntil(async () => env.client.result<string>(await env.client.start('featureWorkflow', { taskQueue, args: ['proxied'] })));
-  } finally {
-    await connection.close();
-  }
+  return runFeatureWorkflowOver(await NativeConnection.connect({ address: env.server.address, proxy }), env, 'proxied');
 }
 
 describe('HTTP CONNECT proxy', () => {
