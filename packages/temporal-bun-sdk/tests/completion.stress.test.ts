@@ -107,3 +107,25 @@ test(`${TOTAL_COMPLETIONS} completions, ${IN_FLIGHT} in flight, malformed and va
   expect(await withDeadline(worker.finalizeShutdown())).toBe('ok');
   worker.free();
 }, 120_000);
+
+test('after initiate_shutdown both streams end, worker after worker (25 workers, streams started at once or after a moment)', async () => {
+  const endings: string[] = [];
+  for (let attempt = 0; attempt < 25; attempt++) {
+    const worker = newWorker();
+    await worker.validate();
+    const ended = (stream: Promise<unknown>) =>
+      stream.then(
+        () => 'a task arrived',
+        (error: unknown) => (error instanceof NativeError ? error.code : String(error)),
+      );
+    const workflowStream = ended(worker.nextWorkflowActivation());
+    const activityStream = ended(worker.nextActivityTask());
+    if (attempt % 2 === 1) await Bun.sleep(50); // the streams' first polls are in flight at the server
+    worker.initiateShutdown();
+    const deadline = Bun.sleep(ANSWER_DEADLINE_MS).then(() => 'did not end');
+    endings.push(`${await Promise.race([workflowStream, deadline])}/${await Promise.race([activityStream, deadline])}`);
+    expect(await withDeadline(worker.finalizeShutdown())).toBe('ok');
+    worker.free();
+  }
+  expect(endings).toEqual(Array.from({ length: 25 }, () => 'SHUT_DOWN/SHUT_DOWN'));
+}, 300_000);
