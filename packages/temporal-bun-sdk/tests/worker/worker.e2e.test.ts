@@ -5,12 +5,15 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { temporal } from '@temporalio/proto';
 import { NativeError, NativeWorker } from '../../src/native';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import {
   buildPrebuiltWorkflowBundle,
+  PeerPackageVersionError,
   createWorker,
   runReplayHistory,
   WORKER_LIMITS,
@@ -343,6 +346,28 @@ describe('createWorker bad input', () => {
     expect(hook.message).toContain('option bundlerOptions.webpackConfigHook is not supported: workflows are bundled with Bun.build, not webpack');
     const notArray = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath, bundlerOptions: { ignoreModules: 'grpc' as never } }));
     expect(notArray.message).toContain('option bundlerOptions.ignoreModules must be an array of module names');
+  });
+
+  test('workflows next to an unsupported @temporalio/workflow are refused at createWorker, naming both versions', async () => {
+    // A project whose @temporalio/workflow is 1.99.0 (a copy of the installed one, relabelled).
+    const project = mkdtempSync(join(tmpdir(), 'tbs-peer-version-'));
+    try {
+      const installed = resolve(import.meta.dir, '../../node_modules/@temporalio');
+      mkdirSync(join(project, 'node_modules', '@temporalio'), { recursive: true });
+      for (const name of readdirSync(installed)) {
+        if (name !== 'workflow') symlinkSync(join(installed, name), join(project, 'node_modules', '@temporalio', name));
+      }
+      cpSync(join(installed, 'workflow'), join(project, 'node_modules', '@temporalio', 'workflow'), { recursive: true, dereference: true });
+      const manifestPath = join(project, 'node_modules', '@temporalio', 'workflow', 'package.json');
+      writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), version: '1.99.0' }));
+      writeFileSync(join(project, 'workflows.ts'), "import { sleep } from '@temporalio/workflow';\nexport async function napWorkflow(): Promise<void> { await sleep(1); }\n");
+      const error = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: join(project, 'workflows.ts'), logger: silentLogger }));
+      expect(error).toBeInstanceOf(PeerPackageVersionError);
+      expect(error.message).toContain('supports @temporalio/workflow ~1.24.0');
+      expect(error.message).toContain('has 1.99.0');
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   test('an activity that is not a function is refused, naming it', async () => {
