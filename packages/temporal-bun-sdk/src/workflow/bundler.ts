@@ -269,7 +269,8 @@ export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promis
     'export {};',
   ].join('\n');
   const runModulesEntry = `
-export function importWorkflows() { return require(${JSON.stringify(WORKFLOWS_SPECIFIER)}); }
+${WORKFLOWS_CHECK}
+export function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); }
 export function importInterceptors() { return [${requireList(sources.interceptorModules)}]; }
 export function importPayloadConverter() { return require('__temporal_custom_payload_converter'); }
 export function importFailureConverter() { return require('__temporal_custom_failure_converter'); }
@@ -447,10 +448,11 @@ function generateEntry(parts: { workerInterfacePath: string; globalOverridesPath
 import * as api from ${JSON.stringify(parts.workerInterfacePath)};
 import { overrideGlobals } from ${JSON.stringify(parts.globalOverridesPath)};
 ${REQUIRE_SHIM}
+${WORKFLOWS_CHECK}
 overrideGlobals();
 globalThis.__TEMPORAL__ = {
   api,
-  importWorkflows: function importWorkflows() { return require(${JSON.stringify(WORKFLOWS_SPECIFIER)}); },
+  importWorkflows: function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); },
   importInterceptors: function importInterceptors() { return [${requireList(parts.interceptorModules)}]; },
 };
 `;
@@ -468,6 +470,18 @@ const REQUIRE_SHIM = `globalThis.__require = Object.assign(
   function __require(id) { throw new Error('require(' + JSON.stringify(id) + ') cannot be resolved in workflow code: import the module instead'); },
   { resolve: function resolve(id) { return id; } },
 );`;
+
+/**
+ * The workflows module as each run imports it, refused when it exports no function at all (the
+ * wrong file, or a file of another kind): the worker's start-up probe run reports it, with the
+ * module's export names, instead of every workflow task failing later.
+ */
+const WORKFLOWS_WITH_A_FUNCTION = '__temporalWorkflowsWithAFunction';
+const WORKFLOWS_CHECK = `function ${WORKFLOWS_WITH_A_FUNCTION}(workflows) {
+  for (const key in workflows) if (typeof workflows[key] === 'function') return workflows;
+  const names = Object.keys(workflows);
+  throw new TypeError('the workflows module exports no function' + (names.length === 0 ? '' : ' (it exports ' + names.join(', ') + ')') + ': workflowsPath must be a module exporting workflow functions');
+}`;
 
 interface PluginParts {
   entryCode: string;

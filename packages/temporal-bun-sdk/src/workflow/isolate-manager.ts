@@ -111,6 +111,8 @@ export class WorkflowUnhandledRejectionError extends Error {
 }
 
 const DEFAULT_ISOLATE_EXECUTION_TIMEOUT_MS = 5_000;
+/** The workflow type of the start-up probe run: no module exports a function of this name. */
+const PROBE_WORKFLOW_TYPE = '__temporal_bun_sdk_load_probe__';
 
 /** A set that contains every name: the default when the worker's activity names are unknown. */
 class AnyActivityName extends Set<string> {
@@ -182,6 +184,7 @@ export class WorkflowIsolateManager {
         } catch (cause) {
           throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${describe(cause)}`, { cause });
         }
+        manager.#probeWorkflowsModule();
         return manager;
       }
     }
@@ -195,7 +198,42 @@ export class WorkflowIsolateManager {
         cause,
       });
     }
+    manager.#probeWorkflowsModule();
     return manager;
+  }
+
+  /**
+   * Loads the workflows once as a run does (`initRuntime`, for a workflow type that no module
+   * exports), so that a module that throws or never returns while loading, or that exports no
+   * function, fails the worker's start with a {@link WorkflowBundleError} instead of every
+   * workflow task later.
+   */
+  #probeWorkflowsModule(): void {
+    const runId = `${PROBE_WORKFLOW_TYPE}-${crypto.randomUUID()}`;
+    const initialize: coresdk.workflow_activation.IInitializeWorkflow = {
+      workflowType: PROBE_WORKFLOW_TYPE,
+      workflowId: PROBE_WORKFLOW_TYPE,
+      firstExecutionRunId: runId,
+      randomnessSeed: Long.fromNumber(0),
+      attempt: 1,
+      startTime: { seconds: Long.fromNumber(Math.floor(Date.now() / 1000)) },
+      workflowTaskTimeout: { seconds: Long.fromNumber(10) },
+    };
+    const activation = coresdk.workflow_activation.WorkflowActivation.create({
+      runId,
+      timestamp: initialize.startTime,
+      jobs: [{ initializeWorkflow: initialize }],
+    });
+    let run: WorkflowRun;
+    try {
+      run = this.#startRun(activation, initialize, { namespace: PROBE_WORKFLOW_TYPE, taskQueue: PROBE_WORKFLOW_TYPE });
+    } catch (error) {
+      // Loaded, and exports functions: just not one named for the probe. (The error comes from the
+      // sandbox's realm, so it is recognised by its message, not by instanceof.)
+      if (describe(error).startsWith(`Failed to initialize workflow of type '${PROBE_WORKFLOW_TYPE}'`)) return;
+      throw new WorkflowBundleError(`the workflows failed to load (${this.#options.bundle.filename}): ${describe(error)}`, [], { cause: error });
+    }
+    run.dispose(); // it loaded, with a default export that is a function
   }
 
   /** Number of runs with a live sandbox. */
