@@ -56,11 +56,38 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   const metrics = new MetricsEmitter(options.metrics, (error) => logger.warn('The metrics hook threw', { error }));
 
   checkWorkerPeerPackages();
-  const workflows = await workflowCode(compiled, options, logger);
-
   const ownsConnection = !(options.connection instanceof NativeConnection);
-  const connection =
-    options.connection instanceof NativeConnection ? options.connection : await NativeConnection.connect(options.connection);
+  // Connecting (network I/O, on the bridge's threads) overlaps bundling and the workflows' load
+  // probe (CPU, here). A failure is handled below; until then it must not count as unhandled.
+  const connecting =
+    options.connection instanceof NativeConnection ? Promise.resolve(options.connection) : NativeConnection.connect(options.connection);
+  connecting.catch(() => undefined);
+  let manager: WorkflowIsolateManager | undefined;
+  try {
+    const workflows = await workflowCode(compiled, options, logger);
+    manager =
+      workflows === undefined
+        ? undefined
+        : await WorkflowIsolateManager.create({
+            ...workflows,
+            logger,
+            registeredActivityNames: activities.keys(),
+            payloadConverter: dataConverter.payloadConverter,
+            failureConverter: dataConverter.failureConverter,
+            reuseV8Context: options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context,
+          });
+  } catch (error) {
+    if (ownsConnection) void connecting.then((connection) => connection.close(), () => undefined);
+    throw error;
+  }
+
+  let connection: NativeConnection;
+  try {
+    connection = await connecting;
+  } catch (error) {
+    manager?.disposeAll();
+    throw error;
+  }
   let native: NativeWorker | undefined;
   try {
     native = NativeWorker.create(connection.runtime, connection.client, compiled.native);
@@ -73,24 +100,11 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       logger,
       metrics,
     };
-    const workflowLoop =
-      workflows === undefined
-        ? undefined
-        : new WorkflowTaskLoop(
-            context,
-            await WorkflowIsolateManager.create({
-              ...workflows,
-              logger,
-              registeredActivityNames: activities.keys(),
-              payloadConverter: dataConverter.payloadConverter,
-              failureConverter: dataConverter.failureConverter,
-              reuseV8Context: options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context,
-            }),
-            { sinks: options.sinks },
-          );
+    const workflowLoop = manager === undefined ? undefined : new WorkflowTaskLoop(context, manager, { sinks: options.sinks });
     const activityLoop = new ActivityTaskLoop(context, { activities, interceptors: options.interceptors?.activity });
     return new Worker({ options: compiled, connection, ownsConnection, native, logger, metrics, workflowLoop, activityLoop });
   } catch (error) {
+    manager?.disposeAll();
     native?.free();
     if (ownsConnection) await connection.close();
     throw error;
