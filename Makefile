@@ -5,7 +5,7 @@ BUN := $(ROOT)/.tools/bun/node_modules/.bin/bun
 PKG := packages/temporal-bun-sdk
 EXAMPLE := examples/temporal-bun-sdk-example
 
-.PHONY: setup build demo test test-rust test-bun test-example test-consumer typecheck lint package bench-channel bench bench-packaged bench-setup clean
+.PHONY: setup build demo test test-rust test-bun test-example test-consumer test-conformance typecheck lint package bench-channel bench bench-packaged bench-setup clean
 
 setup:
 	@bash scripts/setup
@@ -19,7 +19,7 @@ build: setup
 demo: build
 	cd $(EXAMPLE) && $(BUN) run src/demo.ts
 
-test: build test-rust typecheck test-bun test-example test-consumer
+test: build test-rust typecheck test-bun test-example test-consumer test-conformance
 
 test-rust: setup
 	scripts/cargo-bridge test --release --locked -p temporal-bun-bridge
@@ -46,6 +46,13 @@ package: build
 # and a client end to end, a compiled single-file worker, a scaffolded project's test.
 test-consumer: package
 	cd tests/consumer && TEMPORAL_CLI_PATH=$(ROOT)/.tools/venv/bin/temporal TEMPORAL_BUN_DIST=$(ROOT)/dist/npm $(BUN) test --timeout 600000
+
+# Cross-runtime replay, beside bench/ where the official SDK is installed (never in the product's
+# dependencies): histories recorded by @temporalio/worker on Node replay on ours, and ours on its
+# replayer. bench/conformance/record-histories.ts regenerates them.
+test-conformance: build bench-setup
+	cd bench && $(BUN) test conformance
+	cd bench && node conformance/official-replay.mjs
 
 lint:
 	cargo fmt --all -- --check
