@@ -341,9 +341,10 @@ describe('a project that installed the tarballs', () => {
     // skipLibCheck off checks every declaration file; the @temporalio packages' own have errors
     // under these settings that are not ours to fix, so only our files must be clean.
     const result = await run([bun, 'x', 'tsc', '--noEmit', '-p', '.', '--skipLibCheck', 'false'], { cwd: app, timeoutMs: 120_000 });
+    // Either a clean check or real diagnostics (of other packages): not a compiler that failed to run.
+    expect(result.exitCode === 0 || result.stdout.includes('error TS')).toBe(true);
     const ours = result.stdout.split('\n').filter((line) => /^(src\/|node_modules\/temporal-bun-sdk\/)/.test(line));
     expect(ours).toEqual([]);
-    expect(result.stdout).not.toContain('node_modules/temporal-bun-sdk/');
   }, 120_000);
 
   test('runs a worker (workflowsPath) that the official client drives end to end, with the library from the platform package', async () => {
