@@ -27,6 +27,7 @@ import {
   type BridgePlatform,
   type HostPlatform,
 } from './platform';
+import { errorMessage } from '../common/error-message';
 
 /** Environment variable naming the bridge library to load, instead of the platform package. */
 export const BRIDGE_PATH_ENV = 'TEMPORAL_BUN_BRIDGE_PATH';
@@ -57,7 +58,7 @@ async function platformPackageLibrary(platform: BridgePlatform): Promise<string 
     return await importPlatformLibrary(platform.key);
   } catch (error) {
     if (isModuleNotFound(error, platform.packageName)) return undefined;
-    throw new BridgeLibraryError(`temporal-bun-sdk: the package ${platform.packageName} is installed but could not be loaded: ${describe(error)}`, {
+    throw new BridgeLibraryError(`temporal-bun-sdk: the package ${platform.packageName} is installed but could not be loaded: ${errorMessage(error)}`, {
       cause: error,
     });
   }
@@ -122,7 +123,7 @@ export function readBridgeVersion(path: string): string {
     probe = openVersionProbe(path);
   } catch (cause) {
     throw new BridgeLibraryError(
-      `temporal-bun-sdk: could not load the native bridge library ${path}: ${describe(cause)}. ` +
+      `temporal-bun-sdk: could not load the native bridge library ${path}: ${errorMessage(cause)}. ` +
         `It must be a libtemporal_bun_bridge library for ${describeHost(hostPlatform())}, version ${SDK_VERSION}.`,
       { cause },
     );
@@ -151,8 +152,4 @@ export function checkBridgeVersion(library: LocatedBridgeLibrary, libraryVersion
     `temporal-bun-sdk ${SDK_VERSION} cannot use the native bridge library ${library.path}, which is version ${libraryVersion} ` +
       `(found through ${library.source}). ${fix}.`,
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,6 +6,7 @@
  * with bounded exponential backoff; a shutdown poll result ends the loop; anything else is fatal and
  * rejects `done`, which the worker's `run()` surfaces.
  */
+import { errorMessage } from '../common/error-message';
 
 export interface PollingLoopOptions<Task> {
   /** Loop name for errors and logs, e.g. `"workflow"` or `"activity"`. */
@@ -90,7 +91,7 @@ export function createPollingLoop<Task>(options: PollingLoopOptions<Task>): Poll
         if (giveUp) {
           await Promise.allSettled([...handlers]);
           const why = kind === 'fatal' ? 'a fatal error' : `${failures} consecutive failures`;
-          throw new PollingLoopError(`the ${options.name} poll loop stopped after ${why}: ${describe(error)}`, {
+          throw new PollingLoopError(`the ${options.name} poll loop stopped after ${why}: ${errorMessage(error)}`, {
             cause: error,
           });
         }
@@ -113,8 +114,4 @@ export function createPollingLoop<Task>(options: PollingLoopOptions<Task>): Poll
       return handlers.size;
     },
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

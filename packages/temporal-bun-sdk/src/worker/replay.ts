@@ -28,6 +28,7 @@ import type { Logger } from './logger';
 import { MetricsEmitter } from './metrics';
 import type { TaskLoopContext } from './task-loop-context';
 import { WorkflowTaskLoop } from './workflow-task-loop';
+import { errorMessage } from '../common/error-message';
 
 type History = temporal.api.history.v1.History;
 type RemoveFromCache = coresdk.workflow_activation.IRemoveFromCache;
@@ -144,7 +145,7 @@ export async function* runReplayHistories(
       throw new ReplayError('the replayer stopped before the history finished replaying');
     },
     (cause: unknown) => {
-      throw new ReplayError(`the replayer failed: ${describe(cause)}`, { cause });
+      throw new ReplayError(`the replayer failed: ${errorMessage(cause)}`, { cause });
     },
   );
   stoppedEarly.catch(() => undefined);
@@ -207,7 +208,7 @@ class HistoryReplay {
         // Core evicts a run once its history has been replayed to the end.
         return this.taskFailure === undefined
           ? undefined
-          : new ReplayError(`Replay failed due to a workflow task failure: ${describe(this.taskFailure)}`, { cause: this.taskFailure });
+          : new ReplayError(`Replay failed due to a workflow task failure: ${errorMessage(this.taskFailure)}`, { cause: this.taskFailure });
       case EvictionReason.LANG_FAIL:
         return new ReplayError(`Replay failed due to a workflow task failure: ${coreFailureMessage(eviction.message ?? this.taskFailure)}`, {
           cause: this.taskFailure,
@@ -226,7 +227,7 @@ class HistoryReplay {
  * quoted failure message is what a user needs.
  */
 function coreFailureMessage(error: unknown): string {
-  const text = describe(error);
+  const text = errorMessage(error);
   const quoted = /message: "((?:[^"\\]|\\.)*)"/.exec(text);
   return quoted ? quoted[1]!.replace(/\\(.)/g, '$1') : text;
 }
@@ -244,14 +245,14 @@ export function historyFromInput(history: ReplayHistoryInput): temporal.api.hist
     try {
       return temporal.api.history.v1.History.decode(history);
     } catch (cause) {
-      throw new ReplayError(`the history bytes are not a temporal.api.history.v1.History: ${describe(cause)}`, { cause });
+      throw new ReplayError(`the history bytes are not a temporal.api.history.v1.History: ${errorMessage(cause)}`, { cause });
     }
   }
   if (typeof history === 'string') {
     try {
       return historyFromInput(JSON.parse(history) as { events: unknown[] });
     } catch (cause) {
-      throw new ReplayError(`the history is not valid JSON: ${describe(cause)}`, { cause });
+      throw new ReplayError(`the history is not valid JSON: ${errorMessage(cause)}`, { cause });
     }
   }
   if (typeof history !== 'object' || history === null || !Array.isArray(history.events) || history.events.length === 0) {
@@ -263,7 +264,7 @@ export function historyFromInput(history: ReplayHistoryInput): temporal.api.hist
     try {
       return historyFromJSON(history);
     } catch (cause) {
-      throw new ReplayError(`the history JSON could not be read: ${describe(cause)}`, { cause });
+      throw new ReplayError(`the history JSON could not be read: ${errorMessage(cause)}`, { cause });
     }
   }
   // A History message or an object of its shape: encoded as is when pushed to the replayer.
@@ -283,7 +284,3 @@ async function bundleForReplay(options: ReplayOptions, logger: Logger): Promise<
 
 const ignore = () => undefined;
 const silentLogger: Logger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -16,6 +16,7 @@ import { existsSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { BunPlugin } from 'bun';
+import { errorMessage } from '../common/error-message';
 import type { Logger } from '../worker/logger';
 
 export interface WorkflowBundleOptions {
@@ -404,7 +405,7 @@ async function runBuild(
     });
   } catch (cause) {
     // `throw: false` reports build problems in `logs`; what still throws is unexpected.
-    throw new WorkflowBundleError(`bundling ${workflowsPath} failed: ${describeError(cause)}`, [], { cause });
+    throw new WorkflowBundleError(`bundling ${workflowsPath} failed: ${errorMessage(cause)}`, [], { cause });
   }
   if (!result.success) {
     const diagnostics = result.logs.map(toDiagnostic);
@@ -666,8 +667,4 @@ function formatDiagnostic(diagnostic: WorkflowBundleDiagnostic): string {
       : `${diagnostic.file}${diagnostic.line === undefined ? '' : `:${diagnostic.line}`}${diagnostic.column === undefined ? '' : `:${diagnostic.column}`}: `;
   const excerpt = diagnostic.lineText ? `\n    ${diagnostic.lineText.trim()}` : '';
   return `  ${where}${diagnostic.level}: ${diagnostic.message}${excerpt}`;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -43,6 +43,7 @@ import {
   workflowLogAttributes,
   type WorkflowRunPlacement,
 } from './workflow-info';
+import { errorMessage } from '../common/error-message';
 
 type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
 type WorkflowActivationJob = coresdk.workflow_activation.IWorkflowActivationJob;
@@ -182,7 +183,7 @@ export class WorkflowIsolateManager {
         try {
           manager.#sharedContext = manager.#newSharedContext();
         } catch (cause) {
-          throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${describe(cause)}`, { cause });
+          throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${errorMessage(cause)}`, { cause });
         }
         manager.#probeWorkflowsModule();
         return manager;
@@ -194,7 +195,7 @@ export class WorkflowIsolateManager {
     try {
       bundleScript.runInContext(probe.context, { timeout: manager.#options.isolateExecutionTimeoutMs });
     } catch (cause) {
-      throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${describe(cause)}`, {
+      throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${errorMessage(cause)}`, {
         cause,
       });
     }
@@ -230,8 +231,8 @@ export class WorkflowIsolateManager {
     } catch (error) {
       // Loaded, and exports functions: just not one named for the probe. (The error comes from the
       // sandbox's realm, so it is recognised by its message, not by instanceof.)
-      if (describe(error).startsWith(`Failed to initialize workflow of type '${PROBE_WORKFLOW_TYPE}'`)) return;
-      throw new WorkflowBundleError(`the workflows failed to load (${this.#options.bundle.filename}): ${describe(error)}`, [], { cause: error });
+      if (errorMessage(error).startsWith(`Failed to initialize workflow of type '${PROBE_WORKFLOW_TYPE}'`)) return;
+      throw new WorkflowBundleError(`the workflows failed to load (${this.#options.bundle.filename}): ${errorMessage(error)}`, [], { cause: error });
     }
     run.dispose(); // it loaded, with a default export that is a function
   }
@@ -440,7 +441,7 @@ export class WorkflowIsolateManager {
       return failureConverter.errorToFailure(error, payloadConverter);
     } catch (conversionError) {
       // A failure must still reach core, or the workflow task would hang until its timeout.
-      return { message: `${describe(error)} (and converting it to a failure threw: ${describe(conversionError)})` };
+      return { message: `${errorMessage(error)} (and converting it to a failure threw: ${errorMessage(conversionError)})` };
     }
   }
 }
@@ -592,7 +593,7 @@ class WorkflowRun {
   }
 
   setUnhandledRejection(reason: unknown): void {
-    const error = new WorkflowUnhandledRejectionError(`Unhandled promise rejection in workflow code: ${describe(reason)}`, {
+    const error = new WorkflowUnhandledRejectionError(`Unhandled promise rejection in workflow code: ${errorMessage(reason)}`, {
       cause: reason,
     });
     // Keep the first; fail any further progress of this activation too.
@@ -831,10 +832,4 @@ function partition<T>(items: T[], predicate: (item: T) => boolean): [T[], T[]] {
   const rest: T[] = [];
   for (const item of items) (predicate(item) ? matching : rest).push(item);
   return [matching, rest];
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error)
-    ? String((error as { message: unknown }).message)
-    : String(error);
 }

@@ -22,6 +22,7 @@ import {
   type WorkflowBundleOptions,
   type WorkflowScript,
 } from './bundler';
+import { errorMessage } from '../common/error-message';
 
 /** The official SDK's `workflowBundle` shapes, plus the result of {@link bundleWorkflowCode}. */
 export type WorkflowBundleOption = { code: string } | { codePath: string } | WorkflowBundle;
@@ -94,7 +95,7 @@ function readBundleFile(codePath: string): string {
     if (!statSync(codePath).isFile()) throw new Error('not a file');
     return readFileSync(codePath, 'utf8');
   } catch (cause) {
-    throw new WorkflowBundleError(`workflowBundle.codePath ${JSON.stringify(codePath)} is not a readable file: ${describe(cause)}`, [], { cause });
+    throw new WorkflowBundleError(`workflowBundle.codePath ${JSON.stringify(codePath)} is not a readable file: ${errorMessage(cause)}`, [], { cause });
   }
 }
 
@@ -111,7 +112,7 @@ export function parsePrebuiltWorkflowBundle(code: string, origin: string): Loade
     const body = code.slice(HEADER.length + 1 + BODY_PREFIX.length).trimEnd();
     file = JSON.parse(body.endsWith(';') ? body.slice(0, -1) : body) as PrebuiltBundleFile;
   } catch (cause) {
-    throw new WorkflowBundleError(`${origin} is a damaged temporal-bun-sdk workflow bundle (${describe(cause)}): make it again with \`temporal-bun bundle\``, [], { cause });
+    throw new WorkflowBundleError(`${origin} is a damaged temporal-bun-sdk workflow bundle (${errorMessage(cause)}): make it again with \`temporal-bun bundle\``, [], { cause });
   }
   if (file.format !== PREBUILT_BUNDLE_FORMAT || file.sdkVersion !== SDK_VERSION) {
     throw new WorkflowBundleError(
@@ -150,10 +151,6 @@ function bundledWorkflowPackageVersion(bundle: WorkflowBundle): string {
     if (manifest.name !== WORKFLOW_PACKAGE || typeof manifest.version !== 'string') throw new Error(`${manifestPath} is not ${WORKFLOW_PACKAGE}'s`);
     return manifest.version;
   } catch (cause) {
-    throw new WorkflowBundleError(`cannot tell which ${WORKFLOW_PACKAGE} the workflow bundle contains: ${describe(cause)}`, [], { cause });
+    throw new WorkflowBundleError(`cannot tell which ${WORKFLOW_PACKAGE} the workflow bundle contains: ${errorMessage(cause)}`, [], { cause });
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
