@@ -96,7 +96,7 @@ async function openBridgeLibrary(): Promise<LoadedBridgeLibrary> {
       { cause },
     );
   }
-  library ??= { opened, loaded: { ...located, version } };
+  library = { opened, loaded: { ...located, version } };
   return library.loaded;
 }
 

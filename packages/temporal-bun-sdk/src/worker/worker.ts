@@ -69,7 +69,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       workflows === undefined
         ? undefined
         : await WorkflowIsolateManager.create({
-            ...workflows,
+            bundle: workflows.bundle,
+            reusable: workflows.reusable,
             logger,
             registeredActivityNames: activities.keys(),
             payloadConverter: dataConverter.payloadConverter,
