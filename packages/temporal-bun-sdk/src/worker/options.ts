@@ -39,9 +39,10 @@ export interface WorkerOptions {
    * The workflows bundled ahead of time, instead of `workflowsPath`: `{ code }` (the text of a file
    * written by `temporal-bun bundle`, for example imported `with { type: 'text' }` into a
    * single-file worker), `{ codePath }` (that file), or the result of `bundleWorkflowCode`. The
-   * worker then bundles nothing and needs no `node_modules` for its workflows. Interceptor modules
-   * and converter paths are bundled into it (`temporal-bun bundle` flags), so
-   * `interceptors.workflowModules` and the data converter's paths do not apply to it.
+   * worker then bundles nothing and needs no `node_modules` for its workflows. Workflow interceptor
+   * modules and the sandbox's converters are bundled into it (`temporal-bun bundle` flags), so
+   * `interceptors.workflowModules` is refused with it; `dataConverter.payloadConverterPath` still
+   * applies on the worker's side, which decodes outside the sandbox.
    */
   workflowBundle?: WorkflowBundleOption;
   /**
@@ -381,6 +382,12 @@ function checkWorkflowBundle(options: WorkerOptions): WorkflowBundleOption | und
   }
   if (bundle === null || typeof bundle !== 'object') {
     throw new WorkerOptionsError('workflowBundle', `must be { code } or { codePath }, got ${JSON.stringify(bundle)}`);
+  }
+  if ((options.interceptors?.workflowModules?.length ?? 0) > 0) {
+    throw new WorkerOptionsError(
+      'interceptors.workflowModules',
+      'does not apply to a prebuilt workflowBundle: bundle the interceptors into it (`temporal-bun bundle --workflow-interceptors <module>`)',
+    );
   }
   if ('code' in bundle) {
     if (typeof bundle.code !== 'string' || bundle.code.length === 0) {

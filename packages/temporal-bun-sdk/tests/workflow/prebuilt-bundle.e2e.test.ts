@@ -84,6 +84,9 @@ describe('what a prebuilt workflow bundle refuses', () => {
       /workflowBundle codePath points to no file/,
     );
     await expect(createWorker({ taskQueue: 'q', workflowBundle: {} as { code: string }, activities })).rejects.toThrow(/must have `code`/);
+    await expect(
+      createWorker({ taskQueue: 'q', workflowBundle: { code: prebuilt }, interceptors: { workflowModules: [resolve(workerFixtures, 'workflow-interceptors.ts')] }, activities }),
+    ).rejects.toThrow('option interceptors.workflowModules does not apply to a prebuilt workflowBundle');
   });
 
   test('text that is not a temporal-bun-sdk bundle (an official SDK webpack bundle, say) names the command that makes one', () => {
