@@ -4,8 +4,9 @@ ROOT := $(abspath .)
 BUN := $(ROOT)/.tools/bun/node_modules/.bin/bun
 PKG := packages/temporal-bun-sdk
 EXAMPLE := examples/temporal-bun-sdk-example
+BIOME := $(ROOT)/$(PKG)/node_modules/.bin/biome
 
-.PHONY: setup build demo test test-rust test-bun test-example test-consumer test-conformance typecheck lint package bench-channel bench bench-packaged bench-setup clean
+.PHONY: setup build demo test lint format test-rust test-bun test-example test-consumer test-conformance typecheck package bench-channel bench bench-packaged bench-setup clean
 
 setup:
 	@bash scripts/setup
@@ -19,7 +20,7 @@ build: setup
 demo: build
 	cd $(EXAMPLE) && $(BUN) run src/demo.ts
 
-test: build test-rust typecheck test-bun test-example test-consumer test-conformance
+test: build lint test-rust typecheck test-bun test-example test-consumer test-conformance
 
 test-rust: setup
 	scripts/cargo-bridge test --release --locked -p temporal-bun-bridge
@@ -54,9 +55,17 @@ test-conformance: build bench-setup
 	cd bench && $(BUN) test conformance
 	cd bench && node conformance/official-replay.mjs
 
-lint:
+# Rust: rustfmt and clippy (warnings are errors, same target as the build so nothing is built twice).
+# TypeScript and JavaScript (the package, the example, bench/, tests/, scripts/): Biome's formatter and
+# linter (biome.json), warnings as errors. `make format` applies the formatter.
+lint: setup
 	cargo fmt --all -- --check
-	cargo clippy --release --locked -p temporal-bun-bridge -- -D warnings
+	scripts/cargo-bridge clippy --release --locked -p temporal-bun-bridge -- -D warnings
+	$(BIOME) ci --error-on-warnings .
+
+format: setup
+	cargo fmt --all
+	$(BIOME) check --write .
 
 bench-channel: build
 	cd bench/ffi-channel && $(BUN) run channel.bench.ts

@@ -75,7 +75,11 @@ const nextId = (label: string) => `${spec.idPrefix}-${label}-${sequence++}`;
 
 async function runOneActivity(label: string): Promise<string> {
   const id = nextId(label);
-  const result = await client.workflow.execute(oneActivityWorkflow, { taskQueue: spec.taskQueue, workflowId: id, args: [id] });
+  const result = await client.workflow.execute(oneActivityWorkflow, {
+    taskQueue: spec.taskQueue,
+    workflowId: id,
+    args: [id],
+  });
   if (result !== id) throw new Error(`workflow ${id} returned ${JSON.stringify(result)}`);
   return id;
 }
@@ -93,7 +97,10 @@ async function serverTimeline(workflowId: string): Promise<ServerTimeline> {
   const events = history.events ?? [];
   const millis = (time: { seconds?: unknown; nanos?: number | null } | null | undefined): number => {
     const seconds = time?.seconds;
-    const wholeSeconds = typeof seconds === 'object' && seconds !== null && 'toNumber' in seconds ? (seconds as { toNumber(): number }).toNumber() : Number(seconds ?? 0);
+    const wholeSeconds =
+      typeof seconds === 'object' && seconds !== null && 'toNumber' in seconds
+        ? (seconds as { toNumber(): number }).toNumber()
+        : Number(seconds ?? 0);
     return wholeSeconds * 1000 + (time?.nanos ?? 0) / 1e6;
   };
   let withWorkerMs = 0;
@@ -152,7 +159,8 @@ async function runHeavy(label: string): Promise<number> {
       break;
     } catch (error) {
       // A query sent before the workflow's first task completed is refused by the server.
-      if (retries >= 200 || !/not ready|first workflow task|workflow task|FAILED_PRECONDITION/i.test(String(error))) throw error;
+      if (retries >= 200 || !/not ready|first workflow task|workflow task|FAILED_PRECONDITION/i.test(String(error)))
+        throw error;
       retries++;
       await Bun.sleep(10);
     }
@@ -164,7 +172,11 @@ async function runHeavy(label: string): Promise<number> {
 }
 
 /** `runOne` resolves with the query retries in B (anything else is ignored). */
-async function measured(phase: 'A' | 'B', count: number, runOne: (index: number) => Promise<unknown>): Promise<WindowReport> {
+async function measured(
+  phase: 'A' | 'B',
+  count: number,
+  runOne: (index: number) => Promise<unknown>,
+): Promise<WindowReport> {
   const threadsBefore = threadSamples(spec.workerPid);
   const clientBefore = process.cpuUsage();
   const workerBefore = processCpuMs(spec.workerPid);
@@ -183,7 +195,11 @@ async function measured(phase: 'A' | 'B', count: number, runOne: (index: number)
     workerSwitchesByThread: threadDelta(threadsBefore, threadsAfter, 'switches'),
     clientCpuMs: (client.user + client.system) / 1000,
   };
-  if (phase === 'B') report.queryRetries = outcomes.reduce<number>((sum, retries) => sum + (typeof retries === 'number' ? retries : 0), 0);
+  if (phase === 'B')
+    report.queryRetries = outcomes.reduce<number>(
+      (sum, retries) => sum + (typeof retries === 'number' ? retries : 0),
+      0,
+    );
   return report;
 }
 
@@ -192,7 +208,8 @@ try {
   for (const phase of spec.phases) {
     switch (phase.kind) {
       case 'warmup': {
-        const runOne = (): Promise<unknown> => (phase.workflow === 'heavy' ? runHeavy('warmup') : runOneActivity('warmup'));
+        const runOne = (): Promise<unknown> =>
+          phase.workflow === 'heavy' ? runHeavy('warmup') : runOneActivity('warmup');
         if (phase.sequential) for (let i = 0; i < phase.count; i++) await runOne();
         else await Promise.all(Array.from({ length: phase.count }, runOne));
         break;

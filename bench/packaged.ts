@@ -38,9 +38,13 @@ function unpackedBytes(tarball: string): number {
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-const tarballs = readdirSync(dist).filter((file) => file.endsWith('.tgz')).sort();
+const tarballs = readdirSync(dist)
+  .filter((file) => file.endsWith('.tgz'))
+  .sort();
 if (tarballs.length < 2) throw new Error(`expected the tarballs of make package in ${dist}`);
-const sizeRows = tarballs.map((file) => `| \`${file}\` | ${mib(statSync(join(dist, file)).size)} | ${mib(unpackedBytes(join(dist, file)))} |`);
+const sizeRows = tarballs.map(
+  (file) => `| \`${file}\` | ${mib(statSync(join(dist, file)).size)} | ${mib(unpackedBytes(join(dist, file)))} |`,
+);
 
 const workspace = mkdtempSync(join(tmpdir(), 'tbs-bench-packaged-'));
 const server = await startBenchServer();
@@ -57,7 +61,10 @@ const { echo } = proxyActivities<typeof activities>({ startToCloseTimeout: '10s'
 export async function echoWorkflow(text: string): Promise<string> { return await echo(text); }
 `,
   );
-  writeFileSync(join(app, 'activities.ts'), 'export async function echo(text: string): Promise<string> { return text; }\n');
+  writeFileSync(
+    join(app, 'activities.ts'),
+    'export async function echo(text: string): Promise<string> { return text; }\n',
+  );
   const workerSource = (workflows: string, prelude = '') => `${prelude}
 import { createWorker } from 'temporal-bun-sdk';
 import * as activities from './activities';
@@ -67,10 +74,33 @@ await worker.run();
 `;
   writeFileSync(join(app, 'worker.ts'), workerSource(`workflowsPath: require.resolve('./workflows')`));
   writeFileSync(join(app, 'worker-prebuilt.ts'), workerSource(`workflowBundle: { codePath: './workflow-bundle.js' }`));
-  writeFileSync(join(app, 'worker-compiled.ts'), workerSource('workflowBundle: { code }', "import code from './workflow-bundle.js' with { type: 'text' };"));
-  run([bun, 'add', ...tarballs.map((file) => join(dist, file)), '@temporalio/workflow@1.24.0', '@temporalio/activity@1.24.0', '@temporalio/common@1.24.0'], app);
+  writeFileSync(
+    join(app, 'worker-compiled.ts'),
+    workerSource('workflowBundle: { code }', "import code from './workflow-bundle.js' with { type: 'text' };"),
+  );
+  run(
+    [
+      bun,
+      'add',
+      ...tarballs.map((file) => join(dist, file)),
+      '@temporalio/workflow@1.24.0',
+      '@temporalio/activity@1.24.0',
+      '@temporalio/common@1.24.0',
+    ],
+    app,
+  );
   // The installed bin's script, run with this Bun (its `#!/usr/bin/env bun` needs bun on PATH).
-  run([bun, 'node_modules/temporal-bun-sdk/src/cli/temporal-bun.ts', 'bundle', 'workflows.ts', '-o', 'workflow-bundle.js'], app);
+  run(
+    [
+      bun,
+      'node_modules/temporal-bun-sdk/src/cli/temporal-bun.ts',
+      'bundle',
+      'workflows.ts',
+      '-o',
+      'workflow-bundle.js',
+    ],
+    app,
+  );
   run([bun, 'build', '--compile', 'worker-compiled.ts', '--outfile', 'worker-compiled'], app);
   const compiledFolder = join(workspace, 'empty');
   mkdirSync(compiledFolder);
@@ -81,7 +111,11 @@ await worker.run();
   const variants = [
     { name: '`bun worker.ts`, `workflowsPath`', command: [bun, 'worker.ts'], cwd: app },
     { name: '`bun worker.ts`, prebuilt bundle (`codePath`)', command: [bun, 'worker-prebuilt.ts'], cwd: app },
-    { name: 'single-file worker (compiled, bundle embedded), empty folder', command: [join(compiledFolder, 'worker')], cwd: compiledFolder },
+    {
+      name: 'single-file worker (compiled, bundle embedded), empty folder',
+      command: [join(compiledFolder, 'worker')],
+      cwd: compiledFolder,
+    },
   ];
   const samples = new Map<string, number[]>(variants.map((variant) => [variant.name, []]));
   for (let round = 0; round < rounds; round++) {
@@ -90,7 +124,12 @@ await worker.run();
       const spawnedAt = performance.now();
       const child = spawn(variant.command, {
         cwd: variant.cwd,
-        env: { ...process.env, TEMPORAL_BUN_BRIDGE_PATH: undefined, TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue },
+        env: {
+          ...process.env,
+          TEMPORAL_BUN_BRIDGE_PATH: undefined,
+          TEMPORAL_ADDRESS: server.address,
+          TASK_QUEUE: taskQueue,
+        },
         stdin: 'ignore',
         stdout: 'ignore',
         stderr: 'pipe',
@@ -98,7 +137,15 @@ await worker.run();
       const exited = child.exited.then((code) => {
         throw new Error(`${variant.name} exited ${code} before polling`);
       });
-      const firstPoll = await waitForFirstPoll({ connection, namespace: server.namespace, taskQueue, spawnedAt, intervalMs: 5, timeoutMs: 60_000, abort: exited });
+      const firstPoll = await waitForFirstPoll({
+        connection,
+        namespace: server.namespace,
+        taskQueue,
+        spawnedAt,
+        intervalMs: 5,
+        timeoutMs: 60_000,
+        abort: exited,
+      });
       samples.get(variant.name)!.push(firstPoll.firstPollMs);
       exited.catch(() => undefined);
       child.kill('SIGINT');
@@ -110,9 +157,13 @@ await worker.run();
     const values = samples.get(variant.name)!;
     return `| ${variant.name} | ${median(values).toFixed(0)} (${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}) |`;
   });
-  console.log(`Tarballs (make package):\n\n| tarball | compressed | unpacked |\n|---|---|---|\n${sizeRows.join('\n')}\n`);
+  console.log(
+    `Tarballs (make package):\n\n| tarball | compressed | unpacked |\n|---|---|---|\n${sizeRows.join('\n')}\n`,
+  );
   console.log(`Single-file worker: ${mib(compiledBytes)} (Bun ${Bun.version} runtime included).\n`);
-  console.log(`Spawn → first poll at the server, ms, median (range) of ${rounds} rounds:\n\n| worker | ms |\n|---|---|\n${rows.join('\n')}`);
+  console.log(
+    `Spawn → first poll at the server, ms, median (range) of ${rounds} rounds:\n\n| worker | ms |\n|---|---|\n${rows.join('\n')}`,
+  );
 } finally {
   await connection.close();
   await server.stop();

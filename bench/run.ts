@@ -42,7 +42,11 @@ function gitDescription(): string {
 
 function packageVersion(name: string): string {
   try {
-    return (JSON.parse(readFileSync(join(benchDirectory, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(join(benchDirectory, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return 'unknown';
   }
@@ -56,7 +60,11 @@ const machine = {
   kernel: `${process.platform} ${release()}`,
   bun: `${Bun.version} (${Bun.revision.slice(0, 9)})`,
 };
-const versions = { commit: gitDescription(), official: packageVersion('@temporalio/worker'), ours: packageVersion('temporal-bun-sdk') };
+const versions = {
+  commit: gitDescription(),
+  official: packageVersion('@temporalio/worker'),
+  ours: packageVersion('temporal-bun-sdk'),
+};
 const loadAtStart = loadAverage();
 // Nothing of the benchmark runs yet: whatever keeps the CPUs busy now is someone else's.
 const busyAtStart = await machineBusyFraction(2_000);
@@ -75,7 +83,11 @@ const server = await startBenchServer();
 serverVersion = server.version;
 log(`dev server ${server.address} (pid ${server.pid}): ${server.version.split('\n')[0]}`);
 try {
-  const connection = await Connection.connect({ address: server.address, namespace: server.namespace, envConfig: false });
+  const connection = await Connection.connect({
+    address: server.address,
+    namespace: server.namespace,
+    envConfig: false,
+  });
   try {
     for (let round = 1; round <= settings.runs; round++) {
       // Scenario by scenario, the workers alternate; the order flips every round so that neither
@@ -104,7 +116,12 @@ try {
                 `peak RSS ${run.memory.peakRssMiB.toFixed(0)} MiB, first poll ${run.firstPoll.firstPollMs.toFixed(0)} ms, load ${run.loadAfter[0]}`,
             );
           } catch (error) {
-            failures.push({ kind, scenario, round, error: String(error instanceof Error ? (error.stack ?? error.message) : error) });
+            failures.push({
+              kind,
+              scenario,
+              round,
+              error: String(error instanceof Error ? (error.stack ?? error.message) : error),
+            });
             log(`${label}: FAILED: ${String(error)}`);
           }
         }
@@ -185,7 +202,9 @@ writeFileSync(join(resultsDirectory, `${invocationId}.json`), json);
 writeFileSync(join(resultsDirectory, 'latest.json'), json);
 log(`raw results: bench/results/${invocationId}.json (and latest.json)`);
 if (settings.profile) {
-  log(`CPU profiles (main JS thread of each worker): bench/results/profiles/${invocationId}/; README left as it was (profiled figures)`);
+  log(
+    `CPU profiles (main JS thread of each worker): bench/results/profiles/${invocationId}/; README left as it was (profiled figures)`,
+  );
 } else if (failures.length > 0) {
   log('bench/README.md left as it was: some runs failed');
 } else if (settings.writeReadme) {

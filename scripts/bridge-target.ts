@@ -5,7 +5,9 @@ import { bridgePlatformFor, describeHost, hostPlatform } from '../packages/tempo
 const host = hostPlatform();
 const platform = bridgePlatformFor(host);
 if (platform === undefined) {
-  process.stderr.write(`bridge-target: no prebuilt platform for ${describeHost(host)}; build with plain \`cargo build --release\`\n`);
+  process.stderr.write(
+    `bridge-target: no prebuilt platform for ${describeHost(host)}; build with plain \`cargo build --release\`\n`,
+  );
   process.exit(1);
 }
 console.log(platform.rustTarget);

@@ -56,9 +56,13 @@ function parseOptions(): { platform: BridgePlatform; library: string; out: strin
     options: { platform: { type: 'string' }, library: { type: 'string' }, out: { type: 'string' } },
   });
   const platform =
-    values.platform === undefined ? bridgePlatformFor(hostPlatform()) : BRIDGE_PLATFORMS.find((candidate) => candidate.key === values.platform);
+    values.platform === undefined
+      ? bridgePlatformFor(hostPlatform())
+      : BRIDGE_PLATFORMS.find((candidate) => candidate.key === values.platform);
   if (platform === undefined) {
-    fail(`unknown platform ${values.platform ?? '(this machine)'}: expected one of ${BRIDGE_PLATFORMS.map((candidate) => candidate.key).join(', ')}`);
+    fail(
+      `unknown platform ${values.platform ?? '(this machine)'}: expected one of ${BRIDGE_PLATFORMS.map((candidate) => candidate.key).join(', ')}`,
+    );
   }
   const library = values.library === undefined ? repositoryLibrary(platform) : resolve(values.library);
   if (!existsSync(library)) fail(`no bridge library at ${library}: run \`make build\`, or pass --library`);
@@ -80,10 +84,11 @@ function writeJson(path: string, value: unknown): void {
 /** The main package: sources, declarations, CLIs; the platform packages as optional dependencies. */
 async function stageMainPackage(stage: string, manifest: Manifest): Promise<void> {
   cpSync(join(packageDirectory, 'src'), join(stage, 'src'), { recursive: true });
-  const declarations = await $`${join(packageDirectory, 'node_modules', '.bin', 'tsc')} -p tsconfig.types.json --outDir ${join(stage, 'types')}`
-    .cwd(packageDirectory)
-    .nothrow()
-    .quiet();
+  const declarations =
+    await $`${join(packageDirectory, 'node_modules', '.bin', 'tsc')} -p tsconfig.types.json --outDir ${join(stage, 'types')}`
+      .cwd(packageDirectory)
+      .nothrow()
+      .quiet();
   if (declarations.exitCode !== 0) fail(`declarations did not compile:\n${declarations.stdout}${declarations.stderr}`);
   copyFileSync(join(packageDirectory, 'README.md'), join(stage, 'README.md'));
   copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
@@ -93,19 +98,33 @@ async function stageMainPackage(stage: string, manifest: Manifest): Promise<void
     exports[subpath] = { types: `./types/${module}.d.ts`, default: `./src/${module}.ts` };
   }
   exports['./package.json'] = './package.json';
-  const { devDependencies: _devDependencies, scripts: _scripts, private: _private, exports: _exports, files: _files, ...published } = manifest;
+  const {
+    devDependencies: _devDependencies,
+    scripts: _scripts,
+    private: _private,
+    exports: _exports,
+    files: _files,
+    ...published
+  } = manifest;
   writeJson(join(stage, 'package.json'), {
     ...published,
     exports,
     types: './types/index.d.ts',
     files: ['src', 'types', 'README.md', 'LICENSE'],
     // Exactly this version: the loader refuses a library of another one.
-    optionalDependencies: Object.fromEntries(BRIDGE_PLATFORMS.map((platform) => [platform.packageName, manifest.version])),
+    optionalDependencies: Object.fromEntries(
+      BRIDGE_PLATFORMS.map((platform) => [platform.packageName, manifest.version]),
+    ),
   });
 }
 
 /** A platform package: the stripped library and the module that names its path. */
-async function stagePlatformPackage(stage: string, manifest: Manifest, platform: BridgePlatform, library: string): Promise<void> {
+async function stagePlatformPackage(
+  stage: string,
+  manifest: Manifest,
+  platform: BridgePlatform,
+  library: string,
+): Promise<void> {
   const libraryFile = libraryFileFor(platform.os);
   const stagedLibrary = join(stage, libraryFile);
   copyFileSync(library, stagedLibrary);
@@ -115,9 +134,18 @@ async function stagePlatformPackage(stage: string, manifest: Manifest, platform:
   copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
   // Under Bun the library is imported as a file, so `bun build --compile` embeds it and the
   // import yields its path inside the executable; elsewhere it is the file next to this module.
-  writeFileSync(join(stage, 'bun.js'), `import libraryPath from './${libraryFile}' with { type: 'file' };\nexport default libraryPath;\n`);
-  writeFileSync(join(stage, 'index.js'), `import { fileURLToPath } from 'node:url';\nexport default fileURLToPath(new URL('./${libraryFile}', import.meta.url));\n`);
-  writeFileSync(join(stage, 'index.d.ts'), '/** Path of the temporal-bun-sdk bridge library in this package. */\ndeclare const libraryPath: string;\nexport default libraryPath;\n');
+  writeFileSync(
+    join(stage, 'bun.js'),
+    `import libraryPath from './${libraryFile}' with { type: 'file' };\nexport default libraryPath;\n`,
+  );
+  writeFileSync(
+    join(stage, 'index.js'),
+    `import { fileURLToPath } from 'node:url';\nexport default fileURLToPath(new URL('./${libraryFile}', import.meta.url));\n`,
+  );
+  writeFileSync(
+    join(stage, 'index.d.ts'),
+    '/** Path of the temporal-bun-sdk bridge library in this package. */\ndeclare const libraryPath: string;\nexport default libraryPath;\n',
+  );
   writeFileSync(
     join(stage, 'README.md'),
     `# ${platform.packageName}\n\nThe prebuilt native core of [temporal-bun-sdk](https://www.npmjs.com/package/temporal-bun-sdk) for ${platform.os} ${platform.cpu}` +
@@ -163,7 +191,8 @@ const { platform, library, out } = parseOptions();
 const manifest = readManifest(join(packageDirectory, 'package.json'));
 if (platform === bridgePlatformFor(hostPlatform())) {
   const libraryVersion = readBridgeVersion(library);
-  if (libraryVersion !== manifest.version) fail(`${library} is version ${libraryVersion}, the package ${manifest.version}: rebuild it`);
+  if (libraryVersion !== manifest.version)
+    fail(`${library} is version ${libraryVersion}, the package ${manifest.version}: rebuild it`);
 }
 
 const stageRoot = join(out, '.stage');
@@ -176,6 +205,8 @@ await stageMainPackage(mainStage, manifest);
 await stagePlatformPackage(platformStage, manifest, platform, library);
 for (const stage of [mainStage, platformStage]) {
   const tarball = await pack(stage, out);
-  console.log(`${tarball}: ${mebibytes(statSync(tarball).size)} compressed, ${mebibytes(await unpackedBytes(tarball))} unpacked`);
+  console.log(
+    `${tarball}: ${mebibytes(statSync(tarball).size)} compressed, ${mebibytes(await unpackedBytes(tarball))} unpacked`,
+  );
 }
 rmSync(stageRoot, { recursive: true, force: true });

@@ -11,7 +11,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const workflowsFor = JSON.parse(readFileSync(join(here, 'workflows.json'), 'utf8'));
 const folder = join(here, 'histories', 'ours');
-const files = readdirSync(folder).filter((file) => file.endsWith('.json')).sort();
+const files = readdirSync(folder)
+  .filter((file) => file.endsWith('.json'))
+  .sort();
 if (files.length === 0) {
   console.error(`no histories in ${folder}: run record-histories.ts`);
   process.exit(1);

@@ -35,19 +35,40 @@ const client = new Client({ connection, namespace: server.namespace });
 
 /** Activities as JavaScript for Node (which cannot import TypeScript): bundled with Bun.build. */
 async function asJavaScript(path: string): Promise<string> {
-  const built = await Bun.build({ entrypoints: [path], target: 'node', format: 'esm', outdir: join(scratch, Bun.hash(path).toString(16)) });
+  const built = await Bun.build({
+    entrypoints: [path],
+    target: 'node',
+    format: 'esm',
+    outdir: join(scratch, Bun.hash(path).toString(16)),
+  });
   if (!built.success) throw new Error(`could not build ${path}: ${built.logs.join('\n')}`);
   return built.outputs[0]!.path;
 }
 
 /** Runs `drive` while a worker of `recorder` polls `taskQueue`. */
-async function withWorker(recorder: 'official' | 'ours', taskQueue: string, workflowsPath: string, activitiesPath: string, drive: () => Promise<void>) {
+async function withWorker(
+  recorder: 'official' | 'ours',
+  taskQueue: string,
+  workflowsPath: string,
+  activitiesPath: string,
+  drive: () => Promise<void>,
+) {
   if (recorder === 'official') {
-    const child = spawn(['node', join(here, 'official-worker.mjs'), server.address, taskQueue, workflowsPath, await asJavaScript(activitiesPath)], {
-      cwd: resolve(here, '..'),
-      stdout: 'pipe',
-      stderr: 'inherit',
-    });
+    const child = spawn(
+      [
+        'node',
+        join(here, 'official-worker.mjs'),
+        server.address,
+        taskQueue,
+        workflowsPath,
+        await asJavaScript(activitiesPath),
+      ],
+      {
+        cwd: resolve(here, '..'),
+        stdout: 'pipe',
+        stderr: 'inherit',
+      },
+    );
     const reader = child.stdout.getReader();
     let output = '';
     while (!output.includes('OFFICIAL WORKER READY')) {
@@ -64,7 +85,13 @@ async function withWorker(recorder: 'official' | 'ours', taskQueue: string, work
     return;
   }
   const workerConnection = await BunNativeConnection.connect({ address: server.address });
-  const worker = await createWorker({ connection: workerConnection, namespace: server.namespace, taskQueue, workflowsPath, activities: await import(activitiesPath) });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: server.namespace,
+    taskQueue,
+    workflowsPath,
+    activities: await import(activitiesPath),
+  });
   try {
     await worker.runUntil(drive);
   } finally {
@@ -82,11 +109,30 @@ async function waitForStatus(handle: { query<T>(name: string): Promise<T> }, sta
 
 /** Writes a run's history as `temporal workflow show --output json` prints it (the latest run of the id). */
 async function saveHistory(recorder: string, name: string, workflowId: string): Promise<void> {
-  const shown = spawn([findTemporalCli(), 'workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', server.address, '--namespace', server.namespace], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  const [json, errors, code] = await Promise.all([new Response(shown.stdout).text(), new Response(shown.stderr).text(), shown.exited]);
+  const shown = spawn(
+    [
+      findTemporalCli(),
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--output',
+      'json',
+      '--address',
+      server.address,
+      '--namespace',
+      server.namespace,
+    ],
+    {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  );
+  const [json, errors, code] = await Promise.all([
+    new Response(shown.stdout).text(),
+    new Response(shown.stderr).text(),
+    shown.exited,
+  ]);
   if (code !== 0) throw new Error(`temporal workflow show failed: ${errors}`);
   const folder = join(here, 'histories', recorder);
   mkdirSync(folder, { recursive: true });
@@ -99,7 +145,11 @@ try {
     const orderQueue = `conformance-order-${recorder}`;
     await withWorker(recorder, orderQueue, orderWorkflows, orderActivities, async () => {
       const workflowId = workflowsFor['order-workflow'].workflowId;
-      const handle = await client.workflow.start('orderWorkflow', { taskQueue: orderQueue, workflowId, args: ['A-1', 200] });
+      const handle = await client.workflow.start('orderWorkflow', {
+        taskQueue: orderQueue,
+        workflowId,
+        args: ['A-1', 200],
+      });
       await waitForStatus(handle, 'awaiting approval');
       await handle.executeUpdate('setDiscount', { args: [90] }).catch(() => undefined); // rejected by the validator
       await handle.executeUpdate('setDiscount', { args: [10] });
@@ -117,7 +167,11 @@ try {
         lines: [{ sku: 'lamp', quantity: 2, unitPriceCents: 7400 }],
         approvalThresholdCents: 10_000,
       };
-      const handle = await client.workflow.start('orderFulfillment', { taskQueue: exampleQueue, workflowId, args: [order] });
+      const handle = await client.workflow.start('orderFulfillment', {
+        taskQueue: exampleQueue,
+        workflowId,
+        args: [order],
+      });
       await waitForStatus(handle, 'awaiting approval');
       await handle.signal('approve', 'grace');
       await handle.result();

@@ -18,12 +18,18 @@ const names = readdirSync(folder)
 
 describe('histories recorded by the official SDK replay on temporal-bun-sdk', () => {
   test('every recorded scenario is there', () => {
-    expect(names).toEqual(Object.keys(workflowsFor).filter((key) => key !== '//').sort());
+    expect(names).toEqual(
+      Object.keys(workflowsFor)
+        .filter((key) => key !== '//')
+        .sort(),
+    );
   });
 
   for (const name of names) {
     test(name, async () => {
-      const { workflowsPath, workflowId } = (workflowsFor as Record<string, { workflowsPath: string; workflowId: string }>)[name]!;
+      const { workflowsPath, workflowId } = (
+        workflowsFor as Record<string, { workflowsPath: string; workflowId: string }>
+      )[name]!;
       const history = readFileSync(join(folder, `${name}.json`), 'utf8');
       expect((JSON.parse(history) as { events: unknown[] }).events.length).toBeGreaterThan(10);
       await runReplayHistory({ workflowsPath: join(root, workflowsPath) }, history, workflowId);

@@ -27,12 +27,23 @@ function parseOptions(argv: string[]): Options {
     const value = Number(argv[++i]);
     if (!Number.isFinite(value)) throw new Error(`${arg} needs a number`);
     switch (arg) {
-      case '--runs': options.runs = value; break;
-      case '--n': options.n = value; break;
-      case '--in-flight': options.inFlight = value; break;
-      case '--payload': options.payload = value; break;
-      case '--delay-us': options.delayUs = value; break;
-      default: throw new Error(`unknown option ${arg}`);
+      case '--runs':
+        options.runs = value;
+        break;
+      case '--n':
+        options.n = value;
+        break;
+      case '--in-flight':
+        options.inFlight = value;
+        break;
+      case '--payload':
+        options.payload = value;
+        break;
+      case '--delay-us':
+        options.delayUs = value;
+        break;
+      default:
+        throw new Error(`unknown option ${arg}`);
     }
   }
   if (options.payload < 4) throw new Error('--payload must be at least 4 (the request number is echoed in it)');
@@ -81,7 +92,8 @@ async function run(runtime: NativeRuntime, options: Options, n: number): Promise
   }
   const missing = seen.reduce((sum, v) => sum + (v ? 0 : 1), 0);
   if (problems || missing) throw new Error(`echo run broken: ${problems} bad or duplicate results, ${missing} missing`);
-  if (runtime.outstandingCalls !== 0) throw new Error(`${runtime.outstandingCalls} calls still outstanding after the run`);
+  if (runtime.outstandingCalls !== 0)
+    throw new Error(`${runtime.outstandingCalls} calls still outstanding after the run`);
 }
 
 function median(values: number[]): number {
@@ -130,12 +142,20 @@ try {
     );
   }
   const perCompletion = (ms: number) => (ms * 1000) / options.n;
-  console.log('| runs | wall µs/completion | completions/s | CPU µs/completion | RSS before → after MB (median) | peak RSS MB |');
+  console.log(
+    '| runs | wall µs/completion | completions/s | CPU µs/completion | RSS before → after MB (median) | peak RSS MB |',
+  );
   console.log('|---|---|---|---|---|---|');
   console.log(
-    `| ${results.length} | ${spread(results.map((r) => perCompletion(r.wallMs)), 3)} | ` +
+    `| ${results.length} | ${spread(
+      results.map((r) => perCompletion(r.wallMs)),
+      3,
+    )} | ` +
       `${median(results.map((r) => options.n / (r.wallMs / 1000))).toFixed(0)} | ` +
-      `${spread(results.map((r) => perCompletion(r.cpuMs)), 3)} | ` +
+      `${spread(
+        results.map((r) => perCompletion(r.cpuMs)),
+        3,
+      )} | ` +
       `${median(results.map((r) => r.rssBeforeMb)).toFixed(0)} → ${median(results.map((r) => r.rssAfterMb)).toFixed(0)} | ` +
       `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} |`,
   );

@@ -27,7 +27,12 @@ import { join, resolve } from 'node:path';
 
 const HERE = import.meta.dir;
 const SPIKE_DIR = join(HERE, 'spike');
-const LIBRARY = join(SPIKE_DIR, 'target', 'release', process.platform === 'darwin' ? 'libffi_channel_spike.dylib' : 'libffi_channel_spike.so');
+const LIBRARY = join(
+  SPIKE_DIR,
+  'target',
+  'release',
+  process.platform === 'darwin' ? 'libffi_channel_spike.dylib' : 'libffi_channel_spike.so',
+);
 const ENTRY_WIDTH = 4;
 const DRAIN_CAPACITY = 256;
 const CHILD_TIMEOUT_MS = 180_000;
@@ -82,19 +87,44 @@ function parseOptions(argv: string[]): Options {
       return v;
     };
     switch (arg) {
-      case '--runs': options.runs = Number(value()); break;
-      case '--n': options.n = Number(value()); break;
-      case '--in-flight': options.inFlight = Number(value()); break;
-      case '--threads': options.threads = Number(value()); break;
-      case '--payload': options.payload = Number(value()); break;
-      case '--max-delay-us': options.maxDelayUs = Number(value()); break;
-      case '--scenarios': options.scenarios = value().split(','); break;
-      case '--json': options.json = value(); break;
-      case '--no-probes': options.probes = false; break;
-      case '--churn': options.churn = true; break;
-      case '--stress-runs': options.stressRuns = Number(value()); break;
-      case '--stress-n': options.stressN = Number(value()); break;
-      default: throw new Error(`unknown option ${arg}`);
+      case '--runs':
+        options.runs = Number(value());
+        break;
+      case '--n':
+        options.n = Number(value());
+        break;
+      case '--in-flight':
+        options.inFlight = Number(value());
+        break;
+      case '--threads':
+        options.threads = Number(value());
+        break;
+      case '--payload':
+        options.payload = Number(value());
+        break;
+      case '--max-delay-us':
+        options.maxDelayUs = Number(value());
+        break;
+      case '--scenarios':
+        options.scenarios = value().split(',');
+        break;
+      case '--json':
+        options.json = value();
+        break;
+      case '--no-probes':
+        options.probes = false;
+        break;
+      case '--churn':
+        options.churn = true;
+        break;
+      case '--stress-runs':
+        options.stressRuns = Number(value());
+        break;
+      case '--stress-n':
+        options.stressN = Number(value());
+        break;
+      default:
+        throw new Error(`unknown option ${arg}`);
     }
   }
   return options;
@@ -102,7 +132,12 @@ function parseOptions(argv: string[]): Options {
 
 function scenarios(options: Options): Scenario[] {
   const all: Scenario[] = [
-    { name: 'bounded', inFlight: options.inFlight, maxDelayUs: 0, description: `${options.inFlight} in flight, no delay` },
+    {
+      name: 'bounded',
+      inFlight: options.inFlight,
+      maxDelayUs: 0,
+      description: `${options.inFlight} in flight, no delay`,
+    },
     { name: 'burst', inFlight: 0, maxDelayUs: 0, description: `all ${options.n} submitted at once, no delay` },
     {
       name: 'bounded-delay',
@@ -146,9 +181,12 @@ function buildSpikeIfNeeded(): void {
   const sources = ['Cargo.toml', 'Cargo.lock', 'src/lib.rs'].map((p) => join(SPIKE_DIR, p));
   if (existsSync(LIBRARY) && statSync(LIBRARY).mtimeMs >= newestMtime(sources)) return;
   console.error('building spike/ (cargo build --release) …');
-  const result = Bun.spawnSync(['cargo', 'build', '--release', '--locked', '--manifest-path', join(SPIKE_DIR, 'Cargo.toml')], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const result = Bun.spawnSync(
+    ['cargo', 'build', '--release', '--locked', '--manifest-path', join(SPIKE_DIR, 'Cargo.toml')],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (result.exitCode !== 0) throw new Error(`cargo build of spike/ failed (exit ${result.exitCode})`);
 }
 
@@ -168,7 +206,13 @@ interface Transport {
 
 type Deliver = (id: number, pointer: number, length: number) => void;
 
-function callbackTransport(lib: SpikeSymbols, threads: number, maxDelayUs: number, payload: number, deliver: Deliver): Transport {
+function callbackTransport(
+  lib: SpikeSymbols,
+  threads: number,
+  maxDelayUs: number,
+  payload: number,
+  deliver: Deliver,
+): Transport {
   let wakeups = 0;
   const callback = new JSCallback(
     (id: bigint, pointer: Pointer | null, length: bigint | number) => {
@@ -373,7 +417,9 @@ async function child(mechanism: Mechanism, scenario: Scenario, options: Options)
     clearTimeout(stallTimer);
     transport.setBusy(false);
     if (outcome === 'stalled') {
-      throw new Error(`stalled: ${completed}/${count} completions after 60 s (${duplicates} duplicates, ${strays} strays)`);
+      throw new Error(
+        `stalled: ${completed}/${count} completions after 60 s (${duplicates} duplicates, ${strays} strays)`,
+      );
     }
   };
 
@@ -482,7 +528,10 @@ interface ChildOutcome {
   stderrTail: string;
 }
 
-async function spawnChild(args: string[], timeoutMs = CHILD_TIMEOUT_MS): Promise<{ stdout: string; stderr: string; exitCode: number | null; signal: string | null; timedOut: boolean }> {
+async function spawnChild(
+  args: string[],
+  timeoutMs = CHILD_TIMEOUT_MS,
+): Promise<{ stdout: string; stderr: string; exitCode: number | null; signal: string | null; timedOut: boolean }> {
   const proc = Bun.spawn([process.execPath, join(HERE, 'spike.bench.ts'), ...args], {
     stdout: 'pipe',
     stderr: 'pipe',
@@ -496,7 +545,13 @@ async function spawnChild(args: string[], timeoutMs = CHILD_TIMEOUT_MS): Promise
   const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
   clearTimeout(timer);
-  return { stdout, stderr, exitCode: proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode), timedOut };
+  return {
+    stdout,
+    stderr,
+    exitCode: proc.exitCode,
+    signal: proc.signalCode === null ? null : String(proc.signalCode),
+    timedOut,
+  };
 }
 
 async function measure(mechanism: Mechanism, scenario: Scenario, forwarded: string[]): Promise<ChildOutcome> {
@@ -532,11 +587,16 @@ async function measure(mechanism: Mechanism, scenario: Scenario, forwarded: stri
 /** The knobs that shape a run, forwarded to the children. */
 function childArgs(options: Options, n = options.n): string[] {
   return [
-    '--n', String(n),
-    '--in-flight', String(options.inFlight),
-    '--threads', String(options.threads),
-    '--payload', String(options.payload),
-    '--max-delay-us', String(options.maxDelayUs),
+    '--n',
+    String(n),
+    '--in-flight',
+    String(options.inFlight),
+    '--threads',
+    String(options.threads),
+    '--payload',
+    String(options.payload),
+    '--max-delay-us',
+    String(options.maxDelayUs),
     ...(options.churn ? ['--churn'] : []),
   ];
 }
@@ -575,14 +635,18 @@ async function parent(options: Options, forwarded: string[]): Promise<void> {
         const r = outcome.result;
         console.error(
           `round ${round + 1}/${options.runs} ${key.padEnd(24)} ` +
-            (r ? `${((r.wallMs * 1000) / r.n).toFixed(3)} µs/completion wall, ${(((r.cpuUserMs + r.cpuSystemMs) * 1000) / r.n).toFixed(3)} µs CPU` : '') +
+            (r
+              ? `${((r.wallMs * 1000) / r.n).toFixed(3)} µs/completion wall, ${(((r.cpuUserMs + r.cpuSystemMs) * 1000) / r.n).toFixed(3)} µs CPU`
+              : '') +
             (outcome.ok ? '' : `  !! ${outcome.problem}\n${outcome.stderrTail}`),
         );
       }
     }
   }
 
-  console.log('| scenario | mechanism | runs ok | wall µs/completion | CPU µs/completion | RSS before → after MB | peak RSS MB | completions per JS wake-up | drain calls |');
+  console.log(
+    '| scenario | mechanism | runs ok | wall µs/completion | CPU µs/completion | RSS before → after MB | peak RSS MB | completions per JS wake-up | drain calls |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const scenario of chosen) {
     for (const mechanism of MECHANISMS) {
@@ -593,9 +657,25 @@ async function parent(options: Options, forwarded: string[]): Promise<void> {
       const rss = good.length
         ? `${median(good.map((r) => r.rssBeforeMb)).toFixed(0)} → ${median(good.map((r) => r.rssAfterMb)).toFixed(0)}`
         : 'n/a';
-      const peak = good.length ? spread(good.map((r) => r.peakRssMb), 0) : 'n/a';
-      const perWake = good.length ? spread(good.map((r) => r.n / Math.max(1, r.jsWakeups)), 1) : 'n/a';
-      const drains = mechanism === 'queue' && good.length ? spread(good.map((r) => r.drainCalls), 0) : '—';
+      const peak = good.length
+        ? spread(
+            good.map((r) => r.peakRssMb),
+            0,
+          )
+        : 'n/a';
+      const perWake = good.length
+        ? spread(
+            good.map((r) => r.n / Math.max(1, r.jsWakeups)),
+            1,
+          )
+        : 'n/a';
+      const drains =
+        mechanism === 'queue' && good.length
+          ? spread(
+              good.map((r) => r.drainCalls),
+              0,
+            )
+          : '—';
       console.log(
         `| ${scenario.name} | ${mechanism} | ${good.length}/${list.length} | ${spread(wall, 3)} | ${spread(cpu, 3)} | ${rss} | ${peak} | ${perWake} | ${drains} |`,
       );
@@ -609,7 +689,7 @@ async function parent(options: Options, forwarded: string[]): Promise<void> {
     console.log(`- ${key}: ${o.problem}${o.stderrTail ? `\n  stderr: ${o.stderrTail.replaceAll('\n', '\n  ')}` : ''}`);
   }
 
-  let probeReport: Record<string, string> = {};
+  const probeReport: Record<string, string> = {};
   if (options.probes) {
     console.log('\n## Probes (one subprocess each)\n');
     console.log('| probe | callback | queue |');
@@ -623,7 +703,11 @@ async function parent(options: Options, forwarded: string[]): Promise<void> {
         const lines = out.stdout.split('\n').filter((l) => l.startsWith('PROBE '));
         const delivered = lines.filter((l) => l === 'PROBE delivered').length;
         const survived = lines.includes('PROBE survived');
-        const ended = out.timedOut ? 'did not exit (killed after 20 s)' : out.signal ? `killed by ${out.signal}` : `exit ${out.exitCode}`;
+        const ended = out.timedOut
+          ? 'did not exit (killed after 20 s)'
+          : out.signal
+            ? `killed by ${out.signal}`
+            : `exit ${out.exitCode}`;
         const crashed = out.signal || (out.exitCode !== 0 && !out.timedOut);
         let cell = `${ended} after ${elapsed.toFixed(0)} ms, ${delivered} delivered`;
         if (kind === 'late') cell += survived ? ', survived' : crashed ? ', **crashed**' : '';
@@ -635,13 +719,19 @@ async function parent(options: Options, forwarded: string[]): Promise<void> {
       console.log(`| ${kind} | ${cells.join(' | ')} |`);
     }
     console.log('\n- idle: mechanism set up, nothing outstanding, no timers: does the process exit on its own?');
-    console.log('- pending: one request completing after 300 ms, no timers (queue: socket ref()ed while it is outstanding, unref()ed on delivery)');
-    console.log('- late: 100 completions arrive 200–300 ms after JS closed its end (JSCallback.close() / socket.terminate()) while the Rust thread still runs');
+    console.log(
+      '- pending: one request completing after 300 ms, no timers (queue: socket ref()ed while it is outstanding, unref()ed on delivery)',
+    );
+    console.log(
+      '- late: 100 completions arrive 200–300 ms after JS closed its end (JSCallback.close() / socket.terminate()) while the Rust thread still runs',
+    );
   }
 
   const stressReport: Record<string, { runs: number; ok: number; failures: string[]; results: RunResult[] }> = {};
   if (options.stressRuns > 0) {
-    console.log(`\n## Stress: ${options.stressRuns} runs per mechanism, burst of ${options.stressN} with --churn (GC pressure in the handler)\n`);
+    console.log(
+      `\n## Stress: ${options.stressRuns} runs per mechanism, burst of ${options.stressN} with --churn (GC pressure in the handler)\n`,
+    );
     const burst = scenarios({ ...options, scenarios: ['burst'] })[0]!;
     const stressArgs = [...childArgs(options, options.stressN), '--churn'];
     for (let round = 0; round < options.stressRuns; round++) {
@@ -653,8 +743,13 @@ async function parent(options: Options, forwarded: string[]): Promise<void> {
         if (outcome.ok) {
           entry.ok++;
           entry.results.push(outcome.result!);
-        } else entry.failures.push(`${outcome.problem}${outcome.stderrTail ? `: ${outcome.stderrTail.split('\n').slice(-3).join(' / ')}` : ''}`);
-        console.error(`stress ${round + 1}/${options.stressRuns} ${mechanism}: ${outcome.ok ? 'ok' : `!! ${outcome.problem}`}`);
+        } else
+          entry.failures.push(
+            `${outcome.problem}${outcome.stderrTail ? `: ${outcome.stderrTail.split('\n').slice(-3).join(' / ')}` : ''}`,
+          );
+        console.error(
+          `stress ${round + 1}/${options.stressRuns} ${mechanism}: ${outcome.ok ? 'ok' : `!! ${outcome.problem}`}`,
+        );
       }
     }
     console.log('| mechanism | runs ok | wall µs/completion | CPU µs/completion | peak RSS MB | failures |');
@@ -663,8 +758,17 @@ async function parent(options: Options, forwarded: string[]): Promise<void> {
       const entry = stressReport[mechanism]!;
       const good = entry.results;
       console.log(
-        `| ${mechanism} | ${entry.ok}/${entry.runs} | ${spread(good.map((r) => (r.wallMs * 1000) / r.n), 3)} | ` +
-          `${spread(good.map((r) => ((r.cpuUserMs + r.cpuSystemMs) * 1000) / r.n), 3)} | ${spread(good.map((r) => r.peakRssMb), 0)} | ` +
+        `| ${mechanism} | ${entry.ok}/${entry.runs} | ${spread(
+          good.map((r) => (r.wallMs * 1000) / r.n),
+          3,
+        )} | ` +
+          `${spread(
+            good.map((r) => ((r.cpuUserMs + r.cpuSystemMs) * 1000) / r.n),
+            3,
+          )} | ${spread(
+            good.map((r) => r.peakRssMb),
+            0,
+          )} | ` +
           `${entry.failures.join('; ') || 'none'} |`,
       );
     }
@@ -673,7 +777,19 @@ async function parent(options: Options, forwarded: string[]): Promise<void> {
   if (options.json) {
     writeFileSync(
       resolve(options.json),
-      JSON.stringify({ bun: Bun.version, revision: Bun.revision, cpus: cpus().length, options, outcomes: Object.fromEntries(outcomes), probes: probeReport, stress: stressReport }, null, 2),
+      JSON.stringify(
+        {
+          bun: Bun.version,
+          revision: Bun.revision,
+          cpus: cpus().length,
+          options,
+          outcomes: Object.fromEntries(outcomes),
+          probes: probeReport,
+          stress: stressReport,
+        },
+        null,
+        2,
+      ),
     );
   }
 }

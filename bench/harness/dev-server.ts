@@ -30,10 +30,20 @@ export async function startBenchServer(options: { startTimeoutMs?: number } = {}
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TEMPORAL_')));
   const child = Bun.spawn(
     [
-      cli, 'server', 'start-dev',
-      '--ip', IP, '--port', String(port), '--headless', '--log-level', 'error',
-      '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-      '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+      cli,
+      'server',
+      'start-dev',
+      '--ip',
+      IP,
+      '--port',
+      String(port),
+      '--headless',
+      '--log-level',
+      'error',
+      '--dynamic-config-value',
+      'matching.numTaskqueueReadPartitions=1',
+      '--dynamic-config-value',
+      'matching.numTaskqueueWritePartitions=1',
     ],
     { env, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' },
   );
@@ -62,10 +72,17 @@ export async function startBenchServer(options: { startTimeoutMs?: number } = {}
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new Error(`temporal server start-dev exited (${child.exitCode ?? child.signalCode}) before answering\n${stderr}`);
+      throw new Error(
+        `temporal server start-dev exited (${child.exitCode ?? child.signalCode}) before answering\n${stderr}`,
+      );
     }
     try {
-      const connection = await Connection.connect({ address, namespace: NAMESPACE, envConfig: false, connectTimeout: 1_000 });
+      const connection = await Connection.connect({
+        address,
+        namespace: NAMESPACE,
+        envConfig: false,
+        connectTimeout: 1_000,
+      });
       try {
         await connection.workflowService.describeNamespace({ namespace: NAMESPACE }, { retry: false });
         return { address, namespace: NAMESPACE, pid: child.pid, version, stop };

@@ -25,7 +25,10 @@ function parseSpread(cell: string, runs: number): Spread {
   return { median: Number(match[1]), min: Number(match[2]), max: Number(match[3]), count: runs };
 }
 
-export async function runFfiChannel(benchDirectory: string, options: { runs: number; inFlight: number; completions: number }): Promise<FfiChannelResult> {
+export async function runFfiChannel(
+  benchDirectory: string,
+  options: { runs: number; inFlight: number; completions: number },
+): Promise<FfiChannelResult> {
   const output = await runBun(
     'channel.bench.ts',
     ['--runs', String(options.runs), '--n', String(options.completions), '--in-flight', String(options.inFlight)],

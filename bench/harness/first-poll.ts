@@ -41,14 +41,18 @@ export async function waitForFirstPoll(options: {
   options.abort.catch(() => (aborted = true));
   for (let probes = 1; ; probes++) {
     const sentAt = performance.now();
-    const answers = await Promise.race([Promise.all([describe(TASK_QUEUE_TYPE_WORKFLOW), describe(TASK_QUEUE_TYPE_ACTIVITY)]), options.abort]);
+    const answers = await Promise.race([
+      Promise.all([describe(TASK_QUEUE_TYPE_WORKFLOW), describe(TASK_QUEUE_TYPE_ACTIVITY)]),
+      options.abort,
+    ]);
     const answeredAt = performance.now();
     if (answers.some((answer) => (answer.pollers?.length ?? 0) > 0)) {
       return { firstPollMs: answeredAt - spawnedAt, lowerBoundMs: lastEmptySentAt - spawnedAt, probes };
     }
     lastEmptySentAt = sentAt;
     if (aborted) throw new Error('the worker exited before polling');
-    if (answeredAt - spawnedAt > options.timeoutMs) throw new Error(`no poller on ${taskQueue} within ${options.timeoutMs} ms of the worker's spawn`);
+    if (answeredAt - spawnedAt > options.timeoutMs)
+      throw new Error(`no poller on ${taskQueue} within ${options.timeoutMs} ms of the worker's spawn`);
     await Bun.sleep(options.intervalMs);
   }
 }

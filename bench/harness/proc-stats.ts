@@ -57,8 +57,13 @@ export function threadSamples(pid: number): Map<number, ThreadSample> {
     try {
       const stat = parseStat(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
       const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-      const switches = statusField(status, 'voluntary_ctxt_switches') + statusField(status, 'nonvoluntary_ctxt_switches');
-      threads.set(Number(tid), { name: stat.comm, cpuMs: ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS_PER_SECOND, switches });
+      const switches =
+        statusField(status, 'voluntary_ctxt_switches') + statusField(status, 'nonvoluntary_ctxt_switches');
+      threads.set(Number(tid), {
+        name: stat.comm,
+        cpuMs: ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS_PER_SECOND,
+        switches,
+      });
     } catch {
       // the thread exited between the listing and the read
     }

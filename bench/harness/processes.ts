@@ -90,7 +90,10 @@ export function spawnBun(
       const seen = lines.find((line) => line.startsWith(prefix));
       if (seen !== undefined) return Promise.resolve(seen.slice(prefix.length));
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${script}: no "${prefix.trim()}" line within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${script}: no "${prefix.trim()}" line within ${timeoutMs} ms\n${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({
           prefix,
           resolve: (line) => {
@@ -117,13 +120,21 @@ export function spawnBun(
       } else {
         await exited;
       }
-      return { exitCode: child.exitCode, signal: child.signalCode === null ? null : String(child.signalCode), stopMs: performance.now() - stopping };
+      return {
+        exitCode: child.exitCode,
+        signal: child.signalCode === null ? null : String(child.signalCode),
+        stopMs: performance.now() - stopping,
+      };
     },
   };
 }
 
 /** Runs `bun <script> ...args` to completion; resolves with its stdout lines, rejects on a non-zero exit or timeout. */
-export async function runBun(script: string, args: string[], options: { cwd: string; timeoutMs: number }): Promise<string[]> {
+export async function runBun(
+  script: string,
+  args: string[],
+  options: { cwd: string; timeoutMs: number },
+): Promise<string[]> {
   const child = spawnBun(script, args, { cwd: options.cwd });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -133,7 +144,8 @@ export async function runBun(script: string, args: string[], options: { cwd: str
   const code = await child.exited;
   clearTimeout(timer);
   await child.stdoutDone;
-  if (timedOut) throw new Error(`${script} did not finish within ${options.timeoutMs} ms (stopped)\n${child.stderrTail()}`);
+  if (timedOut)
+    throw new Error(`${script} did not finish within ${options.timeoutMs} ms (stopped)\n${child.stderrTail()}`);
   if (code !== 0) throw new Error(`${script} failed (exit ${code})\n${child.stderrTail()}`);
   return child.stdoutLines();
 }

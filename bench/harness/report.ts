@@ -23,7 +23,11 @@ export interface Figure {
   oursOnly?: Spread;
 }
 
-function valuesBy(runs: RunResult[], filter: (run: RunResult) => boolean, value: (run: RunResult) => number | undefined) {
+function valuesBy(
+  runs: RunResult[],
+  filter: (run: RunResult) => boolean,
+  value: (run: RunResult) => number | undefined,
+) {
   const byKind: Partial<Record<WorkerKind, number[]>> = {};
   for (const run of runs.filter(filter)) {
     const v = value(run);
@@ -40,35 +44,105 @@ export function computeFigures(runs: RunResult[], ffi: FfiChannelResult[], setti
   const cpuPerWorkflow = (run: RunResult) => run.window.workerCpuMs / run.window.workflows;
   const perSecond = (run: RunResult) => run.window.workflows / (run.window.wallMs / 1000);
   const figures: Figure[] = [
-    { id: 'cpuA', label: `A: worker CPU per workflow, ms (${settings.workflows} one-activity workflows)`, values: valuesBy(runs, a, cpuPerWorkflow), digits: 2, targetRatio: 0.5 },
-    { id: 'rssA', label: 'A: worker peak RSS (VmHWM), MiB', values: valuesBy(runs, a, (run) => run.memory.peakRssMiB), digits: 0, targetRatio: 0.5 },
-    { id: 'readyRssA', label: 'A: worker RSS when ready, before any workflow (VmRSS), MiB', values: valuesBy(runs, a, (run) => run.memoryWhenReady.rssMiB), digits: 0 },
+    {
+      id: 'cpuA',
+      label: `A: worker CPU per workflow, ms (${settings.workflows} one-activity workflows)`,
+      values: valuesBy(runs, a, cpuPerWorkflow),
+      digits: 2,
+      targetRatio: 0.5,
+    },
+    {
+      id: 'rssA',
+      label: 'A: worker peak RSS (VmHWM), MiB',
+      values: valuesBy(runs, a, (run) => run.memory.peakRssMiB),
+      digits: 0,
+      targetRatio: 0.5,
+    },
+    {
+      id: 'readyRssA',
+      label: 'A: worker RSS when ready, before any workflow (VmRSS), MiB',
+      values: valuesBy(runs, a, (run) => run.memoryWhenReady.rssMiB),
+      digits: 0,
+    },
     { id: 'rateA', label: 'A: workflows/s', values: valuesBy(runs, a, perSecond), digits: 1 },
-    { id: 'p50', label: `idle worker: end-to-end latency p50, ms (${settings.latencySamples} sequential)`, values: valuesBy(runs, a, (run) => percentile(run.latencyMs ?? [], 50)), digits: 1 },
-    { id: 'p99', label: 'idle worker: end-to-end latency p99, ms', values: valuesBy(runs, a, (run) => percentile(run.latencyMs ?? [], 99)), digits: 1 },
+    {
+      id: 'p50',
+      label: `idle worker: end-to-end latency p50, ms (${settings.latencySamples} sequential)`,
+      values: valuesBy(runs, a, (run) => percentile(run.latencyMs ?? [], 50)),
+      digits: 1,
+    },
+    {
+      id: 'p99',
+      label: 'idle worker: end-to-end latency p99, ms',
+      values: valuesBy(runs, a, (run) => percentile(run.latencyMs ?? [], 99)),
+      digits: 1,
+    },
     {
       id: 'withWorkerP50',
       label: 'idle worker: time with the worker per workflow, p50, ms (server timestamps)',
-      values: valuesBy(runs, a, (run) => percentile((run.latencyTimelines ?? []).map((timeline) => timeline.withWorkerMs), 50)),
+      values: valuesBy(runs, a, (run) =>
+        percentile(
+          (run.latencyTimelines ?? []).map((timeline) => timeline.withWorkerMs),
+          50,
+        ),
+      ),
       digits: 1,
     },
     {
       id: 'dispatchP50',
       label: 'idle worker: waiting for dispatch per workflow, p50, ms (server timestamps)',
-      values: valuesBy(runs, a, (run) => percentile((run.latencyTimelines ?? []).map((timeline) => timeline.dispatchMs), 50)),
+      values: valuesBy(runs, a, (run) =>
+        percentile(
+          (run.latencyTimelines ?? []).map((timeline) => timeline.dispatchMs),
+          50,
+        ),
+      ),
       digits: 1,
     },
-    { id: 'cpuB', label: `B: worker CPU per workflow, ms (${settings.heavyWorkflows} heavy workflows)`, values: valuesBy(runs, b, cpuPerWorkflow), digits: 2 },
-    { id: 'rssB', label: 'B: worker peak RSS (VmHWM), MiB', values: valuesBy(runs, b, (run) => run.memory.peakRssMiB), digits: 0 },
+    {
+      id: 'cpuB',
+      label: `B: worker CPU per workflow, ms (${settings.heavyWorkflows} heavy workflows)`,
+      values: valuesBy(runs, b, cpuPerWorkflow),
+      digits: 2,
+    },
+    {
+      id: 'rssB',
+      label: 'B: worker peak RSS (VmHWM), MiB',
+      values: valuesBy(runs, b, (run) => run.memory.peakRssMiB),
+      digits: 0,
+    },
     { id: 'rateB', label: 'B: workflows/s', values: valuesBy(runs, b, perSecond), digits: 1 },
-    { id: 'firstPoll', label: 'C: spawn → first poll at the server, ms', values: valuesBy(runs, all, (run) => run.firstPoll.firstPollMs), digits: 0, targetRatio: 0.25 },
-    { id: 'created', label: 'C: process start → worker created (self-reported), ms', values: valuesBy(runs, all, (run) => run.createdMs), digits: 0 },
+    {
+      id: 'firstPoll',
+      label: 'C: spawn → first poll at the server, ms',
+      values: valuesBy(runs, all, (run) => run.firstPoll.firstPollMs),
+      digits: 0,
+      targetRatio: 0.25,
+    },
+    {
+      id: 'created',
+      label: 'C: process start → worker created (self-reported), ms',
+      values: valuesBy(runs, all, (run) => run.createdMs),
+      digits: 0,
+    },
   ];
   for (const result of ffi) {
     const mode = result.inFlight === 1 ? 'one completion per wake-up' : `${result.inFlight} in flight`;
     figures.push(
-      { id: `ffiWall${result.inFlight}`, label: `FFI channel, ${mode}: wall µs per completion`, values: {}, digits: 2, oursOnly: result.wallMicrosPerCompletion },
-      { id: `ffiCpu${result.inFlight}`, label: `FFI channel, ${mode}: CPU µs per completion`, values: {}, digits: 2, oursOnly: result.cpuMicrosPerCompletion },
+      {
+        id: `ffiWall${result.inFlight}`,
+        label: `FFI channel, ${mode}: wall µs per completion`,
+        values: {},
+        digits: 2,
+        oursOnly: result.wallMicrosPerCompletion,
+      },
+      {
+        id: `ffiCpu${result.inFlight}`,
+        label: `FFI channel, ${mode}: CPU µs per completion`,
+        values: {},
+        digits: 2,
+        oursOnly: result.cpuMicrosPerCompletion,
+      },
     );
   }
   return figures.filter((figure) => figure.oursOnly !== undefined || Object.keys(figure.values).length > 0);
@@ -94,7 +168,9 @@ export function renderTable(figures: Figure[]): string {
     const official = spread(figure.values.official ?? []);
     const ratio = ours.count && official.count ? ours.median / official.median : NaN;
     const target =
-      figure.targetRatio === undefined ? '—' : `≤ ${figure.targetRatio}×${Number.isFinite(ratio) ? (ratio <= figure.targetRatio ? ' ✅ met' : ' ❌ not met') : ''}`;
+      figure.targetRatio === undefined
+        ? '—'
+        : `≤ ${figure.targetRatio}×${Number.isFinite(ratio) ? (ratio <= figure.targetRatio ? ' ✅ met' : ' ❌ not met') : ''}`;
     lines.push(
       `| ${figure.label} | ${formatSpread(ours, figure.digits)} | ${formatSpread(official, figure.digits)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—'} | ${target} |`,
     );
@@ -122,7 +198,9 @@ export function renderThreadTable(runs: RunResult[], kinds: WorkerKind[]): strin
       byName.set(name, {
         cpuMs: median(own.map((run) => perWorkflow(run, run.window.workerCpuByThread, name))),
         switches:
-          withSwitches.length > 0 ? median(withSwitches.map((run) => perWorkflow(run, run.window.workerSwitchesByThread, name))) : undefined,
+          withSwitches.length > 0
+            ? median(withSwitches.map((run) => perWorkflow(run, run.window.workerSwitchesByThread, name)))
+            : undefined,
       });
       names.add(name);
     }
@@ -130,7 +208,12 @@ export function renderThreadTable(runs: RunResult[], kinds: WorkerKind[]): strin
       cpuMs: median(own.map((run) => run.window.workerCpuMs / run.window.workflows)),
       switches:
         withSwitches.length > 0
-          ? median(withSwitches.map((run) => Object.values(run.window.workerSwitchesByThread!).reduce((a, b) => a + b, 0) / run.window.workflows))
+          ? median(
+              withSwitches.map(
+                (run) =>
+                  Object.values(run.window.workerSwitchesByThread!).reduce((a, b) => a + b, 0) / run.window.workflows,
+              ),
+            )
           : undefined,
     });
     perKind.set(kind, byName);
@@ -165,6 +248,9 @@ export function writeReadmeSection(readmePath: string, section: string): void {
   const block = `${README_START}\n${section.trim()}\n${README_END}`;
   const start = text.indexOf(README_START);
   const end = text.indexOf(README_END);
-  text = start >= 0 && end > start ? text.slice(0, start) + block + text.slice(end + README_END.length) : `${text.trimEnd()}\n\n${block}\n`;
+  text =
+    start >= 0 && end > start
+      ? text.slice(0, start) + block + text.slice(end + README_END.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(readmePath, text);
 }

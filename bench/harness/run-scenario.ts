@@ -50,7 +50,9 @@ function phasesFor(scenario: ScenarioName, settings: BenchSettings): ClientPhase
     // dispatches each workflow task about 30 ms later, for either worker, for some 15 s. The
     // client also splits each sample into time with the worker and time waiting for dispatch.
     return [
-      ...(settings.latencyWarmup > 0 ? [{ kind: 'warmup', workflow: 'oneActivity', count: settings.latencyWarmup, sequential: true } as const] : []),
+      ...(settings.latencyWarmup > 0
+        ? [{ kind: 'warmup', workflow: 'oneActivity', count: settings.latencyWarmup, sequential: true } as const]
+        : []),
       { kind: 'latency', count: settings.latencySamples },
       ...(settings.warmup > 0 ? [{ kind: 'warmup', workflow: 'oneActivity', count: settings.warmup } as const] : []),
       { kind: 'A', count: settings.workflows },
@@ -83,7 +85,12 @@ export async function runScenario(options: {
     cwd: benchDirectory,
     env: { [WORKER_ENV.address]: address, [WORKER_ENV.namespace]: namespace, [WORKER_ENV.taskQueue]: taskQueue },
     bunArguments: settings.profile
-      ? ['--cpu-prof', `--cpu-prof-interval=${settings.profileIntervalUs}`, `--cpu-prof-dir=${options.profileDirectory}`, `--cpu-prof-name=${profileName}`]
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-interval=${settings.profileIntervalUs}`,
+          `--cpu-prof-dir=${options.profileDirectory}`,
+          `--cpu-prof-name=${profileName}`,
+        ]
       : [],
   });
   let result: RunResult | undefined;

@@ -80,15 +80,22 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     const raw = env[SETTINGS_ENV[key]];
     if (raw === undefined || raw === '') return DEFAULT_SETTINGS[key] as number;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < minimum) throw new Error(`${SETTINGS_ENV[key]} must be an integer ≥ ${minimum}, got ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(value) || value < minimum)
+      throw new Error(`${SETTINGS_ENV[key]} must be an integer ≥ ${minimum}, got ${JSON.stringify(raw)}`);
     return value;
   };
   const list = <T extends string>(key: keyof BenchSettings, allowed: readonly T[]): T[] => {
     const raw = env[SETTINGS_ENV[key]];
     if (raw === undefined || raw === '') return [...(DEFAULT_SETTINGS[key] as T[])];
-    const values = raw.split(',').map((value) => value.trim()).filter(Boolean);
+    const values = raw
+      .split(',')
+      .map((value) => value.trim())
+      .filter(Boolean);
     for (const value of values) {
-      if (!allowed.includes(value as T)) throw new Error(`${SETTINGS_ENV[key]}: unknown value ${JSON.stringify(value)} (allowed: ${allowed.join(', ')})`);
+      if (!allowed.includes(value as T))
+        throw new Error(
+          `${SETTINGS_ENV[key]}: unknown value ${JSON.stringify(value)} (allowed: ${allowed.join(', ')})`,
+        );
     }
     if (values.length === 0) throw new Error(`${SETTINGS_ENV[key]} names nothing to run`);
     return values as T[];

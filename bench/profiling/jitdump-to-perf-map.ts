@@ -33,5 +33,5 @@ while (offset + 16 <= bytes.length) {
   }
   offset += size;
 }
-await Bun.write(`/tmp/perf-${pid}.map`, lines.join('\n') + '\n');
+await Bun.write(`/tmp/perf-${pid}.map`, `${lines.join('\n')}\n`);
 console.log(`/tmp/perf-${pid}.map: ${lines.length} compiled functions`);

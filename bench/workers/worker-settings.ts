@@ -27,7 +27,11 @@ export function workerTargetFromEnv(): WorkerTarget {
     if (!value) throw new Error(`${name} is not set: benchmark workers are started by bench/run.ts`);
     return value;
   };
-  return { address: read(WORKER_ENV.address), namespace: read(WORKER_ENV.namespace), taskQueue: read(WORKER_ENV.taskQueue) };
+  return {
+    address: read(WORKER_ENV.address),
+    namespace: read(WORKER_ENV.namespace),
+    taskQueue: read(WORKER_ENV.taskQueue),
+  };
 }
 
 /** The workflows file both workers bundle (each with its own bundler). */

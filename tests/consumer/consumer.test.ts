@@ -15,7 +15,17 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { spawn, type Subprocess } from 'bun';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startDevServer, type DevServer } from '../../packages/temporal-bun-sdk/src/dev-server';
@@ -37,7 +47,8 @@ const mainVersion = (() => {
   const versions = readdirSync(distDirectory)
     .map((file) => /^temporal-bun-sdk-(\d+\.\d+\.\d+(?:-[\w.]+)?)\.tgz$/.exec(file)?.[1])
     .filter((version): version is string => version !== undefined);
-  if (versions.length !== 1) throw new Error(`expected one temporal-bun-sdk tarball in ${distDirectory}, found ${versions.length}`);
+  if (versions.length !== 1)
+    throw new Error(`expected one temporal-bun-sdk tarball in ${distDirectory}, found ${versions.length}`);
   return versions[0]!;
 })();
 const mainTarball = tarball('temporal-bun-sdk', mainVersion);
@@ -56,7 +67,10 @@ const baseEnvironment: Record<string, string | undefined> = {
   NO_COLOR: '1',
 };
 
-async function run(command: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }) {
+async function run(
+  command: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number },
+) {
   const child = spawn(command, {
     cwd: options.cwd,
     env: { ...baseEnvironment, ...options.env },
@@ -64,14 +78,20 @@ async function run(command: string[], options: { cwd: string; env?: Record<strin
     stderr: 'pipe',
     timeout: options.timeoutMs ?? 300_000,
   });
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { stdout, stderr, exitCode };
 }
 
 async function runOk(command: string[], options: Parameters<typeof run>[1]): Promise<string> {
   const result = await run(command, options);
   if (result.exitCode !== 0) {
-    throw new Error(`${command.join(' ')} (in ${options.cwd}) exited ${result.exitCode}:\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${command.join(' ')} (in ${options.cwd}) exited ${result.exitCode}:\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result.stdout;
 }
@@ -96,7 +116,13 @@ class Background {
   #errors = '';
 
   constructor(command: string[], cwd: string, env: Record<string, string | undefined>) {
-    this.child = spawn(command, { cwd, env: { ...baseEnvironment, ...env }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+    this.child = spawn(command, {
+      cwd,
+      env: { ...baseEnvironment, ...env },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
     void this.#collect(this.child.stdout, (text) => (this.#output += text));
     void this.#collect(this.child.stderr, (text) => (this.#errors += text));
   }
@@ -109,8 +135,12 @@ class Background {
   async waitFor(text: string, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (!this.#output.includes(text)) {
-      if (this.child.exitCode !== null) throw new Error(`the process exited ${this.child.exitCode} before printing "${text}":\n${this.#output}\n${this.#errors}`);
-      if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${this.#output}\n${this.#errors}`);
+      if (this.child.exitCode !== null)
+        throw new Error(
+          `the process exited ${this.child.exitCode} before printing "${text}":\n${this.#output}\n${this.#errors}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(`no "${text}" within ${timeoutMs} ms:\n${this.#output}\n${this.#errors}`);
       await Bun.sleep(50);
     }
     return this.#output;
@@ -238,19 +268,26 @@ let peerVersions: Record<string, string>;
 beforeAll(async () => {
   workspace = mkdtempSync(join(tmpdir(), 'tbs-consumer-'));
   for (let directory = workspace; dirname(directory) !== directory; directory = dirname(directory)) {
-    if (existsSync(join(directory, 'target'))) throw new Error(`${directory} has a target/ folder: the consumer test must run outside any build`);
+    if (existsSync(join(directory, 'target')))
+      throw new Error(`${directory} has a target/ folder: the consumer test must run outside any build`);
   }
   server = await startDevServer({ headless: true, logLevel: 'error', startTimeoutMs: 60_000 });
 
   // The peer packages at the version the main package asks for.
   const manifest = await tarballManifest(mainTarball);
   peerVersions = Object.fromEntries(
-    Object.entries(manifest.peerDependencies as Record<string, string>).map(([name, range]) => [name, range.replace(/^[~^]/, '')]),
+    Object.entries(manifest.peerDependencies as Record<string, string>).map(([name, range]) => [
+      name,
+      range.replace(/^[~^]/, ''),
+    ]),
   );
 
   app = join(workspace, 'app');
   mkdirSync(join(app, 'src'), { recursive: true });
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, type: 'module' }, null, 2));
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'consumer-app', private: true, type: 'module' }, null, 2),
+  );
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
   writeFileSync(join(app, 'src', 'workflows.ts'), WORKFLOWS);
   writeFileSync(join(app, 'src', 'activities.ts'), ACTIVITIES);
@@ -279,7 +316,10 @@ afterAll(async () => {
 
 /** Runs the client against `taskQueue` and returns its output. */
 function runClient(taskQueue: string, workflowId: string): Promise<string> {
-  return runOk([bun, 'src/client.ts'], { cwd: app, env: { TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue, WORKFLOW_ID: workflowId } });
+  return runOk([bun, 'src/client.ts'], {
+    cwd: app,
+    env: { TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue, WORKFLOW_ID: workflowId },
+  });
 }
 
 const EXPECTED_RESULT = 'result: order A-17: 3 items, approved by dana, activity describeOrder attempt 1';
@@ -287,10 +327,23 @@ const EXPECTED_RESULT = 'result: order A-17: 3 items, approved by dana, activity
 describe('the npm tarballs', () => {
   test('the main tarball holds the sources, declarations, CLIs, README and LICENSE, and no tests, benchmarks or Rust', async () => {
     const files = await tarballFiles(mainTarball);
-    for (const expected of ['package.json', 'README.md', 'LICENSE', 'types/index.d.ts', 'types/client/index.d.ts', 'src/index.ts', 'src/cli/temporal-bun.ts', 'src/cli/temporal-bun-worker.ts']) {
+    for (const expected of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'types/index.d.ts',
+      'types/client/index.d.ts',
+      'src/index.ts',
+      'src/cli/temporal-bun.ts',
+      'src/cli/temporal-bun-worker.ts',
+    ]) {
       expect(files).toContain(expected);
     }
-    expect(files.filter((file) => /(^|\/)(tests?|bench|crates|target)\/|\.test\.ts$|\.rs$|Cargo\.|\.so$|\.dylib$/.test(file))).toEqual([]);
+    expect(
+      files.filter((file) =>
+        /(^|\/)(tests?|bench|crates|target)\/|\.test\.ts$|\.rs$|Cargo\.|\.so$|\.dylib$/.test(file),
+      ),
+    ).toEqual([]);
     const manifest = await tarballManifest(mainTarball);
     expect(manifest.optionalDependencies).toEqual({
       'temporal-bun-sdk-linux-x64-gnu': mainVersion,
@@ -300,16 +353,25 @@ describe('the npm tarballs', () => {
       'temporal-bun-sdk-darwin-arm64': mainVersion,
       'temporal-bun-sdk-darwin-x64': mainVersion,
     });
-    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['@temporalio/activity', '@temporalio/common', '@temporalio/workflow']);
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual([
+      '@temporalio/activity',
+      '@temporalio/common',
+      '@temporalio/workflow',
+    ]);
     expect(manifest.engines.bun).toBeString();
-    expect(manifest.bin).toEqual({ 'temporal-bun-worker': './src/cli/temporal-bun-worker.ts', 'temporal-bun': './src/cli/temporal-bun.ts' });
+    expect(manifest.bin).toEqual({
+      'temporal-bun-worker': './src/cli/temporal-bun-worker.ts',
+      'temporal-bun': './src/cli/temporal-bun.ts',
+    });
     expect(manifest.scripts).toBeUndefined();
     expect(manifest.devDependencies).toBeUndefined();
   });
 
   test('the platform tarball holds the stripped library and its entry modules, declared for its os, cpu and libc', async () => {
     const library = platform.os === 'darwin' ? 'libtemporal_bun_bridge.dylib' : 'libtemporal_bun_bridge.so';
-    expect(await tarballFiles(platformTarball)).toEqual(['LICENSE', 'README.md', 'bun.js', 'index.d.ts', 'index.js', library, 'package.json'].sort());
+    expect(await tarballFiles(platformTarball)).toEqual(
+      ['LICENSE', 'README.md', 'bun.js', 'index.d.ts', 'index.js', library, 'package.json'].sort(),
+    );
     const manifest = await tarballManifest(platformTarball);
     expect(manifest.version).toBe(mainVersion);
     expect(manifest.os).toEqual([platform.os]);
@@ -319,17 +381,22 @@ describe('the npm tarballs', () => {
     expect(manifest.scripts).toBeUndefined();
   });
 
-  test.if(platform.libc === 'glibc')(`the glibc library needs no glibc newer than ${GLIBC_FLOOR} and carries no debug info`, async () => {
-    const library = join(app, 'node_modules', platform.packageName, 'libtemporal_bun_bridge.so');
-    const symbols = await runOk(['objdump', '-T', library], { cwd: app });
-    const versions = [...new Set([...symbols.matchAll(/GLIBC_(\d+(?:\.\d+)+)/g)].map((match) => match[1]!))];
-    expect(versions.length).toBeGreaterThan(0);
-    const newer = versions.filter((version) => Bun.semver.order(`${version}.0`.split('.').slice(0, 3).join('.'), `${GLIBC_FLOOR}.0`) > 0);
-    expect(newer).toEqual([]);
-    const sections = await runOk(['readelf', '-S', '-W', library], { cwd: app });
-    expect(sections).not.toContain('.debug_info');
-    expect(symbols).toContain('tbs_bridge_version');
-  });
+  test.if(platform.libc === 'glibc')(
+    `the glibc library needs no glibc newer than ${GLIBC_FLOOR} and carries no debug info`,
+    async () => {
+      const library = join(app, 'node_modules', platform.packageName, 'libtemporal_bun_bridge.so');
+      const symbols = await runOk(['objdump', '-T', library], { cwd: app });
+      const versions = [...new Set([...symbols.matchAll(/GLIBC_(\d+(?:\.\d+)+)/g)].map((match) => match[1]!))];
+      expect(versions.length).toBeGreaterThan(0);
+      const newer = versions.filter(
+        (version) => Bun.semver.order(`${version}.0`.split('.').slice(0, 3).join('.'), `${GLIBC_FLOOR}.0`) > 0,
+      );
+      expect(newer).toEqual([]);
+      const sections = await runOk(['readelf', '-S', '-W', library], { cwd: app });
+      expect(sections).not.toContain('.debug_info');
+      expect(symbols).toContain('tbs_bridge_version');
+    },
+  );
 });
 
 describe('a project that installed the tarballs', () => {
@@ -340,7 +407,10 @@ describe('a project that installed the tarballs', () => {
   test("the package's declarations type-check under the same settings (other packages' declarations aside)", async () => {
     // skipLibCheck off checks every declaration file; the @temporalio packages' own have errors
     // under these settings that are not ours to fix, so only our files must be clean.
-    const result = await run([bun, 'x', 'tsc', '--noEmit', '-p', '.', '--skipLibCheck', 'false'], { cwd: app, timeoutMs: 120_000 });
+    const result = await run([bun, 'x', 'tsc', '--noEmit', '-p', '.', '--skipLibCheck', 'false'], {
+      cwd: app,
+      timeoutMs: 120_000,
+    });
     // Either a clean check or real diagnostics (of other packages): not a compiler that failed to run.
     expect(result.exitCode === 0 || result.stdout.includes('error TS')).toBe(true);
     const ours = result.stdout.split('\n').filter((line) => /^(src\/|node_modules\/temporal-bun-sdk\/)/.test(line));
@@ -348,7 +418,10 @@ describe('a project that installed the tarballs', () => {
   }, 120_000);
 
   test('runs a worker (workflowsPath) that the official client drives end to end, with the library from the platform package', async () => {
-    const worker = new Background([bun, 'src/worker.ts'], app, { TEMPORAL_ADDRESS: server.address, TASK_QUEUE: 'consumer-source' });
+    const worker = new Background([bun, 'src/worker.ts'], app, {
+      TEMPORAL_ADDRESS: server.address,
+      TASK_QUEUE: 'consumer-source',
+    });
     try {
       const ready = await worker.waitFor('worker ready', 120_000);
       expect(ready).toContain(`worker ready (bridge ${mainVersion} from platform-package)`);
@@ -363,7 +436,11 @@ describe('a project that installed the tarballs', () => {
   test('a missing library override is refused with an error naming the variable', async () => {
     const result = await run([bun, 'src/worker.ts'], {
       cwd: app,
-      env: { TEMPORAL_ADDRESS: server.address, TASK_QUEUE: 'consumer-unused', TEMPORAL_BUN_BRIDGE_PATH: join(workspace, 'no-such-library.so') },
+      env: {
+        TEMPORAL_ADDRESS: server.address,
+        TASK_QUEUE: 'consumer-unused',
+        TEMPORAL_BUN_BRIDGE_PATH: join(workspace, 'no-such-library.so'),
+      },
       timeoutMs: 120_000,
     });
     expect(result.exitCode).not.toBe(0);
@@ -382,7 +459,9 @@ describe('a project that installed the tarballs', () => {
   test('compiles a single-file worker with a prebuilt bundle that runs from an empty folder', async () => {
     const single = join(app, 'single');
     mkdirSync(single, { recursive: true });
-    await runOk([bun, 'x', 'temporal-bun', 'bundle', 'src/workflows.ts', '-o', 'single/workflow-bundle.js'], { cwd: app });
+    await runOk([bun, 'x', 'temporal-bun', 'bundle', 'src/workflows.ts', '-o', 'single/workflow-bundle.js'], {
+      cwd: app,
+    });
     writeFileSync(join(single, 'worker.ts'), SINGLE_FILE_WORKER);
     await runOk([bun, 'build', '--compile', 'single/worker.ts', '--outfile', 'single/worker'], { cwd: app });
 
@@ -392,7 +471,10 @@ describe('a project that installed the tarballs', () => {
     await runOk(['chmod', '+x', join(empty, 'worker')], { cwd: empty });
     expect(readdirSync(empty)).toEqual(['worker']);
 
-    const worker = new Background([join(empty, 'worker')], empty, { TEMPORAL_ADDRESS: server.address, TASK_QUEUE: 'consumer-compiled' });
+    const worker = new Background([join(empty, 'worker')], empty, {
+      TEMPORAL_ADDRESS: server.address,
+      TASK_QUEUE: 'consumer-compiled',
+    });
     try {
       await worker.waitFor('compiled worker ready', 120_000);
       const output = await runClient('consumer-compiled', 'consumer-compiled-1');
@@ -405,7 +487,7 @@ describe('a project that installed the tarballs', () => {
 });
 
 describe('temporal-bun init', () => {
-  test("writes a project whose own test passes against the installed packages", async () => {
+  test('writes a project whose own test passes against the installed packages', async () => {
     await runOk([bun, 'x', 'temporal-bun', 'init', 'scaffolded'], { cwd: app });
     const scaffolded = join(app, 'scaffolded');
     // The scaffold names temporal-bun-sdk from the registry: point it at the tarballs instead.
@@ -418,7 +500,8 @@ describe('temporal-bun init', () => {
     await runOk([bun, 'install'], { cwd: scaffolded });
     await runOk([bun, 'x', 'tsc', '--noEmit', '-p', '.'], { cwd: scaffolded });
     const result = await run([bun, 'test', '--timeout', '120000'], { cwd: scaffolded, timeoutMs: 300_000 });
-    if (result.exitCode !== 0) throw new Error(`the scaffolded project's test failed:\n${result.stdout}\n${result.stderr}`);
+    if (result.exitCode !== 0)
+      throw new Error(`the scaffolded project's test failed:\n${result.stdout}\n${result.stderr}`);
     expect(`${result.stdout}${result.stderr}`).toMatch(/\b[1-9]\d* pass\b/);
     expect(`${result.stdout}${result.stderr}`).toMatch(/\b0 fail\b/);
   }, 600_000);

@@ -19,7 +19,11 @@ export const sampleOrder = (orderId: string): Order => ({
 });
 
 /** Runs one order through the workflow, approving it once it waits for approval. */
-export async function placeOrder(client: Client, order: Order, log: (line: string) => void = console.log): Promise<OrderResult> {
+export async function placeOrder(
+  client: Client,
+  order: Order,
+  log: (line: string) => void = console.log,
+): Promise<OrderResult> {
   const handle = await client.workflow.start(orderFulfillment, {
     taskQueue: TASK_QUEUE,
     workflowId: `order-${order.orderId}`,

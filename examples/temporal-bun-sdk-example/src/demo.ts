@@ -17,7 +17,11 @@ say(`Temporal dev server at ${server.address}, web UI at ${server.uiAddress}`);
 let exitCode = 0;
 try {
   // Errors only: the demo narrates itself (`bun run src/worker.ts` shows the worker's INFO logs).
-  const worker = await startWorker({ address: server.address, namespace: server.namespace, logger: new ConsoleLogger('ERROR') });
+  const worker = await startWorker({
+    address: server.address,
+    namespace: server.namespace,
+    logger: new ConsoleLogger('ERROR'),
+  });
   const running = worker.run();
   say('worker running on task queue order-fulfillment');
 

@@ -19,7 +19,11 @@ let client: Client;
 
 beforeAll(async () => {
   server = await startDevServer();
-  worker = await startWorker({ address: server.address, namespace: server.namespace, logger: new ConsoleLogger('ERROR') });
+  worker = await startWorker({
+    address: server.address,
+    namespace: server.namespace,
+    logger: new ConsoleLogger('ERROR'),
+  });
   running = worker.run();
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection, namespace: server.namespace });
@@ -55,7 +59,11 @@ test('a small order needs no approval', async () => {
 });
 
 test('the status query answers while the order waits for approval', async () => {
-  const handle = await client.workflow.start(orderFulfillment, { taskQueue: TASK_QUEUE, workflowId: 'order-t-3', args: [sampleOrder('t-3')] });
+  const handle = await client.workflow.start(orderFulfillment, {
+    taskQueue: TASK_QUEUE,
+    workflowId: 'order-t-3',
+    args: [sampleOrder('t-3')],
+  });
   const deadline = Date.now() + 15_000;
   let status = await handle.query(statusQuery);
   while (status !== 'awaiting approval' && Date.now() < deadline) {

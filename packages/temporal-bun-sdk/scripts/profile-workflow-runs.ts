@@ -122,20 +122,33 @@ type Phase = (typeof PHASES)[number];
 type Totals = Record<Phase | 'wall' | 'cpu', number>;
 
 function emptyTotals(): Totals {
-  return { 'proto decode': 0, 'codec decode': 0, start: 0, resolve: 0, evict: 0, 'codec encode': 0, 'proto encode': 0, wall: 0, cpu: 0 };
+  return {
+    'proto decode': 0,
+    'codec decode': 0,
+    start: 0,
+    resolve: 0,
+    evict: 0,
+    'codec encode': 0,
+    'proto encode': 0,
+    wall: 0,
+    cpu: 0,
+  };
 }
 
 const ACTIVATION_PHASES = ['start', 'resolve', 'evict'] as const;
 
 /** Runs `count` runs, `concurrency` at a time; returns the summed µs per phase. */
 async function profileRuns(bundle: WorkflowBundle, count: number, label: string): Promise<Totals> {
-  const manager = await WorkflowIsolateManager.create({ bundle, logger, reuseV8Context } as Parameters<typeof WorkflowIsolateManager.create>[0]);
+  const manager = await WorkflowIsolateManager.create({ bundle, logger, reuseV8Context } as Parameters<
+    typeof WorkflowIsolateManager.create
+  >[0]);
   const codecs = new WorkflowActivationCodecs(args.codec ? [new PassThroughCodec()] : [], placement.namespace);
   const totals = emptyTotals();
   const batches: Uint8Array[][][] = [];
   for (let first = 0; first < count; first += concurrency) {
     const batch: Uint8Array[][] = [];
-    for (let index = first; index < Math.min(count, first + concurrency); index++) batch.push(encodedActivations(`${label}-${index}`));
+    for (let index = first; index < Math.min(count, first + concurrency); index++)
+      batch.push(encodedActivations(`${label}-${index}`));
     batches.push(batch);
   }
 
@@ -158,7 +171,8 @@ async function profileRuns(bundle: WorkflowBundle, count: number, label: string)
         const result = await manager.activate(decoded, placement);
         now = performance.now();
         totals[ACTIVATION_PHASES[step]!] += now - started;
-        if (result.completion.failed) throw new Error(`activation failed: ${result.completion.failed.failure?.message}`);
+        if (result.completion.failed)
+          throw new Error(`activation failed: ${result.completion.failed.failure?.message}`);
 
         started = now;
         const completion = await codecs.encodeCompletion(result.completion);
@@ -272,9 +286,19 @@ function profileAnatomy(bundle: WorkflowBundle, count: number): Record<string, n
  * `count` runs through a WorkflowTaskLoop, `concurrency` in flight: a run's next activation is
  * handed out once the previous one is completed (as core does). Returns wall and CPU ms.
  */
-async function profileTaskLoop(bundle: WorkflowBundle, count: number, label: string): Promise<{ wall: number; cpu: number }> {
-  const manager = await WorkflowIsolateManager.create({ bundle, logger, reuseV8Context } as Parameters<typeof WorkflowIsolateManager.create>[0]);
-  const runs = Array.from({ length: count }, (_, index) => ({ runId: `${label}-${index}`, activations: encodedActivations(`${label}-${index}`), next: 0 }));
+async function profileTaskLoop(
+  bundle: WorkflowBundle,
+  count: number,
+  label: string,
+): Promise<{ wall: number; cpu: number }> {
+  const manager = await WorkflowIsolateManager.create({ bundle, logger, reuseV8Context } as Parameters<
+    typeof WorkflowIsolateManager.create
+  >[0]);
+  const runs = Array.from({ length: count }, (_, index) => ({
+    runId: `${label}-${index}`,
+    activations: encodedActivations(`${label}-${index}`),
+    next: 0,
+  }));
   const byRunId = new Map(runs.map((run) => [run.runId, run]));
   const ready: Uint8Array[] = [];
   const waiting: ((bytes: Uint8Array | undefined) => void)[] = [];
@@ -291,13 +315,18 @@ async function profileTaskLoop(bundle: WorkflowBundle, count: number, label: str
   };
   const native = {
     async pollWorkflowActivation() {
-      const bytes = ready.shift() ?? (finished === count ? undefined : await new Promise<Uint8Array | undefined>((resolve) => waiting.push(resolve)));
+      const bytes =
+        ready.shift() ??
+        (finished === count
+          ? undefined
+          : await new Promise<Uint8Array | undefined>((resolve) => waiting.push(resolve)));
       if (bytes === undefined) throw new NativeError('SHUT_DOWN', 'all runs finished');
       return ActivationMessage.decode(bytes);
     },
     async completeWorkflowActivation(completion: coresdk.workflow_completion.IWorkflowActivationCompletion) {
       const encoded = CompletionMessage.encode(completion).finish();
-      if (encoded.length === 0 || completion.failed) throw new Error(`activation failed: ${completion.failed?.failure?.message}`);
+      if (encoded.length === 0 || completion.failed)
+        throw new Error(`activation failed: ${completion.failed?.failure?.message}`);
       const run = byRunId.get(completion.runId!)!;
       if (run.next < run.activations.length) {
         offer(run.activations[run.next++]);
@@ -329,8 +358,13 @@ async function profileTaskLoop(bundle: WorkflowBundle, count: number, label: str
   return { wall, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
-async function profileMemory(bundle: WorkflowBundle, count: number): Promise<{ heapKiB: number; rssKiB: number; afterEvictionHeapKiB: number }> {
-  const manager = await WorkflowIsolateManager.create({ bundle, logger, reuseV8Context } as Parameters<typeof WorkflowIsolateManager.create>[0]);
+async function profileMemory(
+  bundle: WorkflowBundle,
+  count: number,
+): Promise<{ heapKiB: number; rssKiB: number; afterEvictionHeapKiB: number }> {
+  const manager = await WorkflowIsolateManager.create({ bundle, logger, reuseV8Context } as Parameters<
+    typeof WorkflowIsolateManager.create
+  >[0]);
   // One run first, so that one-time costs (a shared context) are not counted per run.
   const warm = encodedActivations('memory-warm');
   for (const encoded of warm) await manager.activate(ActivationMessage.decode(encoded), placement);
@@ -356,14 +390,20 @@ async function profileMemory(bundle: WorkflowBundle, count: number): Promise<{ h
   };
 }
 
-const bundle = await bundleWorkflowCode({ workflowsPath: resolve(import.meta.dir, '../tests/perf/fixtures/perf-workflows.ts') });
+const bundle = await bundleWorkflowCode({
+  workflowsPath: resolve(import.meta.dir, '../tests/perf/fixtures/perf-workflows.ts'),
+});
 console.log(
   `one-activity workflow, ${runs} runs × ${repetitions} repetitions (after ${warmupRuns} warm-up runs), concurrency ${concurrency}, ` +
     `reuseV8Context ${reuseV8Context}, codec ${args.codec ? 'pass-through' : 'none'}; Bun ${Bun.version}`,
 );
 
 if (args.memory) {
-  const samples: { heapKiB: number[]; rssKiB: number[]; afterEvictionHeapKiB: number[] } = { heapKiB: [], rssKiB: [], afterEvictionHeapKiB: [] };
+  const samples: { heapKiB: number[]; rssKiB: number[]; afterEvictionHeapKiB: number[] } = {
+    heapKiB: [],
+    rssKiB: [],
+    afterEvictionHeapKiB: [],
+  };
   for (let repetition = 0; repetition < repetitions; repetition++) {
     const result = await profileMemory(bundle, runs);
     samples.heapKiB.push(result.heapKiB);

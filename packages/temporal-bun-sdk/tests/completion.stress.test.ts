@@ -19,7 +19,10 @@ const env = useServerConnection();
 const { WorkflowActivationCompletion } = coresdk.workflow_completion;
 
 function newWorker(): NativeWorker {
-  return NativeWorker.create(env.connection.runtime, env.connection.client, { namespace: env.server.namespace, taskQueue: `stress-${randomUUID()}` });
+  return NativeWorker.create(env.connection.runtime, env.connection.client, {
+    namespace: env.server.namespace,
+    taskQueue: `stress-${randomUUID()}`,
+  });
 }
 
 /** `promise`'s outcome, or `'no answer'` after the deadline. */
@@ -38,15 +41,24 @@ function completion(worker: NativeWorker, index: number): Promise<void> {
   const runId = `unknown-run-${index}`;
   switch (index % 6) {
     case 0:
-      return worker.completeWorkflowActivation(WorkflowActivationCompletion.create({ runId, failed: { failure: { message: 'fuzzed' } } }));
+      return worker.completeWorkflowActivation(
+        WorkflowActivationCompletion.create({ runId, failed: { failure: { message: 'fuzzed' } } }),
+      );
     case 1:
-      return worker.completeWorkflowActivation(WorkflowActivationCompletion.create({ runId, successful: { commands: [] } }));
+      return worker.completeWorkflowActivation(
+        WorkflowActivationCompletion.create({ runId, successful: { commands: [] } }),
+      );
     case 2:
       return worker.completeWorkflowActivation(new Uint8Array([0xff, 0xff, index & 0xff, 0x01]));
     case 3:
       return worker.completeWorkflowActivation(WorkflowActivationCompletion.create({ runId: '' }));
     case 4:
-      return worker.completeActivityTask(coresdk.ActivityTaskCompletion.create({ taskToken: new Uint8Array([1, index & 0xff, 3]), result: { completed: {} } }));
+      return worker.completeActivityTask(
+        coresdk.ActivityTaskCompletion.create({
+          taskToken: new Uint8Array([1, index & 0xff, 3]),
+          result: { completed: {} },
+        }),
+      );
     default:
       return worker.completeActivityTask(new Uint8Array([0x0a, 0xff, 0xff]), { deferAck: index % 2 === 0 });
   }
@@ -56,7 +68,11 @@ test('a workflow completion before the first poll is refused at once (ILLEGAL_ST
   const worker = newWorker();
   try {
     await worker.validate();
-    const answer = await withDeadline(worker.completeWorkflowActivation(WorkflowActivationCompletion.create({ runId: 'early', successful: { commands: [] } })));
+    const answer = await withDeadline(
+      worker.completeWorkflowActivation(
+        WorkflowActivationCompletion.create({ runId: 'early', successful: { commands: [] } }),
+      ),
+    );
     expect(answer).toBe('ILLEGAL_STATE');
   } finally {
     await worker.finalizeShutdown();
@@ -76,7 +92,11 @@ test(`${TOTAL_COMPLETIONS} completions, ${IN_FLIGHT} in flight, malformed and va
       } catch (error) {
         return error instanceof NativeError ? error.code : String(error);
       }
-      void worker.completeWorkflowActivation(WorkflowActivationCompletion.create({ runId: activation.runId, successful: { commands: [] } })).catch(() => undefined);
+      void worker
+        .completeWorkflowActivation(
+          WorkflowActivationCompletion.create({ runId: activation.runId, successful: { commands: [] } }),
+        )
+        .catch(() => undefined);
     }
   })();
   const activityStreamEnded = worker.nextActivityTask().then(
@@ -102,8 +122,15 @@ test(`${TOTAL_COMPLETIONS} completions, ${IN_FLIGHT} in flight, malformed and va
   expect(outcomes.get('INVALID_ARGUMENT')).toBeGreaterThanOrEqual((TOTAL_COMPLETIONS / 6) * 2);
 
   worker.initiateShutdown();
-  expect(await Promise.race([streamEnded, Bun.sleep(ANSWER_DEADLINE_MS).then(() => 'the workflow stream did not end')])).toBe('SHUT_DOWN');
-  expect(await Promise.race([activityStreamEnded, Bun.sleep(ANSWER_DEADLINE_MS).then(() => 'the activity stream did not end')])).toBe('SHUT_DOWN');
+  expect(
+    await Promise.race([streamEnded, Bun.sleep(ANSWER_DEADLINE_MS).then(() => 'the workflow stream did not end')]),
+  ).toBe('SHUT_DOWN');
+  expect(
+    await Promise.race([
+      activityStreamEnded,
+      Bun.sleep(ANSWER_DEADLINE_MS).then(() => 'the activity stream did not end'),
+    ]),
+  ).toBe('SHUT_DOWN');
   expect(await withDeadline(worker.finalizeShutdown())).toBe('ok');
   worker.free();
 }, 120_000);

@@ -38,7 +38,10 @@ const logRecords: NativeLogRecord[] = [];
 
 beforeAll(async () => {
   server = await startDevServer();
-  runtime = await NativeRuntime.create({ logFilter: 'warn,temporalio_sdk_core=info', onLog: (record) => logRecords.push(record) });
+  runtime = await NativeRuntime.create({
+    logFilter: 'warn,temporalio_sdk_core=info',
+    onLog: (record) => logRecords.push(record),
+  });
   client = await NativeClient.connect(runtime, {
     address: server.address,
     namespace: server.namespace,
@@ -197,7 +200,9 @@ let recordedRun: RecordedRun | undefined;
 
 describe('client', () => {
   test('connects to the dev server and describes its namespace with a raw rpc', async () => {
-    const request = temporal.api.workflowservice.v1.DescribeNamespaceRequest.encode({ namespace: server.namespace }).finish();
+    const request = temporal.api.workflowservice.v1.DescribeNamespaceRequest.encode({
+      namespace: server.namespace,
+    }).finish();
     const responseBytes = await client.rpc('workflow', 'DescribeNamespace', request, { timeoutMs: 5_000 });
     const response = temporal.api.workflowservice.v1.DescribeNamespaceResponse.decode(responseBytes);
     expect(response.namespaceInfo?.name).toBe(server.namespace);
@@ -251,7 +256,9 @@ describe('worker', () => {
 
     // 4. The server's history ends with the completion and the result sent.
     const history = await fetchHistory(workflowId, runId);
-    const completed = history.events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    const completed = history.events.find(
+      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    );
     expect(completed).toBeDefined();
     const result = completed!.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
     expect(result).toBeDefined();
@@ -338,7 +345,7 @@ describe('worker', () => {
 });
 
 describe('task streams and deferred acknowledgements', () => {
-  test('the streams hand out a workflow\'s activations and activity task in order, then SHUT_DOWN; finalize waits for them', async () => {
+  test("the streams hand out a workflow's activations and activity task in order, then SHUT_DOWN; finalize waits for them", async () => {
     const taskQueue = uniqueTaskQueue('streams');
     const workflowId = `streams-${randomUUID()}`;
     const runId = await startWorkflow(taskQueue, workflowId, WORKFLOW_TYPE);
@@ -353,14 +360,20 @@ describe('task streams and deferred acknowledgements', () => {
 
     let firstAcknowledged = false;
     const firstAck = worker
-      .completeWorkflowActivation({ runId, successful: { commands: [scheduleGreetActivity(taskQueue)] } }, { deferAck: true })
+      .completeWorkflowActivation(
+        { runId, successful: { commands: [scheduleGreetActivity(taskQueue)] } },
+        { deferAck: true },
+      )
       .then(() => (firstAcknowledged = true));
     const task = await activityStream;
     expect(task.start?.activityType).toBe(ACTIVITY_TYPE);
     // The deferred answer was queued before the task the server sent in reply to it, so it came along.
     expect(firstAcknowledged).toBe(true);
     await firstAck;
-    await worker.completeActivityTask({ taskToken: task.taskToken, result: { completed: { result: activityResult } } }, { deferAck: true });
+    await worker.completeActivityTask(
+      { taskToken: task.taskToken, result: { completed: { result: activityResult } } },
+      { deferAck: true },
+    );
 
     const second = await worker.nextWorkflowActivation();
     expect(jobVariants(second)).toEqual(['resolveActivity']);
@@ -369,7 +382,9 @@ describe('task streams and deferred acknowledgements', () => {
       { deferAck: true },
     );
     const history = await fetchHistory(workflowId, runId);
-    expect(history.events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(true);
+    expect(history.events.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(
+      true,
+    );
 
     // Shutdown: the workflow stream hands out the run's eviction, then ends with SHUT_DOWN (once
     // to one caller; the call after that asks again and gets SHUT_DOWN again).
@@ -381,14 +396,19 @@ describe('task streams and deferred acknowledgements', () => {
       try {
         const activation = await worker.nextWorkflowActivation();
         evictions.push(activation);
-        await worker.completeWorkflowActivation({ runId: activation.runId, successful: { commands: [] } }, { deferAck: true });
+        await worker.completeWorkflowActivation(
+          { runId: activation.runId, successful: { commands: [] } },
+          { deferAck: true },
+        );
       } catch (error) {
         workflowEnd = error as NativeError;
       }
     }
     expect(workflowEnd.code).toBe('SHUT_DOWN');
     // Exactly the run's eviction came before the end.
-    expect(evictions.map((activation) => [activation.runId, jobVariants(activation)])).toEqual([[runId, ['removeFromCache']]]);
+    expect(evictions.map((activation) => [activation.runId, jobVariants(activation)])).toEqual([
+      [runId, ['removeFromCache']],
+    ]);
     expect((await activityEnd).code).toBe('SHUT_DOWN');
     expect((await rejectionOf(worker.nextWorkflowActivation())).code).toBe('SHUT_DOWN');
     await worker.finalizeShutdown();
@@ -399,24 +419,36 @@ describe('task streams and deferred acknowledgements', () => {
   test('a deferred acknowledgement waits while another poll is outstanding, and arrives without one', async () => {
     // A runtime of its own, so no log record or other test's call wakes the JS thread meanwhile.
     const quietRuntime = await NativeRuntime.create();
-    const quietClient = await NativeClient.connect(quietRuntime, { address: server.address, namespace: server.namespace });
+    const quietClient = await NativeClient.connect(quietRuntime, {
+      address: server.address,
+      namespace: server.namespace,
+    });
     const taskQueue = uniqueTaskQueue('deferred-ack');
     const worker = NativeWorker.create(quietRuntime, quietClient, { namespace: server.namespace, taskQueue });
-    const idle = NativeWorker.create(quietRuntime, quietClient, { namespace: server.namespace, taskQueue: uniqueTaskQueue('idle') });
+    const idle = NativeWorker.create(quietRuntime, quietClient, {
+      namespace: server.namespace,
+      taskQueue: uniqueTaskQueue('idle'),
+    });
     try {
       const runId = await startWorkflow(taskQueue, `deferred-ack-${randomUUID()}`, WORKFLOW_TYPE);
       const first = await worker.pollWorkflowActivation();
       expect(first.runId).toBe(runId);
 
       // Nothing else is outstanding: the deferred answer wakes the JS thread by itself.
-      await worker.completeWorkflowActivation({ runId, successful: { commands: [scheduleGreetActivity(taskQueue)] } }, { deferAck: true });
+      await worker.completeWorkflowActivation(
+        { runId, successful: { commands: [scheduleGreetActivity(taskQueue)] } },
+        { deferAck: true },
+      );
       const task = await worker.pollActivityTask();
 
       // With the idle worker's stream open, the answer waits for the next wake-up...
       const idleEnd = rejectionOf(idle.nextWorkflowActivation());
       let acknowledged = false;
       const ack = worker
-        .completeActivityTask({ taskToken: task.taskToken, result: { completed: { result: activityResult } } }, { deferAck: true })
+        .completeActivityTask(
+          { taskToken: task.taskToken, result: { completed: { result: activityResult } } },
+          { deferAck: true },
+        )
         .then(() => (acknowledged = true));
       await Bun.sleep(300);
       expect(acknowledged).toBe(false);
@@ -428,7 +460,10 @@ describe('task streams and deferred acknowledgements', () => {
       await ack;
       const second = await worker.pollWorkflowActivation();
       expect(jobVariants(second)).toEqual(['resolveActivity']);
-      await worker.completeWorkflowActivation({ runId, successful: { commands: [{ completeWorkflowExecution: { result: workflowResult } }] } });
+      await worker.completeWorkflowActivation({
+        runId,
+        successful: { commands: [{ completeWorkflowExecution: { result: workflowResult } }] },
+      });
       idle.initiateShutdown();
       expect((await idleEnd).code).toBe('SHUT_DOWN');
     } finally {
@@ -442,7 +477,10 @@ describe('task streams and deferred acknowledgements', () => {
   test('completion flags the bridge does not know are refused with INVALID_ARGUMENT', () => {
     const worker = createWorker(uniqueTaskQueue('flags'));
     try {
-      const completion = coresdk.workflow_completion.WorkflowActivationCompletion.encode({ runId: 'r', successful: {} }).finish();
+      const completion = coresdk.workflow_completion.WorkflowActivationCompletion.encode({
+        runId: 'r',
+        successful: {},
+      }).finish();
       const input = new Uint8Array(completion);
       const symbols = nativeSymbols();
       for (const call of ['tbs_worker_complete_workflow_activation', 'tbs_worker_complete_activity_task'] as const) {
@@ -472,7 +510,9 @@ describe('bad input', () => {
   });
 
   test('unknown client options are rejected with INVALID_ARGUMENT naming the key', async () => {
-    const options = { address: server.address, adress: 'typo' } as unknown as Parameters<typeof NativeClient.connect>[1];
+    const options = { address: server.address, adress: 'typo' } as unknown as Parameters<
+      typeof NativeClient.connect
+    >[1];
     const error = await rejectionOf(NativeClient.connect(runtime, options));
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('adress');
@@ -484,7 +524,9 @@ describe('bad input', () => {
     expect(zero.code).toBe('INVALID_ARGUMENT');
     expect(zero.message).toContain('maxConcurrentWorkflowTaskExecutions');
 
-    const unknown = thrownBy(() => createWorker(taskQueue, { maxConcurentActivities: 3 } as Partial<NativeWorkerOptions>));
+    const unknown = thrownBy(() =>
+      createWorker(taskQueue, { maxConcurentActivities: 3 } as Partial<NativeWorkerOptions>),
+    );
     expect(unknown.code).toBe('INVALID_ARGUMENT');
     expect(unknown.message).toContain('maxConcurentActivities');
 
@@ -591,7 +633,8 @@ describe('bad input', () => {
 
 describe('replayer', () => {
   async function recorded(): Promise<RecordedRun> {
-    if (!recordedRun) throw new Error('the end-to-end worker test must run first: it records the history replayed here');
+    if (!recordedRun)
+      throw new Error('the end-to-end worker test must run first: it records the history replayed here');
     return recordedRun;
   }
 
@@ -660,7 +703,9 @@ describe('runtime', () => {
   test('forwards core log records to onLog', () => {
     // Worker creation and shutdown above log at INFO (this file's runtime forwards sdk-core's INFO).
     console.log(`${logRecords.length} log records received; first: ${JSON.stringify(logRecords[0])}`);
-    expect(logRecords.some((record) => record.level === 'INFO' && record.target.startsWith('temporalio_sdk_core'))).toBe(true);
+    expect(
+      logRecords.some((record) => record.level === 'INFO' && record.target.startsWith('temporalio_sdk_core')),
+    ).toBe(true);
     for (const record of logRecords) {
       expect(typeof record.level).toBe('string');
       expect(typeof record.message).toBe('string');

@@ -48,7 +48,13 @@ import {
 } from './completion';
 import { ActivityExecutionContext, type ActivityContextClient } from './context';
 import { ActivityHeartbeater } from './heartbeat';
-import { activityInfoFromStart, activityLogAttributes, activitySerializationContext, base64TaskToken, type ActivityTaskInfo } from './info';
+import {
+  activityInfoFromStart,
+  activityLogAttributes,
+  activitySerializationContext,
+  base64TaskToken,
+  type ActivityTaskInfo,
+} from './info';
 import type { ActivityExecuteInput, ActivityInterceptorsFactory, Headers } from './interceptors';
 import type { ActivityImplementation } from './registry';
 
@@ -101,7 +107,8 @@ interface RunningActivity {
 /** How a poll error affects the loop: shutdown ends it; network trouble is retried; the rest is fatal. */
 export function classifyActivityPollError(error: unknown): PollErrorKind {
   if (isShutdownError(error)) return 'shutdown';
-  if (error instanceof NativeError && (error.code === 'RPC_ERROR' || error.code === 'CONNECT_FAILED')) return 'transient';
+  if (error instanceof NativeError && (error.code === 'RPC_ERROR' || error.code === 'CONNECT_FAILED'))
+    return 'transient';
   return 'fatal';
 }
 
@@ -158,7 +165,8 @@ export class ActivityTaskLoop {
    */
   cancelAll(message: string): void {
     this.#shutdownMessage = message;
-    for (const running of this.#running.values()) this.#cancel(running, workerCancelRequest('WORKER_SHUTDOWN', message));
+    for (const running of this.#running.values())
+      this.#cancel(running, workerCancelRequest('WORKER_SHUTDOWN', message));
   }
 
   async #start(): Promise<void> {
@@ -174,7 +182,8 @@ export class ActivityTaskLoop {
       handler: (task) => this.#handle(task),
       classifyError: classifyActivityPollError,
       onError: (error, where) => {
-        if (where.phase === 'poll') logger.warn('Activity poll failed; retrying', { error, attempt: where.attempt, retryInMs: where.retryInMs });
+        if (where.phase === 'poll')
+          logger.warn('Activity poll failed; retrying', { error, attempt: where.attempt, retryInMs: where.retryInMs });
         else logger.error('Activity task handling failed', { error });
       },
     });
@@ -187,13 +196,17 @@ export class ActivityTaskLoop {
     if (task.cancel) {
       const running = this.#running.get(base64TaskToken(task.taskToken));
       if (!running) {
-        this.#context.logger.debug('Cancel for an activity that is not running', { taskToken: base64TaskToken(task.taskToken) });
+        this.#context.logger.debug('Cancel for an activity that is not running', {
+          taskToken: base64TaskToken(task.taskToken),
+        });
       } else {
         this.#cancel(running, cancelRequestFromCore(task.cancel));
       }
       return Promise.resolve();
     }
-    this.#context.logger.warn('Activity task with neither start nor cancel ignored', { taskToken: base64TaskToken(task.taskToken) });
+    this.#context.logger.warn('Activity task with neither start nor cancel ignored', {
+      taskToken: base64TaskToken(task.taskToken),
+    });
     return Promise.resolve();
   }
 
@@ -211,7 +224,11 @@ export class ActivityTaskLoop {
   }
 
   /** Runs one start task to its completion. Never rejects: failures are reported to core. */
-  async #runTask(taskToken: Uint8Array, start: coresdk.activity_task.Start.$Properties, task: ActivityTask): Promise<void> {
+  async #runTask(
+    taskToken: Uint8Array,
+    start: coresdk.activity_task.Start.$Properties,
+    task: ActivityTask,
+  ): Promise<void> {
     const { metrics, logger } = this.#context;
     const receivedAt = performance.now();
     const key = base64TaskToken(taskToken);
@@ -228,23 +245,35 @@ export class ActivityTaskLoop {
         deadline = setTimeout(() => {
           this.#cancel(
             running,
-            workerCancelRequest('TIMED_OUT', `activity did not complete within its start-to-close timeout of ${startToCloseMs} ms`),
+            workerCancelRequest(
+              'TIMED_OUT',
+              `activity did not complete within its start-to-close timeout of ${startToCloseMs} ms`,
+            ),
           );
         }, startToCloseMs + LOCAL_DEADLINE_SLACK_MS);
       }
-      if (this.#shutdownMessage !== undefined) this.#cancel(running, workerCancelRequest('WORKER_SHUTDOWN', this.#shutdownMessage));
+      if (this.#shutdownMessage !== undefined)
+        this.#cancel(running, workerCancelRequest('WORKER_SHUTDOWN', this.#shutdownMessage));
       result = await this.#execute(taskToken, start, task, running);
     } catch (error) {
       // Only a bug in this loop gets here; the task must still be completed.
       logger.error('Activity task failed inside the worker', { error, activityType });
-      result = { failed: { failure: { message: `worker error: ${error instanceof Error ? error.message : String(error)}` } } };
+      result = {
+        failed: { failure: { message: `worker error: ${error instanceof Error ? error.message : String(error)}` } },
+      };
     } finally {
       clearTimeout(deadline);
     }
 
     // Reported when the outcome is known, before core hears of it: by the time the workflow sees
     // the result, the event has been emitted.
-    metrics.emit({ type: 'activityTask', phase: resultKind(result), activityType, local, durationMs: performance.now() - receivedAt });
+    metrics.emit({
+      type: 'activityTask',
+      phase: resultKind(result),
+      activityType,
+      local,
+      durationMs: performance.now() - receivedAt,
+    });
     // The task is done once its completion is sent; a successful answer comes with the JS
     // thread's next wake-up (deferAck), a refusal is logged when it arrives.
     const acknowledged = this.#context.native.completeActivityTask({ taskToken, result }, { deferAck: true });
@@ -303,10 +332,21 @@ export class ActivityTaskLoop {
     let args: unknown[];
     try {
       await visit(task, walkActivityTask, extstoreInboundOptions(dataConverter.externalStorage));
-      heartbeatDetails = await decodeFromPayloadsAtIndex(dataConverter, 0, start.heartbeatDetails, serializationContext);
-      args = fn ? await decodeArrayFromPayloads(dataConverter, start.input, serializationContext, typeInfo?.inputTypes) : [];
+      heartbeatDetails = await decodeFromPayloadsAtIndex(
+        dataConverter,
+        0,
+        start.heartbeatDetails,
+        serializationContext,
+      );
+      args = fn
+        ? await decodeArrayFromPayloads(dataConverter, start.input, serializationContext, typeInfo?.inputTypes)
+        : [];
     } catch (error) {
-      this.#context.logger.warn('Activity input could not be decoded', { error, activityType, activityId: start.activityId });
+      this.#context.logger.warn('Activity input could not be decoded', {
+        error,
+        activityType,
+        activityId: start.activityId,
+      });
       return encodeActivityResult(
         encoder,
         {
@@ -323,7 +363,11 @@ export class ActivityTaskLoop {
     if (!fn) {
       const registered = [...this.#activities.keys()];
       this.#context.logger.warn('Activity type not registered', { ...activityLogAttributes(info), registered });
-      return encodeActivityResult(encoder, { returned: false, error: notRegisteredFailure(activityType, registered) }, running.cancellation);
+      return encodeActivityResult(
+        encoder,
+        { returned: false, error: notRegisteredFailure(activityType, registered) },
+        running.cancellation,
+      );
     }
 
     const execution = new ActivityExecutionContext({
@@ -346,7 +390,13 @@ export class ActivityTaskLoop {
     });
     running.execution = execution;
 
-    const outcome = await this.#runFunction(execution, fn, { args, headers: (start.headerFields ?? {}) as Headers }, running, info);
+    const outcome = await this.#runFunction(
+      execution,
+      fn,
+      { args, headers: (start.headerFields ?? {}) as Headers },
+      running,
+      info,
+    );
     if (outcome === 'abandoned') {
       await heartbeater.close({ flush: false });
       execution.workerLogger.warn('Activity ignored its cancellation; its task was completed without it', {
@@ -385,9 +435,11 @@ export class ActivityTaskLoop {
     } else if (settled.error instanceof CompleteAsyncError) {
       if (debug) logger.debug('Activity will complete asynchronously', { durationMs });
     } else if (running.cancellation.isCancelled) {
-      if (debug) logger.debug('Activity ended after cancellation', { durationMs, reason: running.cancellation.request?.reason });
+      if (debug)
+        logger.debug('Activity ended after cancellation', { durationMs, reason: running.cancellation.request?.reason });
     } else {
-      const benign = settled.error instanceof ApplicationFailure && settled.error.category === ApplicationFailureCategory.BENIGN;
+      const benign =
+        settled.error instanceof ApplicationFailure && settled.error.category === ApplicationFailureCategory.BENIGN;
       logger[benign ? 'debug' : 'warn']('Activity failed', { error: settled.error, durationMs, attempt: info.attempt });
     }
     return settled;

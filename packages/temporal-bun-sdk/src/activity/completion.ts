@@ -13,6 +13,7 @@ import {
   type ProtoFailure,
   type SerializationContext,
 } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import { encodeErrorToFailure, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
 import { isAbortError } from '@temporalio/common/lib/type-helpers';
 import type { TypeInfo } from '@temporalio/common';
@@ -56,9 +57,14 @@ export async function encodeActivityResult(
   cancellation: ActivityCancellation,
 ): Promise<ActivityExecutionResult> {
   if (outcome.returned) {
-    let payload;
+    let payload: Payload;
     try {
-      payload = await encodeToPayload(encoder.dataConverter, outcome.value, encoder.serializationContext, encoder.outputTypeInfo);
+      payload = await encodeToPayload(
+        encoder.dataConverter,
+        outcome.value,
+        encoder.serializationContext,
+        encoder.outputTypeInfo,
+      );
     } catch (error) {
       return failed(
         encoder,

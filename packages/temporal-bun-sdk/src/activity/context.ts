@@ -55,7 +55,9 @@ export class ActivityExecutionContext {
     this.#info = options.info;
     // Attributes are computed per record: interceptors are created after the context they need.
     this.workerLogger = LoggerWithComposedMetadata.compose(options.logger, () => this.logAttributes());
-    const activityLogger = LoggerWithComposedMetadata.compose(this.workerLogger, { sdkComponent: SdkComponent.activity });
+    const activityLogger = LoggerWithComposedMetadata.compose(this.workerLogger, {
+      sdkComponent: SdkComponent.activity,
+    });
     const metricMeter = MetricMeterWithComposedTags.compose(options.metricMeter, () => this.metricTags());
     this.context = new Context(
       options.info,

@@ -7,6 +7,7 @@
  * being encoded, later calls only replace the pending details, and the newest details always win.
  */
 import type { LoadedDataConverter, Logger, SerializationContext } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
 import type { NativeWorkerBase } from '../native';
 
@@ -65,7 +66,7 @@ export class ActivityHeartbeater {
 
   async #encodeAndRecord(details: unknown): Promise<void> {
     const options = this.#options;
-    let payload;
+    let payload: Payload;
     try {
       payload = await encodeToPayload(options.dataConverter, details, options.serializationContext);
     } catch (error) {

@@ -43,7 +43,10 @@ export interface ActivityOutboundCallsInterceptor {
     input: GetLogAttributesInput,
     next: Next<ActivityOutboundCallsInterceptor, 'getLogAttributes'>,
   ) => Record<string, unknown>;
-  getMetricTags?: (input: GetMetricTagsInput, next: Next<ActivityOutboundCallsInterceptor, 'getMetricTags'>) => MetricTags;
+  getMetricTags?: (
+    input: GetMetricTagsInput,
+    next: Next<ActivityOutboundCallsInterceptor, 'getMetricTags'>,
+  ) => MetricTags;
 }
 
 export interface ActivityInterceptors {

@@ -75,7 +75,9 @@ export function createActivityRegistry(activities: ActivitiesInput | undefined |
   if (activities instanceof Map) {
     for (const [name, value] of activities as ReadonlyMap<unknown, unknown>) {
       if (typeof name !== 'string' || name === '') {
-        throw new ActivityRegistrationError(`activity names in a Map must be non-empty strings; got ${describeValue(name)}`);
+        throw new ActivityRegistrationError(
+          `activity names in a Map must be non-empty strings; got ${describeValue(name)}`,
+        );
       }
       register(name, value, 'in the Map');
     }

@@ -46,18 +46,25 @@ export async function runBundleCommand(argv: string[]): Promise<number> {
     return EXIT_CODES.ok;
   }
   if (operands.length !== 1) {
-    throw new CliUsageError(`bundle: expected one workflows file, got ${operands.length === 0 ? 'none' : operands.map((operand) => JSON.stringify(operand)).join(', ')}`);
+    throw new CliUsageError(
+      `bundle: expected one workflows file, got ${operands.length === 0 ? 'none' : operands.map((operand) => JSON.stringify(operand)).join(', ')}`,
+    );
   }
   const workflowsPath = existingFile(operands[0], 'workflows file')!;
-  if (values.output === undefined || values.output.trim() === '') throw new CliUsageError('bundle: -o <output file> is required');
+  if (values.output === undefined || values.output.trim() === '')
+    throw new CliUsageError('bundle: -o <output file> is required');
   const output = resolve(values.output);
   const logger = new CliLogger(logLevelFlag(values['log-level'], 'WARN'));
 
   const text = await buildPrebuiltWorkflowBundle({
     workflowsPath,
     workflowInterceptorModules: values['workflow-interceptors'] ?? [],
-    ...(values['payload-converter'] === undefined ? {} : { payloadConverterPath: existingFile(values['payload-converter'], 'payload-converter')! }),
-    ...(values['failure-converter'] === undefined ? {} : { failureConverterPath: existingFile(values['failure-converter'], 'failure-converter')! }),
+    ...(values['payload-converter'] === undefined
+      ? {}
+      : { payloadConverterPath: existingFile(values['payload-converter'], 'payload-converter')! }),
+    ...(values['failure-converter'] === undefined
+      ? {}
+      : { failureConverterPath: existingFile(values['failure-converter'], 'failure-converter')! }),
     ignoreModules: values['ignore-module'] ?? [],
     logger,
   });

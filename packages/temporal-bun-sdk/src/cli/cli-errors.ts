@@ -43,14 +43,24 @@ function connectFailureReason(message: string): string {
 
 /** Core renders gRPC statuses as Rust debug text (`Status { code: NotFound, message: "…", details: b"…", … }`); keeps code and message. */
 function tidyRpcStatus(message: string): string {
-  return message.replace(/Status \{ code: (\w+), message: "((?:[^"\\]|\\.)*)".*$/s, (_match, code: string, text: string) => `${code}: ${text.replace(/\.$/, '')}`);
+  return message.replace(
+    /Status \{ code: (\w+), message: "((?:[^"\\]|\\.)*)".*$/s,
+    (_match, code: string, text: string) => `${code}: ${text.replace(/\.$/, '')}`,
+  );
 }
 
 /** The one line to print for `error`, and the exit code. */
-export function describeCliError(error: unknown, context: { address?: string } = {}): { message: string; exitCode: number; details?: string } {
+export function describeCliError(
+  error: unknown,
+  context: { address?: string } = {},
+): { message: string; exitCode: number; details?: string } {
   if (error instanceof CliUsageError) return { message: error.message, exitCode: EXIT_CODES.usage };
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
-  if (error instanceof WorkerOptionsError || error instanceof EnvConfigError || error instanceof TemporalCliNotFoundError) {
+  if (
+    error instanceof WorkerOptionsError ||
+    error instanceof EnvConfigError ||
+    error instanceof TemporalCliNotFoundError
+  ) {
     return { message: error.message, exitCode: EXIT_CODES.usage };
   }
   if (error instanceof DevServerStartError) {
@@ -68,7 +78,8 @@ export function describeCliError(error: unknown, context: { address?: string } =
   }
   if (error instanceof NativeError) {
     const message = tidyRpcStatus(error.message);
-    const hint = /namespace/i.test(message) && /not ?found/i.test(message) ? ': check --namespace (or TEMPORAL_NAMESPACE)' : '';
+    const hint =
+      /namespace/i.test(message) && /not ?found/i.test(message) ? ': check --namespace (or TEMPORAL_NAMESPACE)' : '';
     return { message: `${message}${hint}`, exitCode: EXIT_CODES.failure };
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -83,7 +83,9 @@ function tlsFromFlags(values: ConnectionFlagValues, fromEnv: ClientConnectConfig
     const crt = cert ?? config.clientCertPair?.crt;
     const privateKey = key ?? config.clientCertPair?.key;
     if (crt === undefined || privateKey === undefined) {
-      throw new CliUsageError(`mTLS needs both --tls-cert and --tls-key (got only --${cert === undefined ? 'tls-key' : 'tls-cert'})`);
+      throw new CliUsageError(
+        `mTLS needs both --tls-cert and --tls-key (got only --${cert === undefined ? 'tls-key' : 'tls-cert'})`,
+      );
     }
     config.clientCertPair = { crt, key: privateKey };
   }
@@ -113,7 +115,11 @@ export function connectionFromFlags(
     delete explicit.apiKey;
   }
   const resolved = resolveConnectionOptions(explicit, fromEnv);
-  return { namespace: resolved.namespace, native: toNativeConnectionSettings(resolved), address: redactAddress(resolved.address) };
+  return {
+    namespace: resolved.namespace,
+    native: toNativeConnectionSettings(resolved),
+    address: redactAddress(resolved.address),
+  };
 }
 
 /** `--api-key`, or the first line of `--api-key-file` (not both). */

@@ -47,14 +47,18 @@ export async function runDevServerCommand(argv: string[]): Promise<number> {
     process.stdout.write(DEV_SERVER_USAGE);
     return EXIT_CODES.ok;
   }
-  if (values.headless && values['ui-port'] !== undefined) throw new CliUsageError('dev-server: pass --ui-port or --headless, not both');
+  if (values.headless && values['ui-port'] !== undefined)
+    throw new CliUsageError('dev-server: pass --ui-port or --headless, not both');
   const logLevel = values['log-level']?.toLowerCase() as DevServerLogLevel | undefined;
   if (logLevel !== undefined && !SERVER_LOG_LEVELS.includes(logLevel)) {
-    throw new CliUsageError(`--log-level must be one of ${SERVER_LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`);
+    throw new CliUsageError(
+      `--log-level must be one of ${SERVER_LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`,
+    );
   }
   const port = integerFlag(values.port, 'port', 0, 65_535) ?? DEFAULT_PORT;
   let uiPort = integerFlag(values['ui-port'], 'ui-port', 0, 65_535);
-  if (!values.headless && uiPort === undefined) uiPort = port === 0 || port + UI_PORT_OFFSET > 65_535 ? 0 : port + UI_PORT_OFFSET;
+  if (!values.headless && uiPort === undefined)
+    uiPort = port === 0 || port + UI_PORT_OFFSET > 65_535 ? 0 : port + UI_PORT_OFFSET;
 
   const server = await startDevServer({
     ip: nonEmptyFlag(values.ip, 'ip'),

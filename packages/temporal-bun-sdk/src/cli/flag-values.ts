@@ -30,7 +30,12 @@ export function parseFlagsAndOperands<const T extends FlagSpecs>(args: string[],
 }
 
 /** An integer ≥ `minimum`, or undefined when the flag is absent. */
-export function integerFlag(value: string | undefined, flag: string, minimum = 1, maximum = Number.MAX_SAFE_INTEGER): number | undefined {
+export function integerFlag(
+  value: string | undefined,
+  flag: string,
+  minimum = 1,
+  maximum = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < minimum || number > maximum) {
@@ -50,7 +55,9 @@ export function durationFlag(value: string | undefined, flag: string): number | 
     ms = Number.NaN;
   }
   if (!Number.isFinite(ms) || ms < 0) {
-    throw new CliUsageError(`--${flag} must be a duration such as 30s, 1m or 500ms (or milliseconds), got ${JSON.stringify(value)}`);
+    throw new CliUsageError(
+      `--${flag} must be a duration such as 30s, 1m or 500ms (or milliseconds), got ${JSON.stringify(value)}`,
+    );
   }
   return ms;
 }
@@ -61,7 +68,9 @@ export function logLevelFlag(value: string | undefined, fallback: LogLevel): Log
   if (value === undefined) return fallback;
   const upper = value.toUpperCase() as LogLevel;
   if (!LOG_LEVELS.includes(upper)) {
-    throw new CliUsageError(`--log-level must be one of ${LOG_LEVELS.map((level) => level.toLowerCase()).join(', ')}, got ${JSON.stringify(value)}`);
+    throw new CliUsageError(
+      `--log-level must be one of ${LOG_LEVELS.map((level) => level.toLowerCase()).join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return upper;
 }
@@ -82,7 +91,9 @@ export function readFileFlag(value: string | undefined, flag: string): string | 
   try {
     return readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new CliUsageError(`--${flag}: cannot read ${value}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    throw new CliUsageError(
+      `--${flag}: cannot read ${value}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
   }
 }
 

@@ -81,7 +81,9 @@ function prepareDirectory(directory: string, given: string, force: boolean): voi
     return;
   }
   if (!statSync(directory).isDirectory()) {
-    throw new CliUsageError(`init: ${describePath(given, directory)} exists and is not a directory: choose another path`);
+    throw new CliUsageError(
+      `init: ${describePath(given, directory)} exists and is not a directory: choose another path`,
+    );
   }
   if (!force && readdirSync(directory).length > 0) {
     throw new CliUsageError(
@@ -110,9 +112,12 @@ export async function runInitCommand(argv: string[]): Promise<number> {
     process.stdout.write(INIT_USAGE);
     return EXIT_CODES.ok;
   }
-  if (operands.length === 0) throw new CliUsageError('init: the project directory is required, e.g. `temporal-bun init my-app`');
+  if (operands.length === 0)
+    throw new CliUsageError('init: the project directory is required, e.g. `temporal-bun init my-app`');
   if (operands.length > 1) {
-    throw new CliUsageError(`init: expected one project directory, got ${operands.length}: ${operands.map((path) => JSON.stringify(path)).join(' ')}`);
+    throw new CliUsageError(
+      `init: expected one project directory, got ${operands.length}: ${operands.map((path) => JSON.stringify(path)).join(' ')}`,
+    );
   }
   const given = operands[0]!;
   if (given.trim() === '') throw new CliUsageError('init: the project directory must not be empty');

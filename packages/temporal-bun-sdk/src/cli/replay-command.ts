@@ -53,7 +53,10 @@ function eventTypeName(eventType: temporal.api.enums.v1.EventType | null | undef
  * Where replay diverged, from core's message (`… HistoryEvent(id: 5, EVENT_TYPE_…) …`), with the
  * event's type looked up in the history.
  */
-export function divergedEvent(message: string, history: temporal.api.history.v1.IHistory): { eventId: number; eventType: string } | undefined {
+export function divergedEvent(
+  message: string,
+  history: temporal.api.history.v1.IHistory,
+): { eventId: number; eventType: string } | undefined {
   const match = /HistoryEvent\(\s*id:\s*(\d+)/.exec(message) ?? /event(?:\s+id)?[:\s#]+(\d+)/i.exec(message);
   if (!match) return undefined;
   const eventId = Number(match[1]);
@@ -68,7 +71,9 @@ function readHistory(path: string, given: string): temporal.api.history.v1.IHist
   try {
     return historyFromInput(/^\s*\{/.test(text) ? text : new Uint8Array(bytes));
   } catch (error) {
-    throw new CliUsageError(`--history: ${given} is not a workflow history: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliUsageError(
+      `--history: ${given} is not a workflow history: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -83,11 +88,13 @@ export async function runReplayCommand(argv: string[]): Promise<number> {
   const historyPath = existingFile(values.history, 'history')!;
   const workflowsPath = existingFile(values.workflows, 'workflows')!;
   const workflowId = nonEmptyFlag(values['workflow-id'], 'workflow-id');
-  const logger = values['log-level'] === undefined ? undefined : new CliLogger(logLevelFlag(values['log-level'], 'INFO'));
+  const logger =
+    values['log-level'] === undefined ? undefined : new CliLogger(logLevelFlag(values['log-level'], 'INFO'));
 
   const history = readHistory(historyPath, values.history);
   const eventCount = history.events?.length ?? 0;
-  const workflowType = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'an unknown workflow type';
+  const workflowType =
+    history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'an unknown workflow type';
 
   try {
     await runReplayHistory({ workflowsPath, logger }, history, workflowId);
@@ -96,7 +103,8 @@ export async function runReplayCommand(argv: string[]): Promise<number> {
       const diverged = divergedEvent(error.message, history);
       const where = diverged ? ` at event ${diverged.eventId} (${diverged.eventType})` : '';
       process.stdout.write(
-        `NON-DETERMINISTIC: ${workflowType} in ${values.workflows} diverges from the history${where}\n` + `  ${oneLine(error.message)}\n`,
+        `NON-DETERMINISTIC: ${workflowType} in ${values.workflows} diverges from the history${where}\n` +
+          `  ${oneLine(error.message)}\n`,
       );
       return EXIT_CODES.failure;
     }

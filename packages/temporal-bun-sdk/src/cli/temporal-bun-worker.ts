@@ -9,12 +9,26 @@
  * first signal shuts down gracefully (in-flight activities get `--shutdown-grace`), a second one
  * cancels them at once, a third exits without waiting. Exit code 0 after a clean shutdown.
  */
-import { NativeConnection, Runtime, createWorker, WORKER_DEFAULTS, WorkerOptionsError, type Worker, type WorkerOptions } from '../worker';
+import {
+  NativeConnection,
+  Runtime,
+  createWorker,
+  WORKER_DEFAULTS,
+  WorkerOptionsError,
+  type Worker,
+  type WorkerOptions,
+} from '../worker';
 import { isPortFree, startDevServer, type DevServer } from '../dev-server';
 import { MAX_RUNTIME_THREADS } from '../worker/connection';
 import { CliError, CliUsageError, EXIT_CODES, exitWithError } from './cli-errors';
 import { CliLogger } from './cli-logger';
-import { atAddress, CONNECTION_FLAGS, CONNECTION_FLAGS_USAGE, connectionFromFlags, type CliConnection } from './connection-flags';
+import {
+  atAddress,
+  CONNECTION_FLAGS,
+  CONNECTION_FLAGS_USAGE,
+  connectionFromFlags,
+  type CliConnection,
+} from './connection-flags';
 import { durationFlag, existingFile, integerFlag, logLevelFlag, nonEmptyFlag, parseFlags } from './flag-values';
 import { packageVersion } from './version';
 
@@ -117,11 +131,13 @@ async function parseWorkerCommand(argv: string[]): Promise<WorkerCommand | 'help
     throw new CliUsageError('nothing to run: pass --workflows <file>, --activities <module>, or both');
   }
   if (values.dev) {
-    const conflicting = (['address', 'api-key', 'api-key-file', 'tls', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name'] as const).filter(
-      (flag) => values[flag] !== undefined,
-    );
+    const conflicting = (
+      ['address', 'api-key', 'api-key-file', 'tls', 'tls-cert', 'tls-key', 'tls-ca', 'tls-server-name'] as const
+    ).filter((flag) => values[flag] !== undefined);
     if (conflicting.length > 0) {
-      throw new CliUsageError(`--dev connects to the dev server it starts; it cannot be combined with ${conflicting.map((flag) => `--${flag}`).join(', ')}`);
+      throw new CliUsageError(
+        `--dev connects to the dev server it starts; it cannot be combined with ${conflicting.map((flag) => `--${flag}`).join(', ')}`,
+      );
     }
   } else if (values['dev-port'] !== undefined) {
     throw new CliUsageError('--dev-port needs --dev');
@@ -129,11 +145,19 @@ async function parseWorkerCommand(argv: string[]): Promise<WorkerCommand | 'help
 
   const workerOptions: Partial<WorkerOptions> = {
     maxConcurrentActivityTaskExecutions: integerFlag(values['max-concurrent-activities'], 'max-concurrent-activities'),
-    maxConcurrentWorkflowTaskExecutions: integerFlag(values['max-concurrent-workflow-tasks'], 'max-concurrent-workflow-tasks', 2),
-    maxConcurrentLocalActivityExecutions: integerFlag(values['max-concurrent-local-activities'], 'max-concurrent-local-activities'),
+    maxConcurrentWorkflowTaskExecutions: integerFlag(
+      values['max-concurrent-workflow-tasks'],
+      'max-concurrent-workflow-tasks',
+      2,
+    ),
+    maxConcurrentLocalActivityExecutions: integerFlag(
+      values['max-concurrent-local-activities'],
+      'max-concurrent-local-activities',
+    ),
     maxCachedWorkflows: integerFlag(values['max-cached-workflows'], 'max-cached-workflows', 0),
   };
-  const shutdownGraceMs = durationFlag(values['shutdown-grace'], 'shutdown-grace') ?? WORKER_DEFAULTS.shutdownGraceTimeMs;
+  const shutdownGraceMs =
+    durationFlag(values['shutdown-grace'], 'shutdown-grace') ?? WORKER_DEFAULTS.shutdownGraceTimeMs;
   const connectTimeoutMs = durationFlag(values['connect-timeout'], 'connect-timeout');
   if (connectTimeoutMs === 0) throw new CliUsageError('--connect-timeout must be longer than 0');
   const runtimeThreads = integerFlag(values['runtime-threads'], 'runtime-threads', 1, MAX_RUNTIME_THREADS);
@@ -159,12 +183,15 @@ async function loadActivities(path: string, given: string): Promise<Record<strin
   try {
     module = (await import(path)) as Record<string, unknown>;
   } catch (cause) {
-    throw new CliUsageError(`--activities: cannot load ${given}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    throw new CliUsageError(
+      `--activities: cannot load ${given}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
   }
   const activities: Record<string, (...args: never[]) => unknown> = {};
   const fallback = module.default;
   if (typeof fallback === 'object' && fallback !== null) {
-    for (const [name, value] of Object.entries(fallback)) if (typeof value === 'function') activities[name] = value as never;
+    for (const [name, value] of Object.entries(fallback))
+      if (typeof value === 'function') activities[name] = value as never;
   }
   for (const [name, value] of Object.entries(module)) {
     if (name !== 'default' && typeof value === 'function') activities[name] = value as never;
@@ -197,7 +224,9 @@ function readyLine(taskQueue: string, connection: CliConnection, devServer: DevS
 function renameOptionError(error: unknown): unknown {
   if (!(error instanceof WorkerOptionsError)) return error;
   const flag = FLAG_OF_OPTION[error.option];
-  return flag === undefined ? error : new CliUsageError(`${flag}: ${error.message.replace(/^createWorker: option \S+ /, '')}`);
+  return flag === undefined
+    ? error
+    : new CliUsageError(`${flag}: ${error.message.replace(/^createWorker: option \S+ /, '')}`);
 }
 
 /** Runs the worker command; resolves with the exit code. */
@@ -218,15 +247,22 @@ export async function runWorkerCli(argv: string[]): Promise<number> {
   let nativeConnection: NativeConnection | undefined;
   let connection: CliConnection | undefined;
   try {
-    connection = connectionFromFlags(command.connectionFlags, process.env, { localDevServer: command.dev !== undefined });
+    connection = connectionFromFlags(command.connectionFlags, process.env, {
+      localDevServer: command.dev !== undefined,
+    });
     if (command.dev) {
       devServer = await startWorkerDevServer(command.dev, connection.namespace);
       connection = atAddress(connection, devServer.address);
       process.stderr.write(
-        `${PROGRAM}: started a local dev server at ${devServer.address}` + (devServer.uiAddress ? ` (web UI ${devServer.uiAddress})` : '') + '\n',
+        `${PROGRAM}: started a local dev server at ${devServer.address}` +
+          (devServer.uiAddress ? ` (web UI ${devServer.uiAddress})` : '') +
+          '\n',
       );
     }
-    nativeConnection = await NativeConnection.connect({ ...connection.native, connectTimeoutMs: command.connectTimeoutMs });
+    nativeConnection = await NativeConnection.connect({
+      ...connection.native,
+      connectTimeoutMs: command.connectTimeoutMs,
+    });
     let worker: Worker;
     try {
       worker = await createWorker({
@@ -252,14 +288,24 @@ export async function runWorkerCli(argv: string[]): Promise<number> {
   }
 }
 
-async function runUntilSignalled(worker: Worker, command: WorkerCommand, connection: CliConnection, devServer: DevServer | undefined): Promise<number> {
+async function runUntilSignalled(
+  worker: Worker,
+  command: WorkerCommand,
+  connection: CliConnection,
+  devServer: DevServer | undefined,
+): Promise<number> {
   let exitCode: number = EXIT_CODES.ok;
   let signalsReceived = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signalsReceived += 1;
     if (signalsReceived === 1) {
-      const grace = command.shutdownGraceMs > 0 ? `in-flight activities get ${command.shutdownGraceMs} ms` : 'in-flight activities are cancelled';
-      process.stderr.write(`${PROGRAM}: ${signal}: shutting down gracefully (${grace}); send it again to stop at once\n`);
+      const grace =
+        command.shutdownGraceMs > 0
+          ? `in-flight activities get ${command.shutdownGraceMs} ms`
+          : 'in-flight activities are cancelled';
+      process.stderr.write(
+        `${PROGRAM}: ${signal}: shutting down gracefully (${grace}); send it again to stop at once\n`,
+      );
       worker.shutdown();
     } else if (signalsReceived === 2) {
       process.stderr.write(`${PROGRAM}: ${signal} again: stopping at once, cancelling in-flight activities\n`);
@@ -277,7 +323,9 @@ async function runUntilSignalled(worker: Worker, command: WorkerCommand, connect
     if (worker.getState() === 'STOPPED' || worker.getState() === 'FAILED' || serverGone) return;
     serverGone = true;
     exitCode = EXIT_CODES.failure;
-    process.stderr.write(`${PROGRAM}: error: the dev server exited unexpectedly (${exit.code ?? exit.signal}); stopping the worker\n`);
+    process.stderr.write(
+      `${PROGRAM}: error: the dev server exited unexpectedly (${exit.code ?? exit.signal}); stopping the worker\n`,
+    );
     worker.shutdown(0);
   });
 
@@ -286,7 +334,11 @@ async function runUntilSignalled(worker: Worker, command: WorkerCommand, connect
   try {
     await running;
   } catch (error) {
-    throw new CliError(`the worker failed: ${error instanceof Error ? error.message : String(error)}`, EXIT_CODES.failure, { cause: error });
+    throw new CliError(
+      `the worker failed: ${error instanceof Error ? error.message : String(error)}`,
+      EXIT_CODES.failure,
+      { cause: error },
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

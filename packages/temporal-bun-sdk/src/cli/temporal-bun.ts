@@ -52,7 +52,9 @@ export async function runTemporalBunCli(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    throw new CliUsageError(`unknown command ${JSON.stringify(name)}: expected one of ${Object.keys(COMMANDS).join(', ')}`);
+    throw new CliUsageError(
+      `unknown command ${JSON.stringify(name)}: expected one of ${Object.keys(COMMANDS).join(', ')}`,
+    );
   }
   return command.run(rest);
 }

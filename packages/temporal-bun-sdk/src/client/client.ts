@@ -51,7 +51,9 @@ export class Client {
       given instanceof NativeConnection
         ? Connection.fromNativeConnection(given, { namespace: options.namespace, identity: options.identity })
         : (given ?? Connection.lazy());
-    const dataConverter = isLoadedDataConverter(options.dataConverter) ? options.dataConverter : loadDataConverter(options.dataConverter);
+    const dataConverter = isLoadedDataConverter(options.dataConverter)
+      ? options.dataConverter
+      : loadDataConverter(options.dataConverter);
     this.connection = connection;
     this.options = {
       namespace: options.namespace ?? connection.options.namespace,

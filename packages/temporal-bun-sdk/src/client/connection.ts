@@ -15,7 +15,12 @@ import {
   type LoadClientConnectConfigOptions,
   type TLSConfigOption,
 } from '../config';
-import type { NativeRpcOptions, WorkflowServiceMethod, WorkflowServiceRequest, WorkflowServiceResponse } from '../native';
+import type {
+  NativeRpcOptions,
+  WorkflowServiceMethod,
+  WorkflowServiceRequest,
+  WorkflowServiceResponse,
+} from '../native';
 import { NativeConnection } from '../worker/connection';
 import { toClientError } from './errors';
 
@@ -131,7 +136,8 @@ export class Connection {
     const fromEnv =
       envConfigOption === false ? {} : loadClientConnectConfig(envConfigOption === true ? {} : envConfigOption);
     const resolved = resolveConnectionOptions(options, fromEnv);
-    const connectTimeoutMs = options.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : msToNumber(options.connectTimeout);
+    const connectTimeoutMs =
+      options.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : msToNumber(options.connectTimeout);
     const identity = options.identity ?? defaultIdentity();
     return new Connection(
       {
@@ -151,7 +157,10 @@ export class Connection {
    * Wraps a worker's connection so a client shares it. Closing the returned connection does not
    * close `native` (its owner does).
    */
-  static fromNativeConnection(native: NativeConnection, options: { namespace?: string; identity?: string } = {}): Connection {
+  static fromNativeConnection(
+    native: NativeConnection,
+    options: { namespace?: string; identity?: string } = {},
+  ): Connection {
     return new Connection(
       {
         address: native.address,
@@ -177,7 +186,9 @@ export class Connection {
    */
   get nativeConnection(): NativeConnection {
     if (this.#native === undefined) {
-      throw new Error('the connection is not established yet: await connection.ensureConnected() (or use Connection.connect)');
+      throw new Error(
+        'the connection is not established yet: await connection.ensureConnected() (or use Connection.connect)',
+      );
     }
     return this.#native;
   }
@@ -222,7 +233,8 @@ export class Connection {
   }
 
   #connect(): Promise<NativeConnection> {
-    if (this.#closed) return Promise.reject(new Error('the connection is closed: create a new one with Connection.connect()'));
+    if (this.#closed)
+      return Promise.reject(new Error('the connection is closed: create a new one with Connection.connect()'));
     if (this.#native) return Promise.resolve(this.#native);
     this.#connecting ??= NativeConnection.connect(this.#nativeOptions).then(
       (native) => {
@@ -231,7 +243,10 @@ export class Connection {
       },
       (error: unknown) => {
         this.#connecting = undefined; // the next call tries again
-        throw toClientError(error, { fallbackMessage: `Failed to connect to ${this.options.address}`, address: this.options.address });
+        throw toClientError(error, {
+          fallbackMessage: `Failed to connect to ${this.options.address}`,
+          address: this.options.address,
+        });
       },
     );
     return this.#connecting;

@@ -2,7 +2,12 @@
  * The client's errors, named like `@temporalio/client`'s so `instanceof` checks port unchanged, and
  * the one place that turns the bridge's `NativeError`s into them.
  */
-import { NamespaceNotFoundError, RetryState, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import {
+  NamespaceNotFoundError,
+  type RetryState,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/common';
 import { google, temporal } from '@temporalio/proto';
 import { NativeError } from '../native';
 
@@ -126,7 +131,9 @@ export class WorkflowUpdateRPCTimeoutOrCancelledError extends Error {
 export class QueryRejectedError extends Error {
   override readonly name = 'QueryRejectedError';
   constructor(readonly status: temporal.api.enums.v1.WorkflowExecutionStatus) {
-    super(`Query rejected: the workflow is ${temporal.api.enums.v1.WorkflowExecutionStatus[status] ?? `in status ${status}`}`);
+    super(
+      `Query rejected: the workflow is ${temporal.api.enums.v1.WorkflowExecutionStatus[status] ?? `in status ${status}`}`,
+    );
   }
 }
 
@@ -202,8 +209,14 @@ export function toClientError(error: unknown, context: RpcErrorContext): Error {
   if (error.code === 'CONNECT_FAILED') {
     const address = context.address ?? 'the configured address';
     // The bridge's text asks its own "is a server running there?"; keep only the reason, then advise once.
-    const reason = error.message.replace(/^could not connect to \S+: /, '').replace(/;\s*is a Temporal server running there.*$/s, '');
-    return new ConnectionError(`Could not connect to Temporal at ${address}: ${reason}. ${connectionAdvice(address)}`, address, { cause: error });
+    const reason = error.message
+      .replace(/^could not connect to \S+: /, '')
+      .replace(/;\s*is a Temporal server running there.*$/s, '');
+    return new ConnectionError(
+      `Could not connect to Temporal at ${address}: ${reason}. ${connectionAdvice(address)}`,
+      address,
+      { cause: error },
+    );
   }
   const code = error.details.grpcCode;
   const serverMessage = error.details.grpcMessage || error.message;
@@ -224,18 +237,28 @@ export function toClientError(error: unknown, context: RpcErrorContext): Error {
     }
   }
   if (code === GrpcStatus.ALREADY_EXISTS && context.workflowType !== undefined) {
-    return new WorkflowExecutionAlreadyStartedError('Workflow execution already started', context.workflowId ?? '', context.workflowType);
+    return new WorkflowExecutionAlreadyStartedError(
+      'Workflow execution already started',
+      context.workflowId ?? '',
+      context.workflowType,
+    );
   }
   if (code === GrpcStatus.NOT_FOUND && context.workflowId !== undefined) {
     return new WorkflowNotFoundError(serverMessage || 'Workflow not found', context.workflowId, context.runId);
   }
   if (code === GrpcStatus.UNAVAILABLE && context.address !== undefined) {
-    return new ServiceError(`${context.fallbackMessage}: the server is unavailable (${serverMessage}). ${connectionAdvice(context.address)}`, {
-      cause: error,
-      code,
-    });
+    return new ServiceError(
+      `${context.fallbackMessage}: the server is unavailable (${serverMessage}). ${connectionAdvice(context.address)}`,
+      {
+        cause: error,
+        code,
+      },
+    );
   }
-  return new ServiceError(`${context.fallbackMessage}: ${grpcStatusName(code)}: ${serverMessage}`, { cause: error, code });
+  return new ServiceError(`${context.fallbackMessage}: ${grpcStatusName(code)}: ${serverMessage}`, {
+    cause: error,
+    code,
+  });
 }
 
 /** True when the bridge reported a gRPC DEADLINE_EXCEEDED or CANCELLED (the call ended, the operation may go on). */

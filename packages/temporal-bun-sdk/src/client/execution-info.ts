@@ -2,7 +2,14 @@
  * What `list()` and `describe()` return: a workflow execution's visibility record with memo and
  * search attributes decoded and the status named.
  */
-import type { LoadedDataConverter, Payload, Priority, SearchAttributes, SearchAttributeValue, TypedSearchAttributes } from '@temporalio/common';
+import type {
+  LoadedDataConverter,
+  Payload,
+  Priority,
+  SearchAttributes,
+  SearchAttributeValue,
+  TypedSearchAttributes,
+} from '@temporalio/common';
 import { decodePriority } from '@temporalio/common';
 import {
   decodeSearchAttributes,
@@ -65,7 +72,9 @@ export interface CountWorkflowExecution {
   groups: { count: number; groupValues: SearchAttributeValue[] }[];
 }
 
-export function workflowStatusName(code: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): WorkflowExecutionStatusName {
+export function workflowStatusName(
+  code: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined,
+): WorkflowExecutionStatusName {
   switch (code) {
     case Status.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED:
       return 'UNSPECIFIED';
@@ -90,7 +99,9 @@ export function workflowStatusName(code: temporal.api.enums.v1.WorkflowExecution
   }
 }
 
-function execution(raw: temporal.api.common.v1.IWorkflowExecution | null | undefined): { workflowId: string; runId: string } | undefined {
+function execution(
+  raw: temporal.api.common.v1.IWorkflowExecution | null | undefined,
+): { workflowId: string; runId: string } | undefined {
   return raw ? { workflowId: raw.workflowId ?? '', runId: raw.runId ?? '' } : undefined;
 }
 
@@ -136,7 +147,8 @@ export async function descriptionFromRaw(
   const userMetadata = raw.executionConfig?.userMetadata;
   const context = { type: 'workflow', namespace, workflowId: info.workflowId } as const;
   const decodeText = async (payload: temporal.api.common.v1.IPayload | null | undefined) =>
-    (await decodeOptionalSinglePayload<string>(dataConverter, payload as Payload | null | undefined, context)) ?? undefined;
+    (await decodeOptionalSinglePayload<string>(dataConverter, payload as Payload | null | undefined, context)) ??
+    undefined;
   return {
     ...info,
     raw,
@@ -145,12 +157,16 @@ export async function descriptionFromRaw(
   };
 }
 
-export function countFromRaw(raw: temporal.api.workflowservice.v1.ICountWorkflowExecutionsResponse): CountWorkflowExecution {
+export function countFromRaw(
+  raw: temporal.api.workflowservice.v1.ICountWorkflowExecutionsResponse,
+): CountWorkflowExecution {
   return {
     count: int64ToNumber(raw.count),
     groups: (raw.groups ?? []).map((group) => ({
       count: int64ToNumber(group.count),
-      groupValues: (group.groupValues ?? []).map((value) => searchAttributePayloadConverter.fromPayload(value as Payload)),
+      groupValues: (group.groupValues ?? []).map((value) =>
+        searchAttributePayloadConverter.fromPayload(value as Payload),
+      ),
     })),
   };
 }

@@ -9,7 +9,12 @@
  * console.log(await handle.result());
  */
 export { Client, type ClientOptions } from './client';
-export { Connection, type ConnectionOptions, type ResolvedConnectionOptions, type WorkflowServiceCalls } from './connection';
+export {
+  Connection,
+  type ConnectionOptions,
+  type ResolvedConnectionOptions,
+  type WorkflowServiceCalls,
+} from './connection';
 export {
   ConnectionError,
   GrpcStatus,

@@ -34,7 +34,13 @@ import {
 } from '@temporalio/common/lib/internal-non-workflow';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import { NativeError, type NativeRpcOptions, type WorkflowServiceMethod, type WorkflowServiceRequest, type WorkflowServiceResponse } from '../native';
+import {
+  NativeError,
+  type NativeRpcOptions,
+  type WorkflowServiceMethod,
+  type WorkflowServiceRequest,
+  type WorkflowServiceResponse,
+} from '../native';
 import type { Connection } from './connection';
 import {
   GrpcStatus,
@@ -204,7 +210,10 @@ export class WorkflowClient {
    * @example
    * const handle = await client.workflow.start(orderWorkflow, { taskQueue: 'orders', workflowId: 'order-42', args: [order] });
    */
-  async start<T extends Workflow>(workflowTypeOrFunc: string | T, options: WorkflowStartOptions<T>): Promise<WorkflowHandleWithFirstExecutionRunId<T>> {
+  async start<T extends Workflow>(
+    workflowTypeOrFunc: string | T,
+    options: WorkflowStartOptions<T>,
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<T>> {
     const workflowType = extractWorkflowType(workflowTypeOrFunc);
     const request = await compileStartFields(workflowType, options, options.typeInfo, this.options);
     const response = await this.#rpc('StartWorkflowExecution', request, {
@@ -224,7 +233,10 @@ export class WorkflowClient {
   }
 
   /** Starts a workflow and waits for its result (see {@link WorkflowHandle.result}). */
-  async execute<T extends Workflow>(workflowTypeOrFunc: string | T, options: WorkflowStartOptions<T>): Promise<WorkflowResultType<T>> {
+  async execute<T extends Workflow>(
+    workflowTypeOrFunc: string | T,
+    options: WorkflowStartOptions<T>,
+  ): Promise<WorkflowResultType<T>> {
     const handle = await this.start(workflowTypeOrFunc, options);
     return await handle.result();
   }
@@ -239,7 +251,8 @@ export class WorkflowClient {
   ): Promise<WorkflowHandleWithSignaledRunId<T>> {
     const workflowType = extractWorkflowType(workflowTypeOrFunc);
     const signalName = typeof options.signal === 'string' ? options.signal : options.signal.name;
-    const signalTypeInfo = options.signalTypeInfo ?? (typeof options.signal === 'string' ? undefined : options.signal.typeInfo);
+    const signalTypeInfo =
+      options.signalTypeInfo ?? (typeof options.signal === 'string' ? undefined : options.signal.typeInfo);
     const startFields = await compileStartFields(workflowType, options, options.typeInfo, this.options);
     const request: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest = {
       ...startFields,
@@ -272,8 +285,17 @@ export class WorkflowClient {
    * A handle on an existing workflow, without asking the server: an unknown id shows up as
    * `WorkflowNotFoundError` from the handle's methods.
    */
-  getHandle<T extends Workflow>(workflowId: string, runId?: string, options: GetWorkflowHandleOptions = {}): WorkflowHandle<T> {
-    return this.#createHandle<T>({ ...options, workflowId, runId, runIdForResult: runId ?? options.firstExecutionRunId });
+  getHandle<T extends Workflow>(
+    workflowId: string,
+    runId?: string,
+    options: GetWorkflowHandleOptions = {},
+  ): WorkflowHandle<T> {
+    return this.#createHandle<T>({
+      ...options,
+      workflowId,
+      runId,
+      runIdForResult: runId ?? options.firstExecutionRunId,
+    });
   }
 
   /**
@@ -282,7 +304,11 @@ export class WorkflowClient {
    * the next cron run is followed to the next run. Throws {@link WorkflowFailedError} with the
    * failure as `cause` when the last run failed, was cancelled, terminated or timed out.
    */
-  async result<T extends Workflow>(workflowId: string, runId?: string, options: WorkflowResultOptions = {}): Promise<WorkflowResultType<T>> {
+  async result<T extends Workflow>(
+    workflowId: string,
+    runId?: string,
+    options: WorkflowResultOptions = {},
+  ): Promise<WorkflowResultType<T>> {
     const followRuns = options.followRuns ?? true;
     const context = this.#serializationContext(workflowId);
     let currentRunId = runId;
@@ -301,11 +327,15 @@ export class WorkflowClient {
         response = await this.connection.call('GetWorkflowExecutionHistory', request);
       } catch (error) {
         if (isTimeoutOrCancelled(error)) continue; // the long poll ended without news: poll again
-        throw toClientError(error, this.#errorContext('Failed to get Workflow execution history', workflowId, currentRunId));
+        throw toClientError(
+          error,
+          this.#errorContext('Failed to get Workflow execution history', workflowId, currentRunId),
+        );
       }
       const event = response.history?.events?.[0];
       if (!event) {
-        nextPageToken = response.nextPageToken && response.nextPageToken.length > 0 ? response.nextPageToken : undefined;
+        nextPageToken =
+          response.nextPageToken && response.nextPageToken.length > 0 ? response.nextPageToken : undefined;
         continue;
       }
       nextPageToken = undefined;
@@ -331,7 +361,11 @@ export class WorkflowClient {
             continue;
           }
           const cause = await decodeOptionalFailureToOptionalError(this.dataConverter, attributes?.failure, context);
-          throw new WorkflowFailedError('Workflow execution failed', cause, decodeRetryState(attributes?.retryState) ?? RetryState.NON_RETRYABLE_FAILURE);
+          throw new WorkflowFailedError(
+            'Workflow execution failed',
+            cause,
+            decodeRetryState(attributes?.retryState) ?? RetryState.NON_RETRYABLE_FAILURE,
+          );
         }
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: {
           const details = await decodeArrayFromPayloads(
@@ -357,12 +391,18 @@ export class WorkflowClient {
           }
           const failure = new TimeoutFailure('Workflow execution timed out', undefined, TimeoutType.START_TO_CLOSE);
           failure.stack = '';
-          throw new WorkflowFailedError('Workflow execution timed out', failure, decodeRetryState(attributes?.retryState) ?? RetryState.TIMEOUT);
+          throw new WorkflowFailedError(
+            'Workflow execution timed out',
+            failure,
+            decodeRetryState(attributes?.retryState) ?? RetryState.TIMEOUT,
+          );
         }
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: {
           const newExecutionRunId = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-          if (!newExecutionRunId) throw new TypeError('the server sent a continued-as-new event without newExecutionRunId');
-          if (!followRuns) throw new WorkflowContinuedAsNewError('Workflow execution continued as new', newExecutionRunId);
+          if (!newExecutionRunId)
+            throw new TypeError('the server sent a continued-as-new event without newExecutionRunId');
+          if (!followRuns)
+            throw new WorkflowContinuedAsNewError('Workflow execution continued as new', newExecutionRunId);
           currentRunId = newExecutionRunId;
           continue;
         }
@@ -388,7 +428,11 @@ export class WorkflowClient {
 
   /** How many executions match the query (all when absent); with `GROUP BY`, per group. Eventually consistent. */
   async count(query?: string): Promise<CountWorkflowExecution> {
-    const response = await this.#rpc('CountWorkflowExecutions', { namespace: this.options.namespace, query }, { fallbackMessage: 'Failed to count workflows' });
+    const response = await this.#rpc(
+      'CountWorkflowExecutions',
+      { namespace: this.options.namespace, query },
+      { fallbackMessage: 'Failed to count workflows' },
+    );
     return countFromRaw(response);
   }
 
@@ -435,11 +479,28 @@ export class WorkflowClient {
     }
   }
 
-  async #encode(workflowId: string, args: readonly unknown[], typeInfo: readonly TypeInfo[] | undefined): Promise<Payload[]> {
-    return (await encodeToPayloadsWithContext(this.dataConverter, this.#serializationContext(workflowId), [...args], typeInfo)) ?? [];
+  async #encode(
+    workflowId: string,
+    args: readonly unknown[],
+    typeInfo: readonly TypeInfo[] | undefined,
+  ): Promise<Payload[]> {
+    return (
+      (await encodeToPayloadsWithContext(
+        this.dataConverter,
+        this.#serializationContext(workflowId),
+        [...args],
+        typeInfo,
+      )) ?? []
+    );
   }
 
-  async #signal(workflowId: string, runId: string | undefined, signalName: string, args: readonly unknown[], options: WorkflowSignalOptions<unknown[]>): Promise<void> {
+  async #signal(
+    workflowId: string,
+    runId: string | undefined,
+    signalName: string,
+    args: readonly unknown[],
+    options: WorkflowSignalOptions<unknown[]>,
+  ): Promise<void> {
     await this.#rpc(
       'SignalWorkflowExecution',
       {
@@ -455,7 +516,13 @@ export class WorkflowClient {
     );
   }
 
-  async #query<Ret>(workflowId: string, runId: string | undefined, queryType: string, args: readonly unknown[], typeInfo: PayloadTypeInfo | undefined): Promise<Ret> {
+  async #query<Ret>(
+    workflowId: string,
+    runId: string | undefined,
+    queryType: string,
+    args: readonly unknown[],
+    typeInfo: PayloadTypeInfo | undefined,
+  ): Promise<Ret> {
     const request: WorkflowServiceRequest<'QueryWorkflow'> = {
       namespace: this.options.namespace,
       execution: { workflowId, runId },
@@ -473,7 +540,10 @@ export class WorkflowClient {
       throw await this.#queryError(error, workflowId, runId);
     }
     if (response.queryRejected) {
-      throw new QueryRejectedError(response.queryRejected.status ?? temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED);
+      throw new QueryRejectedError(
+        response.queryRejected.status ??
+          temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED,
+      );
     }
     return await decodeFromPayloadsAtIndex(
       this.dataConverter,
@@ -500,7 +570,11 @@ export class WorkflowClient {
     if (/did not register a handler|not registered|unknown query/i.test(failure?.message ?? message)) {
       return new QueryNotRegisteredError(failure?.message || message, GrpcStatus.INVALID_ARGUMENT);
     }
-    const cause = await decodeOptionalFailureToOptionalError(this.dataConverter, failure, this.#serializationContext(workflowId));
+    const cause = await decodeOptionalFailureToOptionalError(
+      this.dataConverter,
+      failure,
+      this.#serializationContext(workflowId),
+    );
     return new QueryFailedError(`Query failed: ${failure?.message || message}`, cause);
   }
 
@@ -520,7 +594,11 @@ export class WorkflowClient {
       waitPolicy: { lifecycleStage: encodeWorkflowUpdateStage(waitForStage) },
       request: {
         meta: { updateId, identity: this.options.identity },
-        input: { header: { fields: {} }, name: updateName, args: { payloads: await this.#encode(workflowId, args, options.typeInfo?.inputTypes) } },
+        input: {
+          header: { fields: {} },
+          name: updateName,
+          args: { payloads: await this.#encode(workflowId, args, options.typeInfo?.inputTypes) },
+        },
       },
     };
     let response: WorkflowServiceResponse<'UpdateWorkflowExecution'>;
@@ -543,9 +621,12 @@ export class WorkflowClient {
 
   #updateError(error: unknown, fallbackMessage: string, workflowId: string, runId: string | undefined): Error {
     if (isTimeoutOrCancelled(error)) {
-      return new WorkflowUpdateRPCTimeoutOrCancelledError(`${fallbackMessage}: the call timed out or was cancelled (the update may still run)`, {
-        cause: error as Error,
-      });
+      return new WorkflowUpdateRPCTimeoutOrCancelledError(
+        `${fallbackMessage}: the call timed out or was cancelled (the update may still run)`,
+        {
+          cause: error as Error,
+        },
+      );
     }
     return toClientError(error, this.#errorContext(fallbackMessage, workflowId, runId));
   }
@@ -581,7 +662,11 @@ export class WorkflowClient {
     };
   }
 
-  async #pollUpdateOutcome(updateId: string, workflowId: string, runId: string | undefined): Promise<temporal.api.update.v1.IOutcome> {
+  async #pollUpdateOutcome(
+    updateId: string,
+    workflowId: string,
+    runId: string | undefined,
+  ): Promise<temporal.api.update.v1.IOutcome> {
     for (;;) {
       let response: WorkflowServiceResponse<'PollWorkflowExecutionUpdate'>;
       try {
@@ -616,64 +701,91 @@ export class WorkflowClient {
 
   #createHandle<T extends Workflow>(options: HandleOptions): WorkflowHandle<T> {
     const { workflowId, runId, firstExecutionRunId } = options;
-    const client = this;
     const resultOptions: WorkflowResultOptions = { followRuns: options.followRuns ?? true, typeInfo: options.typeInfo };
-    const startUpdate = (def: UpdateDefinition<unknown, any[]> | string, updateOptions: (WorkflowUpdateOptions & { args?: readonly unknown[] }) | undefined, stage: WorkflowUpdateStage) => {
+    const startUpdate = (
+      def: UpdateDefinition<unknown, any[]> | string,
+      updateOptions: (WorkflowUpdateOptions & { args?: readonly unknown[] }) | undefined,
+      stage: WorkflowUpdateStage,
+    ) => {
       const name = typeof def === 'string' ? def : def.name;
       const typeInfo = updateOptions?.typeInfo ?? (typeof def === 'string' ? undefined : def.typeInfo);
-      return client.#startUpdate<any>(options, name, updateOptions?.args ?? [], { ...updateOptions, typeInfo }, stage);
+      return this.#startUpdate<any>(options, name, updateOptions?.args ?? [], { ...updateOptions, typeInfo }, stage);
     };
     const handle: WorkflowHandle<T> = {
       client,
       workflowId,
       runId,
-      result: () => client.result<T>(workflowId, options.runIdForResult, resultOptions),
+      result: () => this.result<T>(workflowId, options.runIdForResult, resultOptions),
       signal: async (def: SignalDefinition<any[]> | string, ...args: unknown[]) => {
         const name = typeof def === 'string' ? def : def.name;
-        await client.#signal(workflowId, runId, name, args, { typeInfo: typeof def === 'string' ? undefined : def.typeInfo });
+        await this.#signal(workflowId, runId, name, args, {
+          typeInfo: typeof def === 'string' ? undefined : def.typeInfo,
+        });
       },
       signalWithOptions: async (signalName: string, signalOptions: WorkflowSignalOptions<any[]>) => {
-        await client.#signal(workflowId, runId, signalName, signalOptions.args ?? [], signalOptions);
+        await this.#signal(workflowId, runId, signalName, signalOptions.args ?? [], signalOptions);
       },
       query: (def: QueryDefinition<any, any[]> | string, ...args: unknown[]) =>
-        client.#query(workflowId, runId, typeof def === 'string' ? def : def.name, args, typeof def === 'string' ? undefined : def.typeInfo),
+        this.#query(
+          workflowId,
+          runId,
+          typeof def === 'string' ? def : def.name,
+          args,
+          typeof def === 'string' ? undefined : def.typeInfo,
+        ),
       queryWithOptions: (queryName: string, queryOptions: WorkflowQueryOptions<any[]>) =>
-        client.#query(workflowId, runId, queryName, queryOptions.args ?? [], queryOptions.typeInfo),
-      executeUpdate: async (def: UpdateDefinition<any, any[]> | string, updateOptions?: WorkflowUpdateOptions & { args?: readonly unknown[] }) =>
-        await (await startUpdate(def, updateOptions, 'COMPLETED')).result(),
-      startUpdate: (def: UpdateDefinition<any, any[]> | string, updateOptions: WorkflowUpdateOptions & { args?: readonly unknown[]; waitForStage: 'ACCEPTED' }) =>
-        startUpdate(def, updateOptions, updateOptions.waitForStage),
+        this.#query(workflowId, runId, queryName, queryOptions.args ?? [], queryOptions.typeInfo),
+      executeUpdate: async (
+        def: UpdateDefinition<any, any[]> | string,
+        updateOptions?: WorkflowUpdateOptions & { args?: readonly unknown[] },
+      ) => await (await startUpdate(def, updateOptions, 'COMPLETED')).result(),
+      startUpdate: (
+        def: UpdateDefinition<any, any[]> | string,
+        updateOptions: WorkflowUpdateOptions & { args?: readonly unknown[]; waitForStage: 'ACCEPTED' },
+      ) => startUpdate(def, updateOptions, updateOptions.waitForStage),
       getUpdateHandle: <Ret>(updateId: string, updateOptions: GetWorkflowUpdateHandleOptions = {}) =>
-        client.#createUpdateHandle<Ret>(updateId, workflowId, updateOptions.workflowRunId ?? runId, undefined, updateOptions.typeInfo?.outputType),
+        this.#createUpdateHandle<Ret>(
+          updateId,
+          workflowId,
+          updateOptions.workflowRunId ?? runId,
+          undefined,
+          updateOptions.typeInfo?.outputType,
+        ),
       terminate: (reason?: string) =>
-        client.#rpc(
+        this.#rpc(
           'TerminateWorkflowExecution',
-          { namespace: client.options.namespace, identity: client.options.identity, workflowExecution: { workflowId, runId }, reason, firstExecutionRunId },
-          client.#errorContext('Failed to terminate Workflow', workflowId, runId),
+          {
+            namespace: this.options.namespace,
+            identity: this.options.identity,
+            workflowExecution: { workflowId, runId },
+            reason,
+            firstExecutionRunId,
+          },
+          this.#errorContext('Failed to terminate Workflow', workflowId, runId),
           // Not retried: a retry after a lost answer would fail on the terminated workflow.
           { retry: false },
         ),
       cancel: () =>
-        client.#rpc(
+        this.#rpc(
           'RequestCancelWorkflowExecution',
           {
-            namespace: client.options.namespace,
-            identity: client.options.identity,
+            namespace: this.options.namespace,
+            identity: this.options.identity,
             requestId: randomUUID(),
             workflowExecution: { workflowId, runId },
             firstExecutionRunId,
           },
-          client.#errorContext('Failed to cancel Workflow', workflowId, runId),
+          this.#errorContext('Failed to cancel Workflow', workflowId, runId),
         ),
       describe: async () => {
-        const raw = await client.#rpc(
+        const raw = await this.#rpc(
           'DescribeWorkflowExecution',
-          { namespace: client.options.namespace, execution: { workflowId, runId } },
-          client.#errorContext('Failed to describe Workflow', workflowId, runId),
+          { namespace: this.options.namespace, execution: { workflowId, runId } },
+          this.#errorContext('Failed to describe Workflow', workflowId, runId),
         );
-        return await descriptionFromRaw(raw, client.dataConverter, client.options.namespace);
+        return await descriptionFromRaw(raw, this.dataConverter, this.options.namespace);
       },
-      fetchHistory: () => client.#fetchHistory(workflowId, runId),
+      fetchHistory: () => this.#fetchHistory(workflowId, runId),
     } as WorkflowHandle<T>;
     return handle;
   }

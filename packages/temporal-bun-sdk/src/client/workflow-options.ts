@@ -19,7 +19,11 @@ import {
   type WorkflowSerializationContext,
 } from '@temporalio/common';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { encodeMapToPayloads, encodeToPayloadsWithContext, encodeUserMetadata } from '@temporalio/common/lib/internal-non-workflow';
+import {
+  encodeMapToPayloads,
+  encodeToPayloadsWithContext,
+  encodeUserMetadata,
+} from '@temporalio/common/lib/internal-non-workflow';
 import { msOptionalToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 
@@ -74,7 +78,9 @@ export type WorkflowUpdateStage = (typeof WorkflowUpdateStage)[keyof typeof Work
 
 const LifecycleStage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
 
-export function encodeWorkflowUpdateStage(stage: WorkflowUpdateStage): temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage {
+export function encodeWorkflowUpdateStage(
+  stage: WorkflowUpdateStage,
+): temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage {
   switch (stage) {
     case 'ADMITTED':
       return LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
@@ -96,7 +102,9 @@ export const QueryRejectCondition = {
 } as const;
 export type QueryRejectCondition = (typeof QueryRejectCondition)[keyof typeof QueryRejectCondition];
 
-export function encodeQueryRejectCondition(condition: QueryRejectCondition | undefined): temporal.api.enums.v1.QueryRejectCondition | undefined {
+export function encodeQueryRejectCondition(
+  condition: QueryRejectCondition | undefined,
+): temporal.api.enums.v1.QueryRejectCondition | undefined {
   const Condition = temporal.api.enums.v1.QueryRejectCondition;
   switch (condition) {
     case undefined:
@@ -116,7 +124,8 @@ export class WorkflowOptionsError extends TypeError {
 }
 
 function validate(options: WorkflowOptions): void {
-  if (options === null || typeof options !== 'object') throw new WorkflowOptionsError('workflow options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new WorkflowOptionsError('workflow options must be an object');
   if (typeof options.workflowId !== 'string' || options.workflowId.length === 0) {
     throw new WorkflowOptionsError(`workflowId must be a non-empty string, got ${JSON.stringify(options.workflowId)}`);
   }
@@ -141,10 +150,17 @@ export async function compileStartFields(
   options: WorkflowOptions & { args?: readonly unknown[] },
   typeInfo: PayloadTypeInfo | undefined,
   context: RequestContext,
-): Promise<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest & temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest> {
+): Promise<
+  temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest &
+    temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest
+> {
   validate(options);
   const { dataConverter } = context;
-  const serialization: WorkflowSerializationContext = { type: 'workflow', namespace: context.namespace, workflowId: options.workflowId };
+  const serialization: WorkflowSerializationContext = {
+    type: 'workflow',
+    namespace: context.namespace,
+    workflowId: options.workflowId,
+  };
   const searchAttributes =
     options.searchAttributes || options.typedSearchAttributes
       ? { indexedFields: encodeUnifiedSearchAttributes(options.searchAttributes, options.typedSearchAttributes) }
@@ -157,7 +173,14 @@ export async function compileStartFields(
     workflowIdReusePolicy: encodeWorkflowIdReusePolicy(options.workflowIdReusePolicy),
     workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(options.workflowIdConflictPolicy),
     workflowType: { name: workflowType },
-    input: { payloads: await encodeToPayloadsWithContext(dataConverter, serialization, [...(options.args ?? [])], typeInfo?.inputTypes) },
+    input: {
+      payloads: await encodeToPayloadsWithContext(
+        dataConverter,
+        serialization,
+        [...(options.args ?? [])],
+        typeInfo?.inputTypes,
+      ),
+    },
     taskQueue: { kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: options.taskQueue },
     workflowExecutionTimeout: msOptionalToTs(options.workflowExecutionTimeout),
     workflowRunTimeout: msOptionalToTs(options.workflowRunTimeout),

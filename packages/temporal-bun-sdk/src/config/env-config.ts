@@ -154,7 +154,9 @@ export class EnvConfigError extends Error {
  * where the config dir is `$XDG_CONFIG_HOME` or `~/.config` on Linux, `~/Library/Application Support`
  * on macOS and `%APPDATA%` on Windows (the OS's user config directory, as the `temporal` CLI uses).
  */
-export function defaultConfigFilePath(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+export function defaultConfigFilePath(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
   let configDir: string | undefined;
   if (process.platform === 'win32') configDir = env.APPDATA;
   else if (process.platform === 'darwin') configDir = join(env.HOME || homedir(), 'Library', 'Application Support');
@@ -194,14 +196,16 @@ function isTable(value: unknown): value is Record<string, unknown> {
 function optionalString(table: Record<string, unknown>, key: string, where: string): string | undefined {
   const value = table[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new EnvConfigError(`${where}: ${key} must be a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw new EnvConfigError(`${where}: ${key} must be a string, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function optionalBoolean(table: Record<string, unknown>, key: string, where: string): boolean | undefined {
   const value = table[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw new EnvConfigError(`${where}: ${key} must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new EnvConfigError(`${where}: ${key} must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -257,7 +261,9 @@ function parseConfigFile(text: string, file: string): Map<string, Profile> {
   try {
     document = Bun.TOML.parse(text);
   } catch (cause) {
-    throw new EnvConfigError(`${file} is not valid TOML: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new EnvConfigError(`${file} is not valid TOML: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
   }
   const profiles = new Map<string, Profile>();
   const table = (document as Record<string, unknown>).profile;
@@ -306,13 +312,17 @@ function envDataSource(
   }
   if (path !== undefined) {
     if (current && 'data' in current) {
-      throw new EnvConfigError(`${pathVariable} sets the ${what} path but the config profile already sets its data: remove one`);
+      throw new EnvConfigError(
+        `${pathVariable} sets the ${what} path but the config profile already sets its data: remove one`,
+      );
     }
     return { path };
   }
   if (data !== undefined) {
     if (current && 'path' in current) {
-      throw new EnvConfigError(`${dataVariable} sets the ${what} data but the config profile already sets its path: remove one`);
+      throw new EnvConfigError(
+        `${dataVariable} sets the ${what} data but the config profile already sets its path: remove one`,
+      );
     }
     return { data };
   }
@@ -343,9 +353,27 @@ function applyEnvironment(profile: Profile, env: Readonly<Record<string, string 
   if (tls) {
     const enabled = envBoolean(env, ENV_VARS.tls);
     if (enabled !== undefined) tls.disabled = !enabled;
-    tls.clientCert = envDataSource(env, tls.clientCert, ENV_VARS.tlsClientCertPath, ENV_VARS.tlsClientCertData, 'client certificate');
-    tls.clientKey = envDataSource(env, tls.clientKey, ENV_VARS.tlsClientKeyPath, ENV_VARS.tlsClientKeyData, 'client key');
-    tls.serverCaCert = envDataSource(env, tls.serverCaCert, ENV_VARS.tlsServerCaCertPath, ENV_VARS.tlsServerCaCertData, 'server CA certificate');
+    tls.clientCert = envDataSource(
+      env,
+      tls.clientCert,
+      ENV_VARS.tlsClientCertPath,
+      ENV_VARS.tlsClientCertData,
+      'client certificate',
+    );
+    tls.clientKey = envDataSource(
+      env,
+      tls.clientKey,
+      ENV_VARS.tlsClientKeyPath,
+      ENV_VARS.tlsClientKeyData,
+      'client key',
+    );
+    tls.serverCaCert = envDataSource(
+      env,
+      tls.serverCaCert,
+      ENV_VARS.tlsServerCaCertPath,
+      ENV_VARS.tlsServerCaCertData,
+      'server CA certificate',
+    );
     tls.serverName = envString(env, ENV_VARS.tlsServerName) ?? tls.serverName;
     tls.disableHostVerification = envBoolean(env, ENV_VARS.tlsDisableHostVerification) ?? tls.disableHostVerification;
   }
@@ -368,7 +396,10 @@ function readDataSource(source: DataSource | undefined, what: string): Uint8Arra
   try {
     return readFileSync(source.path);
   } catch (cause) {
-    throw new EnvConfigError(`could not read the ${what} at ${source.path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new EnvConfigError(
+      `could not read the ${what} at ${source.path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -462,7 +493,10 @@ export function loadClientConnectConfig(options: LoadClientConnectConfigOptions 
  * (`localhost:7233`, namespace `default`). TLS ends up on when it is configured, or when an API key
  * is set and TLS was not turned off.
  */
-export function resolveConnectionOptions(explicit: ConnectionSettings, fromEnv: ClientConnectConfig = {}): ResolvedConnectionSettings {
+export function resolveConnectionOptions(
+  explicit: ConnectionSettings,
+  fromEnv: ClientConnectConfig = {},
+): ResolvedConnectionSettings {
   const apiKey = explicit.apiKey ?? fromEnv.apiKey;
   const tlsOption: TLSConfigOption = explicit.tls !== undefined ? explicit.tls : fromEnv.tls;
   let tls: true | TLSConfig | undefined;
@@ -506,7 +540,8 @@ export function toNativeConnectionSettings(settings: ResolvedConnectionSettings)
   else if (settings.tls !== undefined) {
     const tls: NativeClientTlsOptions = {};
     if (settings.tls.serverNameOverride !== undefined) tls.domain = settings.tls.serverNameOverride;
-    if (settings.tls.serverRootCACertificate !== undefined) tls.serverRootCaCert = pemText(settings.tls.serverRootCACertificate);
+    if (settings.tls.serverRootCACertificate !== undefined)
+      tls.serverRootCaCert = pemText(settings.tls.serverRootCACertificate);
     if (settings.tls.clientCertPair !== undefined) {
       tls.clientCert = pemText(settings.tls.clientCertPair.crt);
       tls.clientPrivateKey = pemText(settings.tls.clientCertPair.key);

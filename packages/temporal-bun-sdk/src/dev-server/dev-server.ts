@@ -132,7 +132,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   while (uiPort === port && !options.uiPort) uiPort = await findFreePort(ip);
   if (uiPort === port) throw new TypeError(`startDevServer: port and uiPort must differ, both are ${port}`);
 
-  const args = [cliPath, 'server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', options.logLevel ?? DEFAULTS.logLevel];
+  const args = [
+    cliPath,
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--log-level',
+    options.logLevel ?? DEFAULTS.logLevel,
+  ];
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (namespace !== 'default') args.push('--namespace', namespace);
@@ -175,7 +185,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   } catch (error) {
     await stop({ graceMs: 1_000 });
     const output = await outputTail.settled();
-    throw new DevServerStartError(`temporal server start-dev on ${address}: ${(error as Error).message}`, output, { cause: error });
+    throw new DevServerStartError(`temporal server start-dev on ${address}: ${(error as Error).message}`, output, {
+      cause: error,
+    });
   }
   return {
     address,
@@ -195,7 +207,10 @@ async function choosePort(requested: number | undefined, ip: string, option: str
   }
   // Checked first so that an existing server on the port is never mistaken for ours.
   if (!(await isPortFree(requested, ip))) {
-    throw new DevServerStartError(`${option} ${requested} on ${ip} is already in use: stop what runs there or choose another port`, '');
+    throw new DevServerStartError(
+      `${option} ${requested} on ${ip} is already in use: stop what runs there or choose another port`,
+      '',
+    );
   }
   return requested;
 }
@@ -265,15 +280,22 @@ async function namespaceAnswers(cliPath: string, address: string, namespace: str
 }
 
 /** Keeps the pipes drained and the last characters of both streams for error messages. */
-function collectOutput(stdout: ReadableStream<Uint8Array>, stderr: ReadableStream<Uint8Array>): { text(): string; settled(): Promise<string> } {
+function collectOutput(
+  stdout: ReadableStream<Uint8Array>,
+  stderr: ReadableStream<Uint8Array>,
+): { text(): string; settled(): Promise<string> } {
   const tails = { stdout: '', stderr: '' };
   const drain = async (name: keyof typeof tails, stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) tails[name] = (tails[name] + decoder.decode(chunk, { stream: true })).slice(-OUTPUT_TAIL_CHARS);
+    for await (const chunk of stream)
+      tails[name] = (tails[name] + decoder.decode(chunk, { stream: true })).slice(-OUTPUT_TAIL_CHARS);
   };
   const drained = Promise.all([drain('stdout', stdout), drain('stderr', stderr)]).catch(() => undefined);
   const text = () =>
-    [tails.stdout.trim() && `server stdout:\n${tails.stdout.trimEnd()}`, tails.stderr.trim() && `server stderr:\n${tails.stderr.trimEnd()}`]
+    [
+      tails.stdout.trim() && `server stdout:\n${tails.stdout.trimEnd()}`,
+      tails.stderr.trim() && `server stderr:\n${tails.stderr.trimEnd()}`,
+    ]
       .filter(Boolean)
       .join('\n');
   // Once the process is gone its pipes close soon; do not wait long for them.

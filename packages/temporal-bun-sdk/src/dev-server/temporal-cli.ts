@@ -64,7 +64,9 @@ export function findTemporalCli(cliPath?: string, env: Record<string, string | u
   if (explicit !== undefined && explicit !== '') {
     if (isExecutableFile(explicit)) return resolve(explicit);
     const source = cliPath !== undefined ? 'cliPath' : `$${TEMPORAL_CLI_PATH_ENV}`;
-    throw new TemporalCliNotFoundError([`${explicit} (${source}${existsSync(explicit) ? ', not an executable file' : ', does not exist'})`]);
+    throw new TemporalCliNotFoundError([
+      `${explicit} (${source}${existsSync(explicit) ? ', not an executable file' : ', does not exist'})`,
+    ]);
   }
   const inRepository = findInAncestors(import.meta.dir);
   if (inRepository !== undefined) return inRepository;

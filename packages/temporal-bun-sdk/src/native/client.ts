@@ -152,7 +152,12 @@ export class NativeClient {
   }
 
   /** A unary RPC with an encoded request; resolves with the encoded response. */
-  rpc(service: NativeServiceName, method: string, request: Uint8Array, options: NativeRpcOptions = {}): Promise<Uint8Array> {
+  rpc(
+    service: NativeServiceName,
+    method: string,
+    request: Uint8Array,
+    options: NativeRpcOptions = {},
+  ): Promise<Uint8Array> {
     if (this.#freed) return Promise.reject(this.#useAfterFree(`rpc ${method}`));
     const symbols = nativeSymbols();
     const methodName = inputBytes(encodeUtf8(method));
@@ -183,7 +188,13 @@ export class NativeClient {
     request: WorkflowServiceRequest<Method>,
     options?: NativeRpcOptions,
   ): Promise<WorkflowServiceResponse<Method>> {
-    return (await this.#typedRpc('workflow', temporal.api.workflowservice.v1, method, request, options)) as WorkflowServiceResponse<Method>;
+    return (await this.#typedRpc(
+      'workflow',
+      temporal.api.workflowservice.v1,
+      method,
+      request,
+      options,
+    )) as WorkflowServiceResponse<Method>;
   }
 
   /** A typed OperatorService call: encodes `request`, decodes the response message. */
@@ -192,21 +203,33 @@ export class NativeClient {
     request: OperatorServiceRequest<Method>,
     options?: NativeRpcOptions,
   ): Promise<OperatorServiceResponse<Method>> {
-    return (await this.#typedRpc('operator', temporal.api.operatorservice.v1, method, request, options)) as OperatorServiceResponse<Method>;
+    return (await this.#typedRpc(
+      'operator',
+      temporal.api.operatorservice.v1,
+      method,
+      request,
+      options,
+    )) as OperatorServiceResponse<Method>;
   }
 
   /** Replaces the extra gRPC metadata sent on every call. */
   updateMetadata(metadata: Record<string, string>): void {
     if (this.#freed) throw this.#useAfterFree('updateMetadata');
     const json = inputBytes(encodeJson(metadata));
-    checkStatus(nativeSymbols().tbs_client_update_metadata(this.#handle, json.pointer, json.length), 'tbs_client_update_metadata');
+    checkStatus(
+      nativeSymbols().tbs_client_update_metadata(this.#handle, json.pointer, json.length),
+      'tbs_client_update_metadata',
+    );
   }
 
   /** Replaces the API key; `undefined` (or `""`) removes it. Refused (`INVALID_ARGUMENT`) on a plaintext connection. */
   updateApiKey(apiKey: string | undefined): void {
     if (this.#freed) throw this.#useAfterFree('updateApiKey');
     const key = inputBytes(encodeUtf8(apiKey ?? ''));
-    checkStatus(nativeSymbols().tbs_client_update_api_key(this.#handle, key.pointer, key.length), 'tbs_client_update_api_key');
+    checkStatus(
+      nativeSymbols().tbs_client_update_api_key(this.#handle, key.pointer, key.length),
+      'tbs_client_update_api_key',
+    );
   }
 
   /** Releases the handle. A second call throws `INVALID_HANDLE`. */

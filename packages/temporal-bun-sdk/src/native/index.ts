@@ -2,8 +2,22 @@
  * The bridge to the Rust core (`crates/bridge`). This folder is the only code that imports `bun:ffi`.
  */
 export { loadBridgeLibrary, nativeSymbols, type BridgeSymbols, type LoadedBridgeLibrary } from './symbols';
-export { BRIDGE_PATH_ENV, BridgeLibraryError, locateBridgeLibrary, type BridgeLibrarySource, type LocatedBridgeLibrary } from './library';
-export { BRIDGE_LIBRARY_FILE, BRIDGE_PLATFORMS, GLIBC_FLOOR, bridgePlatformFor, hostPlatform, type BridgePlatform, type HostPlatform } from './platform';
+export {
+  BRIDGE_PATH_ENV,
+  BridgeLibraryError,
+  locateBridgeLibrary,
+  type BridgeLibrarySource,
+  type LocatedBridgeLibrary,
+} from './library';
+export {
+  BRIDGE_LIBRARY_FILE,
+  BRIDGE_PLATFORMS,
+  GLIBC_FLOOR,
+  bridgePlatformFor,
+  hostPlatform,
+  type BridgePlatform,
+  type HostPlatform,
+} from './platform';
 export {
   NativeError,
   NativeErrorCode,

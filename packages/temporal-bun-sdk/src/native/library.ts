@@ -58,9 +58,12 @@ async function platformPackageLibrary(platform: BridgePlatform): Promise<string 
     return await importPlatformLibrary(platform.key);
   } catch (error) {
     if (isModuleNotFound(error, platform.packageName)) return undefined;
-    throw new BridgeLibraryError(`temporal-bun-sdk: the package ${platform.packageName} is installed but could not be loaded: ${errorMessage(error)}`, {
-      cause: error,
-    });
+    throw new BridgeLibraryError(
+      `temporal-bun-sdk: the package ${platform.packageName} is installed but could not be loaded: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -75,7 +78,10 @@ function isModuleNotFound(error: unknown, packageName: string): boolean {
  * installed into a project inside the repository, like the example's, finds it too).
  */
 function repositoryBuild(platform: BridgePlatform | undefined): string | undefined {
-  const buildDirectories = [...(platform === undefined ? [] : [join(targetDirectoryName(platform), 'release')]), 'release'];
+  const buildDirectories = [
+    ...(platform === undefined ? [] : [join(targetDirectoryName(platform), 'release')]),
+    'release',
+  ];
   for (let directory = import.meta.dir; ; directory = dirname(directory)) {
     for (const buildDirectory of buildDirectories) {
       const candidate = join(directory, 'target', buildDirectory, BRIDGE_LIBRARY_FILE);
@@ -94,7 +100,9 @@ export async function locateBridgeLibrary(
   if (fromEnv !== undefined && fromEnv !== '') {
     const path = resolve(fromEnv);
     if (!existsSync(path)) {
-      throw new BridgeLibraryError(`temporal-bun-sdk: ${BRIDGE_PATH_ENV} is set to ${fromEnv}, which does not exist. Point it at a libtemporal_bun_bridge library, or unset it to use the platform package.`);
+      throw new BridgeLibraryError(
+        `temporal-bun-sdk: ${BRIDGE_PATH_ENV} is set to ${fromEnv}, which does not exist. Point it at a libtemporal_bun_bridge library, or unset it to use the platform package.`,
+      );
     }
     return { path, source: 'environment' };
   }

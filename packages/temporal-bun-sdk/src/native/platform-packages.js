@@ -25,9 +25,17 @@ export async function importPlatformLibrary(key) {
         return undefined;
     }
   } catch (error) {
+    // biome-ignore lint/complexity/noUselessCatch: the try/catch is what the bundler looks for (above)
     throw error;
   }
 }
 
 /** The keys above, for the test that checks them against platform.ts. */
-export const PLATFORM_LIBRARY_KEYS = ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'linux-arm64-musl', 'darwin-arm64', 'darwin-x64'];
+export const PLATFORM_LIBRARY_KEYS = [
+  'linux-x64-gnu',
+  'linux-arm64-gnu',
+  'linux-x64-musl',
+  'linux-arm64-musl',
+  'darwin-arm64',
+  'darwin-x64',
+];

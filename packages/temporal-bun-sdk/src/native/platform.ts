@@ -84,7 +84,9 @@ function runtimeGlibcVersion(): string | undefined {
 
 /** The prebuilt platform matching `host`, if there is one. */
 export function bridgePlatformFor(host: HostPlatform): BridgePlatform | undefined {
-  return BRIDGE_PLATFORMS.find((candidate) => candidate.os === host.os && candidate.cpu === host.cpu && candidate.libc === host.libc);
+  return BRIDGE_PLATFORMS.find(
+    (candidate) => candidate.os === host.os && candidate.cpu === host.cpu && candidate.libc === host.libc,
+  );
 }
 
 /** `linux x64 (glibc)`: how errors name a platform. */

@@ -252,7 +252,8 @@ export class NativeRuntime {
     this.#start(
       {
         call,
-        resolve: () => sink.end(new NativeError('ILLEGAL_STATE', `${call}: the bridge ended a stream without an error`)),
+        resolve: () =>
+          sink.end(new NativeError('ILLEGAL_STATE', `${call}: the bridge ended a stream without an error`)),
         reject: (error) => sink.end(error),
         decode: (value) => value,
         item: (bytes) => sink.item(bytes),
@@ -387,7 +388,12 @@ export class NativeRuntime {
         try {
           error = NativeError.fromJson(decodeUtf8(copyOwnedBytes(first, second)));
         } catch (cause) {
-          error = new NativeError('UNKNOWN', `${pending?.call ?? 'a bridge call'} failed with an unreadable error`, {}, { cause });
+          error = new NativeError(
+            'UNKNOWN',
+            `${pending?.call ?? 'a bridge call'} failed with an unreadable error`,
+            {},
+            { cause },
+          );
         }
         if (pending) {
           pending.reject(error);

@@ -6,7 +6,13 @@
  * or for unit tests that fake the native layer) never requires the library.
  */
 import { FFIType, dlopen, type Library } from 'bun:ffi';
-import { checkBridgeVersion, locateBridgeLibrary, readBridgeVersion, BridgeLibraryError, type LocatedBridgeLibrary } from './library';
+import {
+  checkBridgeVersion,
+  locateBridgeLibrary,
+  readBridgeVersion,
+  BridgeLibraryError,
+  type LocatedBridgeLibrary,
+} from './library';
 
 // Handles and request ids are u64 in C and below 2^53 by contract, so `u64_fast` returns a number.
 const symbolTable = {
@@ -103,7 +109,9 @@ async function openBridgeLibrary(): Promise<LoadedBridgeLibrary> {
 /** The bridge's exported functions. The library must have been loaded ({@link loadBridgeLibrary}). */
 export function nativeSymbols(): BridgeSymbols {
   if (library === undefined) {
-    throw new BridgeLibraryError('temporal-bun-sdk: the native bridge library is not loaded yet; create a NativeRuntime (or a connection) first');
+    throw new BridgeLibraryError(
+      'temporal-bun-sdk: the native bridge library is not loaded yet; create a NativeRuntime (or a connection) first',
+    );
   }
   return library.opened.symbols;
 }

@@ -85,7 +85,8 @@ export interface CompleteOptions {
   deferAck?: boolean;
 }
 
-const decodeActivation = (bytes: Uint8Array): WorkflowActivation => coresdk.workflow_activation.WorkflowActivation.decode(bytes);
+const decodeActivation = (bytes: Uint8Array): WorkflowActivation =>
+  coresdk.workflow_activation.WorkflowActivation.decode(bytes);
 const decodeActivityTask = (bytes: Uint8Array): ActivityTask => coresdk.activity_task.ActivityTask.decode(bytes);
 
 /** `flags` of the bridge's completion calls (`TBS_COMPLETE_DEFER_ACK`). */
@@ -103,7 +104,10 @@ export abstract class NativeWorkerBase {
     (sink) => this.#stream('tbs_worker_stream_workflow_activations', sink),
     decodeActivation,
   );
-  readonly #activityTasks = new TaskStream((sink) => this.#stream('tbs_worker_stream_activity_tasks', sink), decodeActivityTask);
+  readonly #activityTasks = new TaskStream(
+    (sink) => this.#stream('tbs_worker_stream_activity_tasks', sink),
+    decodeActivityTask,
+  );
 
   protected constructor(runtime: NativeRuntime, handle: number) {
     this.runtime = runtime;
@@ -121,7 +125,11 @@ export abstract class NativeWorkerBase {
 
   /** Asks the server about the worker's namespace; rejects with `WORKER_ERROR` when it is unusable. */
   validate(): Promise<void> {
-    return this.#asyncCall('tbs_worker_validate', (symbols, requestId) => symbols.tbs_worker_validate(this.#handle, requestId), expectNothing);
+    return this.#asyncCall(
+      'tbs_worker_validate',
+      (symbols, requestId) => symbols.tbs_worker_validate(this.#handle, requestId),
+      expectNothing,
+    );
   }
 
   /**
@@ -154,7 +162,10 @@ export abstract class NativeWorkerBase {
   }
 
   /** Rejects (never throws) when the completion cannot be encoded, like any other failure. */
-  completeWorkflowActivation(completion: WorkflowActivationCompletion | Uint8Array, options?: CompleteOptions): Promise<void> {
+  completeWorkflowActivation(
+    completion: WorkflowActivationCompletion | Uint8Array,
+    options?: CompleteOptions,
+  ): Promise<void> {
     let bytes: Uint8Array;
     try {
       bytes =
@@ -196,7 +207,8 @@ export abstract class NativeWorkerBase {
   completeActivityTask(completion: ActivityTaskCompletion | Uint8Array, options?: CompleteOptions): Promise<void> {
     let bytes: Uint8Array;
     try {
-      bytes = completion instanceof Uint8Array ? completion : coresdk.ActivityTaskCompletion.encode(completion).finish();
+      bytes =
+        completion instanceof Uint8Array ? completion : coresdk.ActivityTaskCompletion.encode(completion).finish();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -391,11 +403,20 @@ export class NativeReplayer extends NativeWorkerBase {
     if (this.freed) return Promise.reject(new NativeError('INVALID_HANDLE', 'pushHistory: the replayer was freed'));
     const symbols = nativeSymbols();
     const id = inputBytes(encodeUtf8(workflowId));
-    const historyBytes = inputBytes(history instanceof Uint8Array ? history : temporal.api.history.v1.History.encode(history).finish());
+    const historyBytes = inputBytes(
+      history instanceof Uint8Array ? history : temporal.api.history.v1.History.encode(history).finish(),
+    );
     return this.runtime.call(
       'tbs_replayer_push_history',
       (requestId) =>
-        symbols.tbs_replayer_push_history(this.handle, id.pointer, id.length, historyBytes.pointer, historyBytes.length, requestId),
+        symbols.tbs_replayer_push_history(
+          this.handle,
+          id.pointer,
+          id.length,
+          historyBytes.pointer,
+          historyBytes.length,
+          requestId,
+        ),
       expectNothing,
     );
   }

@@ -72,7 +72,8 @@ const CORE_LOG_TARGETS = ['temporalio_sdk_core', 'temporalio_client', 'temporali
  * `[span{field=value}]` filter), or `target=level`. sdk-core would skip a directive it cannot parse
  * without a word, so a typo would silently change what is logged.
  */
-const LOG_DIRECTIVE = /^(?:(?:trace|debug|info|warn|error|off)|[A-Za-z_][\w.-]*(?:::[A-Za-z_][\w.-]*)*(?:\[[^\]]*\])?(?:=(?:trace|debug|info|warn|error|off))?|\[[^\]]*\](?:=(?:trace|debug|info|warn|error|off))?)$/i;
+const LOG_DIRECTIVE =
+  /^(?:(?:trace|debug|info|warn|error|off)|[A-Za-z_][\w.-]*(?:::[A-Za-z_][\w.-]*)*(?:\[[^\]]*\])?(?:=(?:trace|debug|info|warn|error|off))?|\[[^\]]*\](?:=(?:trace|debug|info|warn|error|off))?)$/i;
 
 /** The `EnvFilter` string for `coreLogFilter`; throws a `TypeError` naming what is wrong. */
 export function coreLogFilterString(filter: RuntimeOptions['coreLogFilter']): string | undefined {
@@ -89,10 +90,13 @@ export function coreLogFilterString(filter: RuntimeOptions['coreLogFilter']): st
     }
     return filter;
   }
-  if (filter === null || typeof filter !== 'object') throw new TypeError('coreLogFilter must be a string or { core, other? }');
+  if (filter === null || typeof filter !== 'object')
+    throw new TypeError('coreLogFilter must be a string or { core, other? }');
   const level = (name: string, value: unknown): string => {
     if (typeof value !== 'string' || !Object.hasOwn(LEVEL_ORDER, value)) {
-      throw new TypeError(`coreLogFilter.${name} must be one of ${Object.keys(LEVEL_ORDER).join(', ')}; got ${String(value)}`);
+      throw new TypeError(
+        `coreLogFilter.${name} must be one of ${Object.keys(LEVEL_ORDER).join(', ')}; got ${String(value)}`,
+      );
     }
     return value.toLowerCase();
   };
@@ -114,15 +118,23 @@ export const Runtime = {
   install(options: RuntimeOptions): void {
     coreLogFilterString(options.coreLogFilter); // validates
     const interval = options.workerHeartbeatIntervalMs;
-    if (interval !== undefined && interval !== null && !(Number.isInteger(interval) && interval > 0 && interval <= MAX_TIMER_MS)) {
-      throw new TypeError(`workerHeartbeatIntervalMs must be a positive integer of at most ${MAX_TIMER_MS} (ms) or null; got ${String(interval)}`);
+    if (
+      interval !== undefined &&
+      interval !== null &&
+      !(Number.isInteger(interval) && interval > 0 && interval <= MAX_TIMER_MS)
+    ) {
+      throw new TypeError(
+        `workerHeartbeatIntervalMs must be a positive integer of at most ${MAX_TIMER_MS} (ms) or null; got ${String(interval)}`,
+      );
     }
     const threads = options.runtimeThreads;
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_RUNTIME_THREADS)) {
       throw new TypeError(`runtimeThreads must be an integer from 1 to ${MAX_RUNTIME_THREADS}; got ${String(threads)}`);
     }
     if (sharedRuntime !== undefined) {
-      throw new IllegalStateError('Runtime.install must be called before the first connection, worker or replay of the process');
+      throw new IllegalStateError(
+        'Runtime.install must be called before the first connection, worker or replay of the process',
+      );
     }
     runtimeOptions = { ...options };
   },
@@ -171,7 +183,9 @@ export class NativeConnection {
     const address = options.address ?? CONNECTION_DEFAULTS.address;
     const timeout = options.connectTimeoutMs;
     if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_TIMER_MS)) {
-      throw new TypeError(`NativeConnection: connectTimeoutMs must be a positive integer of at most ${MAX_TIMER_MS} (ms); got ${String(timeout)}`);
+      throw new TypeError(
+        `NativeConnection: connectTimeoutMs must be a positive integer of at most ${MAX_TIMER_MS} (ms); got ${String(timeout)}`,
+      );
     }
     const runtime = await sharedNativeRuntime();
     const client = await NativeClient.connect(runtime, {

@@ -1,5 +1,11 @@
 export { createWorker, Worker, type WorkerState } from './worker';
-export { WORKER_DEFAULTS, WORKER_LIMITS, WorkerOptionsError, type WorkerOptions, type WorkerInterceptors } from './options';
+export {
+  WORKER_DEFAULTS,
+  WORKER_LIMITS,
+  WorkerOptionsError,
+  type WorkerOptions,
+  type WorkerInterceptors,
+} from './options';
 export { NativeConnection, Runtime, type NativeConnectionOptions, type RuntimeOptions } from './connection';
 export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from './logger';
 export type {
@@ -12,11 +18,21 @@ export type {
   WorkflowActivationEvent,
 } from './metrics';
 export { createPollingLoop, type PollingLoop, type PollingLoopOptions } from './polling-loop';
-export { runReplayHistory, runReplayHistories, ReplayError, type ReplayOptions, type ReplayHistoryInput } from './replay';
+export {
+  runReplayHistory,
+  runReplayHistories,
+  ReplayError,
+  type ReplayOptions,
+  type ReplayHistoryInput,
+} from './replay';
 export { bundleWorkflowCode, WorkflowBundleError, type WorkflowBundle } from '../workflow/bundler';
 export { buildPrebuiltWorkflowBundle, type WorkflowBundleOption } from '../workflow/prebuilt-bundle';
 export { PeerPackageVersionError, SDK_VERSION } from '../common/package-info';
 export { BridgeLibraryError } from '../native/library';
 export type { InjectedSinks, InjectedSinkFunction } from '../workflow/sinks';
 export { createActivityRegistry, ActivityRegistrationError } from '../activity/registry';
-export type { ActivityInterceptorsFactory, ActivityInboundCallsInterceptor, ActivityOutboundCallsInterceptor } from '../activity/interceptors';
+export type {
+  ActivityInterceptorsFactory,
+  ActivityInboundCallsInterceptor,
+  ActivityOutboundCallsInterceptor,
+} from '../activity/interceptors';

@@ -42,7 +42,8 @@ export class ConsoleLogger extends BaseLogger {
     if (LEVEL_ORDER[level] < this.#minimum) return;
     const write = level === 'ERROR' ? console.error : level === 'WARN' ? console.warn : console.log;
     // One line per record, so logs stay greppable; errors keep their stack in the inspected form.
-    const details = meta && Object.keys(meta).length > 0 ? ` ${inspect(meta, { breakLength: Infinity, depth: 4 })}` : '';
+    const details =
+      meta && Object.keys(meta).length > 0 ? ` ${inspect(meta, { breakLength: Infinity, depth: 4 })}` : '';
     write(`${new Date().toISOString()} [${level}] ${message}${details}`);
   }
 }

@@ -175,15 +175,29 @@ export interface CompiledWorkerOptions {
   native: NativeWorkerOptions;
 }
 
-function positiveInteger(options: WorkerOptions, option: keyof WorkerOptions, fallback: number, minimum: number, maximum: number): number {
+function positiveInteger(
+  options: WorkerOptions,
+  option: keyof WorkerOptions,
+  fallback: number,
+  minimum: number,
+  maximum: number,
+): number {
   const value = options[option] ?? fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum) {
-    throw new WorkerOptionsError(option, `must be an integer in [${minimum}, ${maximum.toLocaleString('en-US')}], got ${describeValue(value)}`);
+    throw new WorkerOptionsError(
+      option,
+      `must be an integer in [${minimum}, ${maximum.toLocaleString('en-US')}], got ${describeValue(value)}`,
+    );
   }
   return value;
 }
 
-function durationMs(options: WorkerOptions, option: keyof WorkerOptions, fallbackMs: number, allowZero = false): number {
+function durationMs(
+  options: WorkerOptions,
+  option: keyof WorkerOptions,
+  fallbackMs: number,
+  allowZero = false,
+): number {
   const value = options[option];
   if (value === undefined) return fallbackMs;
   let ms: number;
@@ -193,10 +207,16 @@ function durationMs(options: WorkerOptions, option: keyof WorkerOptions, fallbac
     throw new WorkerOptionsError(option, `is not a duration (milliseconds or a string like '10s'): ${String(cause)}`);
   }
   if (!Number.isFinite(ms) || ms < 0 || (!allowZero && ms === 0)) {
-    throw new WorkerOptionsError(option, `must be a ${allowZero ? 'non-negative' : 'positive'} duration, got ${describeValue(value)}`);
+    throw new WorkerOptionsError(
+      option,
+      `must be a ${allowZero ? 'non-negative' : 'positive'} duration, got ${describeValue(value)}`,
+    );
   }
   if (ms > WORKER_LIMITS.durationMs) {
-    throw new WorkerOptionsError(option, `must be at most ${WORKER_LIMITS.durationMs} ms (about 24.8 days), got ${describeValue(value)}`);
+    throw new WorkerOptionsError(
+      option,
+      `must be at most ${WORKER_LIMITS.durationMs} ms (about 24.8 days), got ${describeValue(value)}`,
+    );
   }
   return ms;
 }
@@ -258,7 +278,9 @@ const WORKER_OPTION_NAMES = [
 ] as const satisfies readonly (keyof WorkerOptions)[];
 
 // Fails to compile when WorkerOptions gains an option the list above lacks.
-const everyOptionListed: [Exclude<keyof WorkerOptions, (typeof WORKER_OPTION_NAMES)[number]>] extends [never] ? true : never = true;
+const everyOptionListed: [Exclude<keyof WorkerOptions, (typeof WORKER_OPTION_NAMES)[number]>] extends [never]
+  ? true
+  : never = true;
 void everyOptionListed;
 
 /** Official SDK options that this SDK does not take, with what to do instead. */
@@ -273,7 +295,8 @@ const UNSUPPORTED_OFFICIAL_OPTIONS: Record<string, string> = {
   maxConcurrentNexusTaskPolls: 'Nexus is not supported',
   nexusTaskPollerBehavior: 'Nexus is not supported',
   plugins: 'plugins are not supported yet',
-  workflowThreadPoolSize: 'workflows run on the JavaScript thread, in node:vm contexts: there is no thread pool to size',
+  workflowThreadPoolSize:
+    'workflows run on the JavaScript thread, in node:vm contexts: there is no thread pool to size',
   debugMode: 'not needed: workflows already run on the main thread, where a debugger reaches them',
   showStackTraceSources: 'not supported',
   enableSDKTracing: 'not supported',
@@ -290,10 +313,16 @@ function checkOptionNames(options: object): void {
     if (known.has(name)) continue;
     const unsupported = UNSUPPORTED_OFFICIAL_OPTIONS[name];
     if (unsupported !== undefined) {
-      throw new WorkerOptionsError(name, `is an official SDK option that temporal-bun-sdk does not take: ${unsupported}`);
+      throw new WorkerOptionsError(
+        name,
+        `is an official SDK option that temporal-bun-sdk does not take: ${unsupported}`,
+      );
     }
     const suggestion = closestName(name, WORKER_OPTION_NAMES);
-    throw new WorkerOptionsError(name, `is not a createWorker option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`}`);
+    throw new WorkerOptionsError(
+      name,
+      `is not a createWorker option${suggestion === undefined ? '' : `; did you mean ${suggestion}?`}`,
+    );
   }
 }
 
@@ -313,7 +342,11 @@ function editDistance(from: string, to: string): number {
   for (let i = 1; i <= from.length; i++) {
     const current = [i];
     for (let j = 1; j <= to.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (from[i - 1] === to[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (from[i - 1] === to[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
@@ -322,7 +355,11 @@ function editDistance(from: string, to: string): number {
 
 /** Options whose type is checked here (the rest are checked where they are used, naming them too). */
 function checkOptionTypes(options: WorkerOptions): void {
-  const expect = (name: keyof WorkerOptions, type: 'string' | 'boolean' | 'object' | 'function-or-object', what: string) => {
+  const expect = (
+    name: keyof WorkerOptions,
+    type: 'string' | 'boolean' | 'object' | 'function-or-object',
+    what: string,
+  ) => {
     const value = options[name];
     if (value === undefined) return;
     const ok =
@@ -364,11 +401,20 @@ function checkBundlerOptions(options: WorkerOptions): string[] {
   }
   const ignoreModules = bundlerOptions['ignoreModules'];
   if (ignoreModules === undefined) return [];
-  if (!Array.isArray(ignoreModules) || !ignoreModules.every((module) => typeof module === 'string' && module.length > 0)) {
-    throw new WorkerOptionsError('bundlerOptions.ignoreModules', `must be an array of module names, got ${describeValue(ignoreModules)}`);
+  if (
+    !Array.isArray(ignoreModules) ||
+    !ignoreModules.every((module) => typeof module === 'string' && module.length > 0)
+  ) {
+    throw new WorkerOptionsError(
+      'bundlerOptions.ignoreModules',
+      `must be an array of module names, got ${describeValue(ignoreModules)}`,
+    );
   }
   if (options.workflowBundle !== undefined && ignoreModules.length > 0) {
-    throw new WorkerOptionsError('bundlerOptions.ignoreModules', 'applies to workflowsPath; a prebuilt workflowBundle was bundled already (`temporal-bun bundle --ignore-module`)');
+    throw new WorkerOptionsError(
+      'bundlerOptions.ignoreModules',
+      'applies to workflowsPath; a prebuilt workflowBundle was bundled already (`temporal-bun bundle --ignore-module`)',
+    );
   }
   return [...ignoreModules] as string[];
 }
@@ -391,7 +437,10 @@ function checkWorkflowBundle(options: WorkerOptions): WorkflowBundleOption | und
   }
   if ('code' in bundle) {
     if (typeof bundle.code !== 'string' || bundle.code.length === 0) {
-      throw new WorkerOptionsError('workflowBundle', 'code must be the non-empty text of a bundle written by `temporal-bun bundle`');
+      throw new WorkerOptionsError(
+        'workflowBundle',
+        'code must be the non-empty text of a bundle written by `temporal-bun bundle`',
+      );
     }
     return bundle;
   }
@@ -401,7 +450,7 @@ function checkWorkflowBundle(options: WorkerOptions): WorkflowBundleOption | und
     }
     return bundle;
   }
-  throw new WorkerOptionsError('workflowBundle', 'must have `code` (the bundle\'s text) or `codePath` (its file)');
+  throw new WorkerOptionsError('workflowBundle', "must have `code` (the bundle's text) or `codePath` (its file)");
 }
 
 /** Validates `options` and applies the defaults. Throws {@link WorkerOptionsError} naming the option. */
@@ -421,7 +470,10 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   const { workflowsPath } = options;
   if (workflowsPath !== undefined) {
     if (typeof workflowsPath !== 'string' || !existsSync(workflowsPath)) {
-      throw new WorkerOptionsError('workflowsPath', `points to nothing: ${JSON.stringify(workflowsPath)} does not exist`);
+      throw new WorkerOptionsError(
+        'workflowsPath',
+        `points to nothing: ${JSON.stringify(workflowsPath)} does not exist`,
+      );
     }
     if (!statSync(workflowsPath).isFile()) {
       throw new WorkerOptionsError('workflowsPath', `must be a .ts or .js file, got the directory ${workflowsPath}`);
@@ -441,7 +493,13 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     throw new WorkerOptionsError('buildId', 'is required when useVersioning is true');
   }
 
-  const maxCachedWorkflows = positiveInteger(options, 'maxCachedWorkflows', WORKER_DEFAULTS.maxCachedWorkflows, 0, WORKER_LIMITS.maxCachedWorkflows);
+  const maxCachedWorkflows = positiveInteger(
+    options,
+    'maxCachedWorkflows',
+    WORKER_DEFAULTS.maxCachedWorkflows,
+    0,
+    WORKER_LIMITS.maxCachedWorkflows,
+  );
   const stickyMinimum = maxCachedWorkflows > 0 ? 2 : 1;
   const maxConcurrentWorkflowTaskExecutions = positiveInteger(
     options,
@@ -504,7 +562,11 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
         'stickyQueueScheduleToStartTimeout',
         WORKER_DEFAULTS.stickyQueueScheduleToStartTimeoutMs,
       ),
-      maxHeartbeatThrottleIntervalMs: durationMs(options, 'maxHeartbeatThrottleInterval', WORKER_DEFAULTS.maxHeartbeatThrottleIntervalMs),
+      maxHeartbeatThrottleIntervalMs: durationMs(
+        options,
+        'maxHeartbeatThrottleInterval',
+        WORKER_DEFAULTS.maxHeartbeatThrottleIntervalMs,
+      ),
       defaultHeartbeatThrottleIntervalMs: durationMs(
         options,
         'defaultHeartbeatThrottleInterval',

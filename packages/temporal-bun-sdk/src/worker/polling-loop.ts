@@ -87,7 +87,8 @@ export function createPollingLoop<Task>(options: PollingLoopOptions<Task>): Poll
         if (kind === 'shutdown') break;
         failures++;
         const giveUp =
-          kind === 'fatal' || (options.maxConsecutiveFailures !== undefined && failures >= options.maxConsecutiveFailures);
+          kind === 'fatal' ||
+          (options.maxConsecutiveFailures !== undefined && failures >= options.maxConsecutiveFailures);
         if (giveUp) {
           await Promise.allSettled([...handlers]);
           const why = kind === 'fatal' ? 'a fatal error' : `${failures} consecutive failures`;

@@ -39,7 +39,12 @@ const EvictionReason = coresdk.workflow_activation.RemoveFromCache.EvictionReaso
  * protobuf encoding, or the JSON that `temporal workflow show --output json` prints (object or
  * string).
  */
-export type ReplayHistoryInput = History | temporal.api.history.v1.IHistory | Uint8Array | string | { events: unknown[] };
+export type ReplayHistoryInput =
+  | History
+  | temporal.api.history.v1.IHistory
+  | Uint8Array
+  | string
+  | { events: unknown[] };
 
 export interface ReplayOptions {
   /** The workflows to replay against (bundled once). One of `workflowsPath`, `bundle` and `workflowBundle` is required. */
@@ -82,7 +87,11 @@ export class ReplayError extends Error {
  *
  * @param workflowId Histories do not carry the workflow id; pass it if the workflow reads it.
  */
-export async function runReplayHistory(options: ReplayOptions, history: ReplayHistoryInput, workflowId?: string): Promise<void> {
+export async function runReplayHistory(
+  options: ReplayOptions,
+  history: ReplayHistoryInput,
+  workflowId?: string,
+): Promise<void> {
   for await (const result of runReplayHistories(options, [{ history, workflowId }])) {
     if (result.error) throw result.error;
     return;
@@ -96,10 +105,16 @@ export async function runReplayHistory(options: ReplayOptions, history: ReplayHi
  */
 export async function* runReplayHistories(
   options: ReplayOptions,
-  histories: Iterable<{ history: ReplayHistoryInput; workflowId?: string }> | AsyncIterable<{ history: ReplayHistoryInput; workflowId?: string }>,
+  histories:
+    | Iterable<{ history: ReplayHistoryInput; workflowId?: string }>
+    | AsyncIterable<{ history: ReplayHistoryInput; workflowId?: string }>,
 ): AsyncGenerator<ReplayResult, void, undefined> {
   const logger = options.logger ?? silentLogger;
-  const bundle = options.bundle ?? (options.workflowBundle === undefined ? await bundleForReplay(options, logger) : loadWorkflowBundle(options.workflowBundle).bundle);
+  const bundle =
+    options.bundle ??
+    (options.workflowBundle === undefined
+      ? await bundleForReplay(options, logger)
+      : loadWorkflowBundle(options.workflowBundle).bundle);
   const namespace = options.namespace ?? 'default';
   const taskQueue = options.taskQueue ?? 'replay';
   const runtime = options.runtime ?? (await sharedNativeRuntime());
@@ -114,7 +129,14 @@ export async function* runReplayHistories(
   const replayer = NativeReplayer.create(runtime, { namespace, taskQueue });
   let current: HistoryReplay | undefined;
   const loop = new WorkflowTaskLoop(
-    { native: replayer, namespace, taskQueue, dataConverter, logger, metrics: new MetricsEmitter() } satisfies TaskLoopContext,
+    {
+      native: replayer,
+      namespace,
+      taskQueue,
+      dataConverter,
+      logger,
+      metrics: new MetricsEmitter(),
+    } satisfies TaskLoopContext,
     manager,
     {
       sinks: options.sinks,
@@ -170,7 +192,9 @@ export async function* runReplayHistories(
       replayer.initiateShutdown();
       await running.catch(() => undefined);
     }
-    await replayer.finalizeShutdown().catch((error: unknown) => logger.warn('Finalizing the replayer failed', { error }));
+    await replayer
+      .finalizeShutdown()
+      .catch((error: unknown) => logger.warn('Finalizing the replayer failed', { error }));
     replayer.free();
   }
 }
@@ -190,7 +214,8 @@ class HistoryReplay {
   outcome(eviction: RemoveFromCache): DeterminismViolationError | ReplayError | undefined {
     const rejection = this.rejectedCompletion === undefined ? undefined : coreFailureMessage(this.rejectedCompletion);
     if (eviction.reason === EvictionReason.NONDETERMINISM || (rejection !== undefined && isNondeterminism(rejection))) {
-      const details = rejection !== undefined && isNondeterminism(rejection) ? rejection : coreFailureMessage(eviction.message ?? '');
+      const details =
+        rejection !== undefined && isNondeterminism(rejection) ? rejection : coreFailureMessage(eviction.message ?? '');
       return new DeterminismViolationError(
         'Replay failed with a nondeterminism error: the workflow code is not compatible with the history. ' +
           `Details: ${details ?? ''}`,
@@ -199,8 +224,11 @@ class HistoryReplay {
     }
     if (rejection !== undefined) {
       // The replayer refuses the completion of a failed workflow task.
-      const what = this.taskFailure === undefined ? 'core refused a workflow task completion' : 'a workflow task failed';
-      return new ReplayError(`Replay failed because ${what}: ${rejection}`, { cause: this.taskFailure ?? this.rejectedCompletion });
+      const what =
+        this.taskFailure === undefined ? 'core refused a workflow task completion' : 'a workflow task failed';
+      return new ReplayError(`Replay failed because ${what}: ${rejection}`, {
+        cause: this.taskFailure ?? this.rejectedCompletion,
+      });
     }
     switch (eviction.reason) {
       case EvictionReason.LANG_REQUESTED:
@@ -208,11 +236,16 @@ class HistoryReplay {
         // Core evicts a run once its history has been replayed to the end.
         return this.taskFailure === undefined
           ? undefined
-          : new ReplayError(`Replay failed due to a workflow task failure: ${errorMessage(this.taskFailure)}`, { cause: this.taskFailure });
+          : new ReplayError(`Replay failed due to a workflow task failure: ${errorMessage(this.taskFailure)}`, {
+              cause: this.taskFailure,
+            });
       case EvictionReason.LANG_FAIL:
-        return new ReplayError(`Replay failed due to a workflow task failure: ${coreFailureMessage(eviction.message ?? this.taskFailure)}`, {
-          cause: this.taskFailure,
-        });
+        return new ReplayError(
+          `Replay failed due to a workflow task failure: ${coreFailureMessage(eviction.message ?? this.taskFailure)}`,
+          {
+            cause: this.taskFailure,
+          },
+        );
       default:
         return new ReplayError(
           `Replay failed: core evicted the run with reason ${EvictionReason[eviction.reason ?? 0] ?? eviction.reason}: ${coreFailureMessage(eviction.message ?? '')}`,
@@ -245,7 +278,9 @@ export function historyFromInput(history: ReplayHistoryInput): temporal.api.hist
     try {
       return temporal.api.history.v1.History.decode(history);
     } catch (cause) {
-      throw new ReplayError(`the history bytes are not a temporal.api.history.v1.History: ${errorMessage(cause)}`, { cause });
+      throw new ReplayError(`the history bytes are not a temporal.api.history.v1.History: ${errorMessage(cause)}`, {
+        cause,
+      });
     }
   }
   if (typeof history === 'string') {
@@ -255,8 +290,15 @@ export function historyFromInput(history: ReplayHistoryInput): temporal.api.hist
       throw new ReplayError(`the history is not valid JSON: ${errorMessage(cause)}`, { cause });
     }
   }
-  if (typeof history !== 'object' || history === null || !Array.isArray(history.events) || history.events.length === 0) {
-    throw new ReplayError('expected a history with events (a History message, its bytes, or the JSON of `temporal workflow show -o json`)');
+  if (
+    typeof history !== 'object' ||
+    history === null ||
+    !Array.isArray(history.events) ||
+    history.events.length === 0
+  ) {
+    throw new ReplayError(
+      'expected a history with events (a History message, its bytes, or the JSON of `temporal workflow show -o json`)',
+    );
   }
   const first = history.events[0] as { eventId?: unknown; eventType?: unknown };
   // JSON renders int64 event ids as strings and enums as names; protobuf objects use Long/number.
@@ -272,7 +314,8 @@ export function historyFromInput(history: ReplayHistoryInput): temporal.api.hist
 }
 
 async function bundleForReplay(options: ReplayOptions, logger: Logger): Promise<WorkflowBundle> {
-  if (options.workflowsPath === undefined) throw new ReplayError('runReplayHistory needs workflowsPath, bundle or workflowBundle');
+  if (options.workflowsPath === undefined)
+    throw new ReplayError('runReplayHistory needs workflowsPath, bundle or workflowBundle');
   return bundleWorkflowCode({
     workflowsPath: options.workflowsPath,
     workflowInterceptorModules: options.workflowInterceptorModules,

@@ -60,7 +60,9 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   // Connecting (network I/O, on the bridge's threads) overlaps bundling and the workflows' load
   // probe (CPU, here). A failure is handled below; until then it must not count as unhandled.
   const connecting =
-    options.connection instanceof NativeConnection ? Promise.resolve(options.connection) : NativeConnection.connect(options.connection);
+    options.connection instanceof NativeConnection
+      ? Promise.resolve(options.connection)
+      : NativeConnection.connect(options.connection);
   connecting.catch(() => undefined);
   let manager: WorkflowIsolateManager | undefined;
   try {
@@ -78,7 +80,11 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
             reuseV8Context: options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context,
           });
   } catch (error) {
-    if (ownsConnection) void connecting.then((connection) => connection.close(), () => undefined);
+    if (ownsConnection)
+      void connecting.then(
+        (connection) => connection.close(),
+        () => undefined,
+      );
     throw error;
   }
 
@@ -101,9 +107,19 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       logger,
       metrics,
     };
-    const workflowLoop = manager === undefined ? undefined : new WorkflowTaskLoop(context, manager, { sinks: options.sinks });
+    const workflowLoop =
+      manager === undefined ? undefined : new WorkflowTaskLoop(context, manager, { sinks: options.sinks });
     const activityLoop = new ActivityTaskLoop(context, { activities, interceptors: options.interceptors?.activity });
-    return new Worker({ options: compiled, connection, ownsConnection, native, logger, metrics, workflowLoop, activityLoop });
+    return new Worker({
+      options: compiled,
+      connection,
+      ownsConnection,
+      native,
+      logger,
+      metrics,
+      workflowLoop,
+      activityLoop,
+    });
   } catch (error) {
     manager?.disposeAll();
     native?.free();
@@ -113,7 +129,11 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
 }
 
 /** The workflows to run: `workflowsPath` bundled now, or the prebuilt `workflowBundle`; none for an activity-only worker. */
-async function workflowCode(compiled: CompiledWorkerOptions, options: WorkerOptions, logger: Logger): Promise<LoadedWorkflowBundle | undefined> {
+async function workflowCode(
+  compiled: CompiledWorkerOptions,
+  options: WorkerOptions,
+  logger: Logger,
+): Promise<LoadedWorkflowBundle | undefined> {
   if (compiled.workflowBundle !== undefined) return loadWorkflowBundle(compiled.workflowBundle);
   if (compiled.workflowsPath === undefined) return undefined;
   const bundle = await bundleWorkflowCode({
@@ -162,7 +182,9 @@ export class Worker {
    */
   run(): Promise<void> {
     if (this.#state !== 'INITIALIZED') {
-      return Promise.reject(new IllegalStateError(`Worker.run() can be called once, on a new worker; the worker is ${this.#state}`));
+      return Promise.reject(
+        new IllegalStateError(`Worker.run() can be called once, on a new worker; the worker is ${this.#state}`),
+      );
     }
     this.#state = 'RUNNING';
     this.#running = this.#runLoops();

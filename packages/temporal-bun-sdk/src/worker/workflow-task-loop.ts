@@ -78,7 +78,8 @@ export class WorkflowTaskLoop {
       handler: (activation) => this.#handle(activation),
       classifyError: classifyPollError,
       onError: (error, { phase, attempt, retryInMs }) => {
-        if (phase === 'poll') logger.warn('Polling for workflow activations failed; retrying', { error, attempt, retryInMs });
+        if (phase === 'poll')
+          logger.warn('Polling for workflow activations failed; retrying', { error, attempt, retryInMs });
         else logger.error('Handling a workflow activation failed', { error });
       },
     });
@@ -113,8 +114,16 @@ export class WorkflowTaskLoop {
     try {
       // Without codecs or sink calls there is nothing to wait for (each await costs a microtask turn).
       const codecs = this.#codecs.enabled ? this.#codecs : undefined;
-      const decoded = withoutUndecodableSignals(codecs ? await codecs.decodeActivation(activation) : activation, payloadConverter, ({ signalName, error }) =>
-        logger.error('Dropped a signal whose payload could not be decoded', { runId, workflowType, signalName, error }),
+      const decoded = withoutUndecodableSignals(
+        codecs ? await codecs.decodeActivation(activation) : activation,
+        payloadConverter,
+        ({ signalName, error }) =>
+          logger.error('Dropped a signal whose payload could not be decoded', {
+            runId,
+            workflowType,
+            signalName,
+            error,
+          }),
       );
       if (decoded.jobs.length === 0) {
         // Every job was a dropped signal: nothing for the workflow to do.
@@ -124,7 +133,10 @@ export class WorkflowTaskLoop {
         workflowType = result.workflowInfo?.workflowType ?? workflowType;
         failure = result.failure;
         if (result.sinkCalls.length > 0) {
-          const delivered = deliverSinkCalls(result.sinkCalls, this.#sinks, { logger, isReplayWorker: this.#isReplayWorker });
+          const delivered = deliverSinkCalls(result.sinkCalls, this.#sinks, {
+            logger,
+            isReplayWorker: this.#isReplayWorker,
+          });
           if (delivered) await delivered; // only asynchronous sink functions are waited for
         }
         completion = codecs ? await codecs.encodeCompletion(result.completion) : result.completion;
@@ -185,7 +197,10 @@ export class WorkflowTaskLoop {
  */
 export function classifyPollError(error: unknown): PollErrorKind {
   if (isShutdownError(error)) return 'shutdown';
-  if (error instanceof NativeError && (error.code === 'RPC_ERROR' || error.code === 'WORKER_ERROR' || error.code === 'CONNECT_FAILED')) {
+  if (
+    error instanceof NativeError &&
+    (error.code === 'RPC_ERROR' || error.code === 'WORKER_ERROR' || error.code === 'CONNECT_FAILED')
+  ) {
     return 'transient';
   }
   return 'fatal';

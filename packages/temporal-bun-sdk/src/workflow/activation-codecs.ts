@@ -91,18 +91,22 @@ export class WorkflowActivationCodecs {
     const state = this.#runs.get(completion.runId ?? '');
     const encoded = coresdk.workflow_completion.WorkflowActivationCompletion.fromObject(completion);
     const workflowContext = this.#workflowContext(state?.workflowId ?? '');
-    await visit<coresdk.workflow_completion.WorkflowActivationCompletion, SerializationContext>(encoded, walkWorkflowActivationCompletion, {
-      transformPayload: async (payload, context) => (await encode(this.#codecs, [payload], context))[0]!,
-      transformPayloads: (payloads, context) => encode(this.#codecs, payloads, context),
-      initialContext: workflowContext,
-      skipHeaders: true,
-      skipSearchAttributes: true,
-      limit: this.#limit,
-      deriveContext: (message, typeName, context) => {
-        if (typeName !== 'coresdk.workflow_commands.WorkflowCommand') return context;
-        return this.#commandContext(message as WorkflowCommand, state, workflowContext);
+    await visit<coresdk.workflow_completion.WorkflowActivationCompletion, SerializationContext>(
+      encoded,
+      walkWorkflowActivationCompletion,
+      {
+        transformPayload: async (payload, context) => (await encode(this.#codecs, [payload], context))[0]!,
+        transformPayloads: (payloads, context) => encode(this.#codecs, payloads, context),
+        initialContext: workflowContext,
+        skipHeaders: true,
+        skipSearchAttributes: true,
+        limit: this.#limit,
+        deriveContext: (message, typeName, context) => {
+          if (typeName !== 'coresdk.workflow_commands.WorkflowCommand') return context;
+          return this.#commandContext(message as WorkflowCommand, state, workflowContext);
+        },
       },
-    });
+    );
     return encoded;
   }
 
@@ -137,7 +141,11 @@ export class WorkflowActivationCodecs {
   }
 
   /** The context of one command's payloads; remembers it for the command's resolution. */
-  #commandContext(command: WorkflowCommand, state: RunCodecState | undefined, workflowContext: SerializationContext): SerializationContext {
+  #commandContext(
+    command: WorkflowCommand,
+    state: RunCodecState | undefined,
+    workflowContext: SerializationContext,
+  ): SerializationContext {
     const remember = (kind: ResolutionKind, seq: number | null | undefined, context: SerializationContext) => {
       if (state !== undefined && seq != null) state.pending[kind].set(seq, context);
       return context;

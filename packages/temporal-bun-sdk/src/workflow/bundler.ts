@@ -179,9 +179,13 @@ export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promis
     resolveModulePath(path, 'workflowInterceptorModules'),
   );
   const payloadConverterPath =
-    options.payloadConverterPath === undefined ? undefined : resolveExistingModule(options.payloadConverterPath, 'payloadConverterPath');
+    options.payloadConverterPath === undefined
+      ? undefined
+      : resolveExistingModule(options.payloadConverterPath, 'payloadConverterPath');
   const failureConverterPath =
-    options.failureConverterPath === undefined ? undefined : resolveExistingModule(options.failureConverterPath, 'failureConverterPath');
+    options.failureConverterPath === undefined
+      ? undefined
+      : resolveExistingModule(options.failureConverterPath, 'failureConverterPath');
 
   const resolveDirectory = dirname(workflowsPath);
   const workerInterfacePath = resolveWorkflowLibrary('@temporalio/workflow/lib/worker-interface.js', resolveDirectory);
@@ -257,7 +261,8 @@ export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promis
   const exposed = new Set<string>([sources.workerInterfacePath, sources.globalOverridesPath]);
   for (const [importer, imports] of Object.entries(sources.imports)) {
     if (shared.has(importer)) continue;
-    for (const target of Object.values(imports)) if (shared.has(target) && !isGeneratedModule(target)) exposed.add(target);
+    for (const target of Object.values(imports))
+      if (shared.has(target) && !isGeneratedModule(target)) exposed.add(target);
   }
 
   const libraryEntry = [
@@ -297,7 +302,9 @@ export function importFailureConverter() { return require('__temporal_custom_fai
       ],
     }),
   ]);
-  const bundledTwice = Object.keys(importGraph(runModulesResult.metafile, cwd)).filter((module) => shared.has(module) && !isGeneratedModule(module));
+  const bundledTwice = Object.keys(importGraph(runModulesResult.metafile, cwd)).filter(
+    (module) => shared.has(module) && !isGeneratedModule(module),
+  );
   if (bundledTwice.length > 0) {
     throw new WorkflowBundleError(
       `splitting the workflow bundle for a shared context would give each run its own copy of ${bundledTwice.join(', ')}; ` +
@@ -358,7 +365,10 @@ function isGeneratedModule(module: string): boolean {
   return /^[a-z-]+:/.test(module);
 }
 
-const RUN_CONVERTER_SPECIFIERS = new Set(['__temporal_custom_payload_converter', '__temporal_custom_failure_converter']);
+const RUN_CONVERTER_SPECIFIERS = new Set([
+  '__temporal_custom_payload_converter',
+  '__temporal_custom_failure_converter',
+]);
 
 /** Per-run builds: imports that the full bundle resolved to a shared library module stay external. */
 function sharedModulesExternalPlugin(imports: WorkflowBundleSources['imports'], shared: Set<string>): BunPlugin {
@@ -376,8 +386,11 @@ function sharedModulesExternalPlugin(imports: WorkflowBundleSources['imports'], 
 
 /** The module graph from a build's metafile: module ids absolute (generated modules keep their namespace). */
 function importGraph(metafile: unknown, baseDirectory: string): Record<string, Record<string, string>> {
-  const inputs = (metafile as { inputs?: Record<string, { imports?: { path: string; original?: string }[] }> } | undefined)?.inputs ?? {};
-  const moduleId = (path: string) => (isGeneratedModule(path) || isAbsolute(path) ? path : resolve(baseDirectory, path));
+  const inputs =
+    (metafile as { inputs?: Record<string, { imports?: { path: string; original?: string }[] }> } | undefined)
+      ?.inputs ?? {};
+  const moduleId = (path: string) =>
+    isGeneratedModule(path) || isAbsolute(path) ? path : resolve(baseDirectory, path);
   const graph: Record<string, Record<string, string>> = {};
   for (const [path, input] of Object.entries(inputs)) {
     const imports: Record<string, string> = {};
@@ -419,10 +432,14 @@ async function runBuild(
   return result;
 }
 
-async function buildOutput(result: Awaited<ReturnType<typeof Bun.build>>, workflowsPath: string): Promise<{ code: string; sourceMap: string }> {
+async function buildOutput(
+  result: Awaited<ReturnType<typeof Bun.build>>,
+  workflowsPath: string,
+): Promise<{ code: string; sourceMap: string }> {
   const codeArtifact = result.outputs.find((output) => output.kind === 'entry-point');
   const mapArtifact = result.outputs.find((output) => output.kind === 'sourcemap');
-  if (!codeArtifact) throw new WorkflowBundleError(`Bun.build produced no code for ${workflowsPath}`, result.logs.map(toDiagnostic));
+  if (!codeArtifact)
+    throw new WorkflowBundleError(`Bun.build produced no code for ${workflowsPath}`, result.logs.map(toDiagnostic));
   const code = await codeArtifact.text();
   const sourceMap = mapArtifact ? absolutizeSourceMap(await mapArtifact.text(), process.cwd()) : '';
   return { code, sourceMap };
@@ -441,7 +458,11 @@ function requireList(paths: readonly string[]): string {
   return paths.map((path) => `require(${JSON.stringify(path)})`).join(', ');
 }
 
-function generateEntry(parts: { workerInterfacePath: string; globalOverridesPath: string; interceptorModules: string[] }): string {
+function generateEntry(parts: {
+  workerInterfacePath: string;
+  globalOverridesPath: string;
+  interceptorModules: string[];
+}): string {
   // The entry is an ES module (an IIFE bundle runs its top level). The workflows and interceptors
   // are loaded with `require` so they stay lazy: they are evaluated inside `initRuntime`, once the
   // activator exists, so module-level code already sees the workflow's Date and Math.random.
@@ -502,7 +523,10 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
   return {
     name: 'temporal-workflow-bundle',
     setup(build) {
-      build.onResolve({ filter: /^temporal-bun-sdk:workflow-bundle-entry$/ }, () => ({ path: 'entry.js', namespace: ENTRY_NAMESPACE }));
+      build.onResolve({ filter: /^temporal-bun-sdk:workflow-bundle-entry$/ }, () => ({
+        path: 'entry.js',
+        namespace: ENTRY_NAMESPACE,
+      }));
       build.onLoad({ filter: /.*/, namespace: ENTRY_NAMESPACE }, () => ({ contents: parts.entryCode, loader: 'js' }));
       build.onResolve({ filter: /^temporal-bun-sdk:workflows$/ }, () => ({ path: parts.workflowsPath }));
 
@@ -511,7 +535,10 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
         const path = args.path.includes('payload') ? parts.payloadConverterPath : parts.failureConverterPath;
         return path === undefined ? { path: args.path, namespace: EMPTY_NAMESPACE } : { path };
       });
-      build.onLoad({ filter: /.*/, namespace: EMPTY_NAMESPACE }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: EMPTY_NAMESPACE }, () => ({
+        contents: 'module.exports = {};',
+        loader: 'js',
+      }));
       build.onLoad({ filter: /.*/, namespace: RUN_CONVERTER_NAMESPACE }, (args) => ({
         contents: runConverterModule(args.path.includes('payload') ? 'payload' : 'failure'),
         loader: 'js',
@@ -528,8 +555,14 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
         if (!ignored) parts.onStub(args.path, args.importer);
         return { path: module, namespace: STUB_NAMESPACE };
       });
-      build.onLoad({ filter: /.*/, namespace: SHIM_NAMESPACE }, (args) => ({ contents: builtinShims[args.path] ?? 'module.exports = {};', loader: 'js' }));
-      build.onLoad({ filter: /.*/, namespace: STUB_NAMESPACE }, (args) => ({ contents: disallowedModuleStub(args.path), loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: SHIM_NAMESPACE }, (args) => ({
+        contents: builtinShims[args.path] ?? 'module.exports = {};',
+        loader: 'js',
+      }));
+      build.onLoad({ filter: /.*/, namespace: STUB_NAMESPACE }, (args) => ({
+        contents: disallowedModuleStub(args.path),
+        loader: 'js',
+      }));
     },
   };
 }
@@ -613,7 +646,8 @@ function resolveWorkflowLibrary(specifier: string, fromDirectory: string): strin
   const subpath = specifier.slice(packageName.length + 1);
   for (let directory = fromDirectory; ; directory = dirname(directory)) {
     const candidate = join(directory, 'node_modules', packageName);
-    if (existsSync(join(candidate, 'package.json')) && existsSync(join(candidate, subpath))) return join(candidate, subpath);
+    if (existsSync(join(candidate, 'package.json')) && existsSync(join(candidate, subpath)))
+      return join(candidate, subpath);
     if (dirname(directory) === directory) break;
   }
   try {

@@ -32,7 +32,12 @@ import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import { SdkFlags } from '@temporalio/workflow/lib/flags';
 import Long from 'long';
 import { logLevelEnabled, type Logger } from '../worker/logger';
-import { WorkflowBundleError, bundleReusableWorkflowCode, type ReusableWorkflowBundle, type WorkflowBundle } from './bundler';
+import {
+  WorkflowBundleError,
+  bundleReusableWorkflowCode,
+  type ReusableWorkflowBundle,
+  type WorkflowBundle,
+} from './bundler';
 import { ReusableWorkflowContext, type ReusableContextRun } from './reusable-context';
 import { createSandbox, type SandboxConsole, type SandboxConsoleLevel, type SandboxHooks } from './sandbox';
 import { SourceMapLookup, type RawSourceMap } from './source-map';
@@ -128,7 +133,9 @@ type SandboxLayout =
   | { kind: 'shared-context'; bundle: ReusableWorkflowBundle; scripts: { library: vm.Script; runModules: vm.Script } };
 
 export class WorkflowIsolateManager {
-  readonly #options: Required<Pick<WorkflowIsolateManagerOptions, 'isolateExecutionTimeoutMs' | 'showStackTraceSources'>> &
+  readonly #options: Required<
+    Pick<WorkflowIsolateManagerOptions, 'isolateExecutionTimeoutMs' | 'showStackTraceSources'>
+  > &
     WorkflowIsolateManagerOptions;
   readonly #layout: SandboxLayout;
   /** Source maps of the scripts evaluated in sandboxes, by script name. */
@@ -151,7 +158,8 @@ export class WorkflowIsolateManager {
       showStackTraceSources: options.showStackTraceSources ?? false,
     };
     this.#layout = layout;
-    const scripts = layout.kind === 'shared-context' ? [layout.bundle.library, layout.bundle.runModules] : [options.bundle];
+    const scripts =
+      layout.kind === 'shared-context' ? [layout.bundle.library, layout.bundle.runModules] : [options.bundle];
     const maps: RawSourceMap[] = [];
     for (const script of scripts) {
       const lookup = SourceMapLookup.fromJson(script.sourceMap);
@@ -183,7 +191,10 @@ export class WorkflowIsolateManager {
         try {
           manager.#sharedContext = manager.#newSharedContext();
         } catch (cause) {
-          throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${errorMessage(cause)}`, { cause });
+          throw new IllegalStateError(
+            `the workflow bundle ${options.bundle.filename} failed to evaluate: ${errorMessage(cause)}`,
+            { cause },
+          );
         }
         manager.#probeWorkflowsModule();
         return manager;
@@ -195,9 +206,12 @@ export class WorkflowIsolateManager {
     try {
       bundleScript.runInContext(probe.context, { timeout: manager.#options.isolateExecutionTimeoutMs });
     } catch (cause) {
-      throw new IllegalStateError(`the workflow bundle ${options.bundle.filename} failed to evaluate: ${errorMessage(cause)}`, {
-        cause,
-      });
+      throw new IllegalStateError(
+        `the workflow bundle ${options.bundle.filename} failed to evaluate: ${errorMessage(cause)}`,
+        {
+          cause,
+        },
+      );
     }
     manager.#probeWorkflowsModule();
     return manager;
@@ -232,7 +246,11 @@ export class WorkflowIsolateManager {
       // Loaded, and exports functions: just not one named for the probe. (The error comes from the
       // sandbox's realm, so it is recognised by its message, not by instanceof.)
       if (errorMessage(error).startsWith(`Failed to initialize workflow of type '${PROBE_WORKFLOW_TYPE}'`)) return;
-      throw new WorkflowBundleError(`the workflows failed to load (${this.#options.bundle.filename}): ${errorMessage(error)}`, [], { cause: error });
+      throw new WorkflowBundleError(
+        `the workflows failed to load (${this.#options.bundle.filename}): ${errorMessage(error)}`,
+        [],
+        { cause: error },
+      );
     }
     run.dispose(); // it loaded, with a default export that is a function
   }
@@ -304,7 +322,9 @@ export class WorkflowIsolateManager {
     }
 
     const activated = await run.activate(
-      jobs.length === activation.jobs.length ? activation : coresdk.workflow_activation.WorkflowActivation.fromObject({ ...activation, jobs }),
+      jobs.length === activation.jobs.length
+        ? activation
+        : coresdk.workflow_activation.WorkflowActivation.fromObject({ ...activation, jobs }),
     );
     const sinkCalls = run.takeSinkCalls();
     const workflowInfo = run.info;
@@ -348,7 +368,12 @@ export class WorkflowIsolateManager {
     } else {
       const { bundleScript } = this.#layout;
       const sandbox = createSandbox(this.#sandboxHooks(() => run));
-      run = new WorkflowRun(info, (owner) => new OwnContextSandbox(sandbox.context, sandbox.intrinsicPromise, owner, timeout), timeout, logger);
+      run = new WorkflowRun(
+        info,
+        (owner) => new OwnContextSandbox(sandbox.context, sandbox.intrinsicPromise, owner, timeout),
+        timeout,
+        logger,
+      );
       try {
         runWithDeadline(() => bundleScript.runInContext(sandbox.context, { timeout, displayErrors: false }), timeout);
       } catch (error) {
@@ -396,8 +421,9 @@ export class WorkflowIsolateManager {
   }
 
   #newSharedContext(): ReusableWorkflowContext<WorkflowRun> {
-    if (this.#layout.kind !== 'shared-context') throw new IllegalStateError('this manager runs one context per workflow run');
-    let context: ReusableWorkflowContext<WorkflowRun> | undefined = undefined;
+    if (this.#layout.kind !== 'shared-context')
+      throw new IllegalStateError('this manager runs one context per workflow run');
+    let context: ReusableWorkflowContext<WorkflowRun> | undefined;
     const hooks = this.#sandboxHooks(() => context?.activeOwner);
     context = ReusableWorkflowContext.create<WorkflowRun>(this.#layout.bundle, this.#layout.scripts, hooks, {
       timeoutMs: this.#options.isolateExecutionTimeoutMs,
@@ -418,10 +444,14 @@ export class WorkflowIsolateManager {
     try {
       run.dispose();
     } catch (error) {
-      this.#options.logger.warn('Disposing an evicted workflow run failed', { ...workflowLogAttributes(run.info), error });
+      this.#options.logger.warn('Disposing an evicted workflow run failed', {
+        ...workflowLogAttributes(run.info),
+        error,
+      });
     }
     const logger = this.#options.logger;
-    if (logLevelEnabled(logger, 'DEBUG')) logger.debug('Workflow run evicted', { ...workflowLogAttributes(run.info), reason });
+    if (logLevelEnabled(logger, 'DEBUG'))
+      logger.debug('Workflow run evicted', { ...workflowLogAttributes(run.info), reason });
   }
 
   #failed(runId: string, run: WorkflowRun | undefined, error: unknown): WorkflowActivationResult {
@@ -441,7 +471,9 @@ export class WorkflowIsolateManager {
       return failureConverter.errorToFailure(error, payloadConverter);
     } catch (conversionError) {
       // A failure must still reach core, or the workflow task would hang until its timeout.
-      return { message: `${errorMessage(error)} (and converting it to a failure threw: ${errorMessage(conversionError)})` };
+      return {
+        message: `${errorMessage(error)} (and converting it to a failure threw: ${errorMessage(conversionError)})`,
+      };
     }
   }
 }
@@ -593,9 +625,12 @@ class WorkflowRun {
   }
 
   setUnhandledRejection(reason: unknown): void {
-    const error = new WorkflowUnhandledRejectionError(`Unhandled promise rejection in workflow code: ${errorMessage(reason)}`, {
-      cause: reason,
-    });
+    const error = new WorkflowUnhandledRejectionError(
+      `Unhandled promise rejection in workflow code: ${errorMessage(reason)}`,
+      {
+        cause: reason,
+      },
+    );
     // Keep the first; fail any further progress of this activation too.
     this.#unhandledRejection ??= error;
     if (this.#activator && this.#activator.workflowTaskError === undefined) this.#activator.workflowTaskError = error;
@@ -603,7 +638,8 @@ class WorkflowRun {
 
   async activate(activation: WorkflowActivation): Promise<RunActivation> {
     const activator = this.#activator;
-    if (activator === undefined) return { failure: new IllegalStateError(`workflow run ${activation.runId} was disposed`) };
+    if (activator === undefined)
+      return { failure: new IllegalStateError(`workflow run ${activation.runId} was disposed`) };
     try {
       const queries = activation.jobs.filter((job) => job.queryWorkflow);
       if (queries.length > 0) {
@@ -669,8 +705,17 @@ class WorkflowRun {
     return this.call('concludeActivation') as WorkflowActivationCompletion;
   }
 
-  #activateBatch(activator: SandboxActivator, activation: WorkflowActivation, jobs: WorkflowActivationJob[], batchIndex: number): void {
-    this.call('activate', coresdk.workflow_activation.WorkflowActivation.fromObject({ ...activation, jobs }), batchIndex);
+  #activateBatch(
+    activator: SandboxActivator,
+    activation: WorkflowActivation,
+    jobs: WorkflowActivationJob[],
+    batchIndex: number,
+  ): void {
+    this.call(
+      'activate',
+      coresdk.workflow_activation.WorkflowActivation.fromObject({ ...activation, jobs }),
+      batchIndex,
+    );
     // Each call settles the sandbox's microtasks; a condition that became true may unblock code
     // that makes another condition true, so loop until nothing unblocks. With no condition waiting,
     // tryUnblockConditions would only rethrow the workflow task error captured meanwhile (nothing
@@ -688,7 +733,10 @@ class WorkflowRun {
     try {
       return this.#activator?.getAndResetSinkCalls() ?? [];
     } catch (error) {
-      this.#logger.warn('Could not collect sink calls from a workflow run', { ...workflowLogAttributes(this.info), error });
+      this.#logger.warn('Could not collect sink calls from a workflow run', {
+        ...workflowLogAttributes(this.info),
+        error,
+      });
       return [];
     }
   }
@@ -782,7 +830,10 @@ function sandboxConsole(logger: Logger, currentRun: () => WorkflowRun | undefine
     trace: 'trace',
   };
   const methods = {} as SandboxConsole;
-  for (const [method, level] of Object.entries(levels) as [SandboxConsoleLevel, (typeof levels)[SandboxConsoleLevel]][]) {
+  for (const [method, level] of Object.entries(levels) as [
+    SandboxConsoleLevel,
+    (typeof levels)[SandboxConsoleLevel],
+  ][]) {
     methods[method] = (...args: unknown[]) => {
       const run = currentRun();
       const info = run?.activator?.info;
@@ -798,12 +849,16 @@ function sandboxConsole(logger: Logger, currentRun: () => WorkflowRun | undefine
  * Splits the bundle for a shared context; `undefined` (after a warning) when it cannot be split,
  * so that the worker still runs, one context per run.
  */
-async function splitForSharedContext(options: WorkflowIsolateManagerOptions): Promise<ReusableWorkflowBundle | undefined> {
+async function splitForSharedContext(
+  options: WorkflowIsolateManagerOptions,
+): Promise<ReusableWorkflowBundle | undefined> {
   try {
     return await bundleReusableWorkflowCode(options.bundle);
   } catch (error) {
     if (!(error instanceof WorkflowBundleError)) throw error;
-    options.logger.warn(`reuseV8Context is set, but ${error.message}; running one context per workflow run instead`, { error });
+    options.logger.warn(`reuseV8Context is set, but ${error.message}; running one context per workflow run instead`, {
+      error,
+    });
     return undefined;
   }
 }

@@ -87,7 +87,11 @@ export function loadWorkflowBundle(option: WorkflowBundleOption): LoadedWorkflow
 
 /** A bundle made in this process by `bundleWorkflowCode` (it has a file name and a source map). */
 function isWorkflowBundle(option: WorkflowBundleOption): option is WorkflowBundle {
-  return 'code' in option && typeof (option as Partial<WorkflowBundle>).filename === 'string' && typeof (option as Partial<WorkflowBundle>).sourceMap === 'string';
+  return (
+    'code' in option &&
+    typeof (option as Partial<WorkflowBundle>).filename === 'string' &&
+    typeof (option as Partial<WorkflowBundle>).sourceMap === 'string'
+  );
 }
 
 function readBundleFile(codePath: string): string {
@@ -95,7 +99,11 @@ function readBundleFile(codePath: string): string {
     if (!statSync(codePath).isFile()) throw new Error('not a file');
     return readFileSync(codePath, 'utf8');
   } catch (cause) {
-    throw new WorkflowBundleError(`workflowBundle.codePath ${JSON.stringify(codePath)} is not a readable file: ${errorMessage(cause)}`, [], { cause });
+    throw new WorkflowBundleError(
+      `workflowBundle.codePath ${JSON.stringify(codePath)} is not a readable file: ${errorMessage(cause)}`,
+      [],
+      { cause },
+    );
   }
 }
 
@@ -112,7 +120,11 @@ export function parsePrebuiltWorkflowBundle(code: string, origin: string): Loade
     const body = code.slice(HEADER.length + 1 + BODY_PREFIX.length).trimEnd();
     file = JSON.parse(body.endsWith(';') ? body.slice(0, -1) : body) as PrebuiltBundleFile;
   } catch (cause) {
-    throw new WorkflowBundleError(`${origin} is a damaged temporal-bun-sdk workflow bundle (${errorMessage(cause)}): make it again with \`temporal-bun bundle\``, [], { cause });
+    throw new WorkflowBundleError(
+      `${origin} is a damaged temporal-bun-sdk workflow bundle (${errorMessage(cause)}): make it again with \`temporal-bun bundle\``,
+      [],
+      { cause },
+    );
   }
   if (file.format !== PREBUILT_BUNDLE_FORMAT || file.sdkVersion !== SDK_VERSION) {
     throw new WorkflowBundleError(
@@ -125,15 +137,28 @@ export function parsePrebuiltWorkflowBundle(code: string, origin: string): Loade
     ['sharedContext.library', file.sharedContext?.library],
     ['sharedContext.runModules', file.sharedContext?.runModules],
   ] as const) {
-    if (!isScript(script)) throw new WorkflowBundleError(`${origin} is a damaged temporal-bun-sdk workflow bundle: ${part} is missing or malformed`);
+    if (!isScript(script))
+      throw new WorkflowBundleError(
+        `${origin} is a damaged temporal-bun-sdk workflow bundle: ${part} is missing or malformed`,
+      );
   }
   checkPeerPackageVersions({ [WORKFLOW_PACKAGE]: file.workflowPackageVersion }, origin);
-  return { bundle: file.contextPerRun, reusable: file.sharedContext, workflowPackageVersion: file.workflowPackageVersion };
+  return {
+    bundle: file.contextPerRun,
+    reusable: file.sharedContext,
+    workflowPackageVersion: file.workflowPackageVersion,
+  };
 }
 
 function isScript(value: unknown): value is WorkflowScript {
   const script = value as Partial<WorkflowScript> | undefined;
-  return typeof script === 'object' && script !== null && typeof script.code === 'string' && typeof script.sourceMap === 'string' && typeof script.filename === 'string';
+  return (
+    typeof script === 'object' &&
+    script !== null &&
+    typeof script.code === 'string' &&
+    typeof script.sourceMap === 'string' &&
+    typeof script.filename === 'string'
+  );
 }
 
 /**
@@ -143,14 +168,21 @@ function isScript(value: unknown): value is WorkflowScript {
 function bundledWorkflowPackageVersion(bundle: WorkflowBundle): string {
   const workerInterfacePath = bundle.sources?.workerInterfacePath;
   if (workerInterfacePath === undefined) {
-    throw new WorkflowBundleError(`the workflow bundle ${bundle.filename} records no sources: make it with bundleWorkflowCode`);
+    throw new WorkflowBundleError(
+      `the workflow bundle ${bundle.filename} records no sources: make it with bundleWorkflowCode`,
+    );
   }
   const manifestPath = join(dirname(dirname(workerInterfacePath)), 'package.json');
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name?: string; version?: string };
-    if (manifest.name !== WORKFLOW_PACKAGE || typeof manifest.version !== 'string') throw new Error(`${manifestPath} is not ${WORKFLOW_PACKAGE}'s`);
+    if (manifest.name !== WORKFLOW_PACKAGE || typeof manifest.version !== 'string')
+      throw new Error(`${manifestPath} is not ${WORKFLOW_PACKAGE}'s`);
     return manifest.version;
   } catch (cause) {
-    throw new WorkflowBundleError(`cannot tell which ${WORKFLOW_PACKAGE} the workflow bundle contains: ${errorMessage(cause)}`, [], { cause });
+    throw new WorkflowBundleError(
+      `cannot tell which ${WORKFLOW_PACKAGE} the workflow bundle contains: ${errorMessage(cause)}`,
+      [],
+      { cause },
+    );
   }
 }

@@ -92,7 +92,9 @@ export class ReusableWorkflowContext<Owner> {
     scripts.library.runInContext(context, options);
     const runModulesFactory = scripts.runModules.runInContext(context, options) as unknown;
     if (typeof runModulesFactory !== 'function') {
-      throw new IllegalStateError(`${bundle.runModules.filename} did not evaluate to a function; make it with bundleReusableWorkflowCode`);
+      throw new IllegalStateError(
+        `${bundle.runModules.filename} did not evaluate to a function; make it with bundleReusableWorkflowCode`,
+      );
     }
     // The console object is the worker's; it is shared by every run of the context.
     Object.freeze(console);
@@ -124,14 +126,16 @@ export class ReusableWorkflowContext<Owner> {
    * and returns the run's activator.
    */
   call(run: ReusableContextRun<Owner>, name: string, args: unknown[]): unknown {
-    if (run.released || run.context !== this) throw new IllegalStateError('this workflow run was released from its context');
+    if (run.released || run.context !== this)
+      throw new IllegalStateError('this workflow run was released from its context');
     const sandboxGlobal = this.#context as Record<string, unknown>;
     sandboxGlobal.__temporal_call = { run, name, args };
     this.#activeRun = run;
     try {
       return dispatchScript.runInContext(this.#context, { timeout: this.#timeoutMs, displayErrors: false });
     } catch (error) {
-      if ((error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') this.#recoverFromInterruption();
+      if ((error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
+        this.#recoverFromInterruption();
       // A global that cannot be taken back is visible to every run here from now on.
       else if ((error as { name?: unknown } | null)?.name === 'WorkflowContextIsolationError') this.#retired = true;
       throw error;

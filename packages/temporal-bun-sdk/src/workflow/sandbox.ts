@@ -103,7 +103,11 @@ export function createSandbox(hooks: SandboxHooks): Sandbox {
  * `AsyncLocalStorage` for workflow code (cancellation and update scopes rely on it). Instances
  * are disabled when the run (or, if created while loading the bundle, the sandbox) is disposed.
  */
-function sandboxAsyncLocalStorage(sandboxGlobal: Record<string, unknown>): new (name?: string) => AsyncLocalStorage<unknown> {
+function sandboxAsyncLocalStorage(
+  sandboxGlobal: Record<string, unknown>,
+): new (
+  name?: string,
+) => AsyncLocalStorage<unknown> {
   return class WorkflowAsyncLocalStorage<T> extends AsyncLocalStorage<T> {
     // `@temporalio/workflow` names its storages (`new AsyncLocalStorage('cancellation scope')`).
     readonly storageName: string;
@@ -111,7 +115,9 @@ function sandboxAsyncLocalStorage(sandboxGlobal: Record<string, unknown>): new (
       super();
       this.storageName = name;
       const disable = () => this.disable();
-      const activator = sandboxGlobal.__TEMPORAL_ACTIVATOR__ as { workflowSandboxDestructors?: (() => void)[] } | undefined;
+      const activator = sandboxGlobal.__TEMPORAL_ACTIVATOR__ as
+        | { workflowSandboxDestructors?: (() => void)[] }
+        | undefined;
       if (activator?.workflowSandboxDestructors) {
         activator.workflowSandboxDestructors.push(disable);
       } else {

@@ -74,7 +74,11 @@ export function workflowLoggerSink(logger: Logger): InjectedSinks {
  * one, and it settles once all of those have. Never throws or rejects: an unknown sink or a
  * failing sink function is logged.
  */
-export function deliverSinkCalls(calls: SinkCall[], sinks: InjectedSinks, delivery: SinkDelivery): Promise<void> | undefined {
+export function deliverSinkCalls(
+  calls: SinkCall[],
+  sinks: InjectedSinks,
+  delivery: SinkDelivery,
+): Promise<void> | undefined {
   let pending: Promise<void>[] | undefined;
   for (const call of calls) {
     // `defaultWorkerLogger` is the deprecated name of the logger sink.
@@ -97,7 +101,9 @@ export function deliverSinkCalls(calls: SinkCall[], sinks: InjectedSinks, delive
       continue;
     }
     if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
-      (pending ??= []).push(Promise.resolve(result).then(noValue, (error: unknown) => reportSinkFailure(delivery, call, error)));
+      (pending ??= []).push(
+        Promise.resolve(result).then(noValue, (error: unknown) => reportSinkFailure(delivery, call, error)),
+      );
     }
   }
   return pending && Promise.all(pending).then(noValue);

@@ -11,7 +11,14 @@ import {
   decompileRetryPolicy,
 } from '@temporalio/common';
 import { suggestContinueAsNewReasonsFromProto } from '@temporalio/common/lib/continue-as-new';
-import { int64ToNumber, optionalTsToDate, optionalTsToMs, requiredTsToMs, tsToDate, tsToMs } from '../common/proto-values';
+import {
+  int64ToNumber,
+  optionalTsToDate,
+  optionalTsToMs,
+  requiredTsToMs,
+  tsToDate,
+  tsToMs,
+} from '../common/proto-values';
 import type { coresdk } from '@temporalio/proto';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { createUnsafeRandomSource } from '@temporalio/workflow/lib/random-helpers';
@@ -37,7 +44,14 @@ export function workflowInfoFromActivation(
   placement: WorkflowRunPlacement,
 ): WorkflowInfo {
   const { workflowId, workflowType, randomnessSeed, firstExecutionRunId, attempt, startTime } = job;
-  if (!workflowId || !workflowType || randomnessSeed == null || !firstExecutionRunId || attempt == null || startTime == null) {
+  if (
+    !workflowId ||
+    !workflowType ||
+    randomnessSeed == null ||
+    !firstExecutionRunId ||
+    attempt == null ||
+    startTime == null
+  ) {
     throw new MalformedActivationError(
       `initializeWorkflow job of run ${activation.runId} lacks a required field ` +
         '(workflowId, workflowType, randomnessSeed, firstExecutionRunId, attempt, startTime)',

@@ -78,7 +78,11 @@ describe('results and arguments', () => {
         },
       },
     });
-    const run = await worker.start({ activityType: 'greet', args: ['Bun', { punctuation: '!' }], heartbeatTimeoutMs: 5_000 });
+    const run = await worker.start({
+      activityType: 'greet',
+      args: ['Bun', { punctuation: '!' }],
+      heartbeatTimeoutMs: 5_000,
+    });
     const resolution = await run.resolution;
     expect(await worker.resultOf(resolution)).toBe('Hello, Bun!');
 
@@ -100,7 +104,9 @@ describe('results and arguments', () => {
     expect(info.startToCloseTimeoutMs).toBe(10_000);
     expect(info.scheduledTimestampMs).toBeGreaterThan(Date.now() - 60_000);
     expect(info.currentAttemptScheduledTimestampMs).toBeGreaterThanOrEqual(info.scheduledTimestampMs);
-    expect((info as { startedTimestampMs?: number }).startedTimestampMs).toBeGreaterThanOrEqual(info.scheduledTimestampMs);
+    expect((info as { startedTimestampMs?: number }).startedTimestampMs).toBeGreaterThanOrEqual(
+      info.scheduledTimestampMs,
+    );
     expect(info.retryPolicy?.maximumAttempts).toBe(1);
     expect(info.heartbeatDetails).toBeUndefined();
     expect(info.base64TaskToken).toBe(Buffer.from(info.taskToken).toString('base64'));
@@ -190,7 +196,9 @@ describe('failures', () => {
         },
       },
     });
-    const resolution = await (await worker.start({ activityType: 'flaky', retry: { maximumAttempts: 3, initialIntervalMs: 100 } })).resolution;
+    const resolution = await (
+      await worker.start({ activityType: 'flaky', retry: { maximumAttempts: 3, initialIntervalMs: 100 } })
+    ).resolution;
     expect(await worker.resultOf(resolution)).toBe('succeeded on attempt 2');
     expect(attempts).toEqual([1, 2]);
   });
@@ -211,7 +219,11 @@ describe('failures', () => {
       },
     });
     const resolution = await (
-      await worker.start({ activityType: 'resumable', heartbeatTimeoutMs: 5_000, retry: { maximumAttempts: 2, initialIntervalMs: 100 } })
+      await worker.start({
+        activityType: 'resumable',
+        heartbeatTimeoutMs: 5_000,
+        retry: { maximumAttempts: 2, initialIntervalMs: 100 },
+      })
     ).resolution;
     expect(seen).toEqual([undefined, { processed: 40 }]);
     expect(await worker.resultOf(resolution)).toEqual({ processed: 40 });
@@ -226,8 +238,12 @@ describe('failures', () => {
         },
       },
     });
-    const undecodable = { metadata: { encoding: new TextEncoder().encode('binary/unknown') }, data: new Uint8Array([1]) };
-    const failure = (await (await worker.start({ activityType: 'picky', rawArguments: [undecodable] })).resolution).failed!.failure!.cause!;
+    const undecodable = {
+      metadata: { encoding: new TextEncoder().encode('binary/unknown') },
+      data: new Uint8Array([1]),
+    };
+    const failure = (await (await worker.start({ activityType: 'picky', rawArguments: [undecodable] })).resolution)
+      .failed!.failure!.cause!;
     expect(failure.message).toContain('the input of activity picky could not be decoded');
     expect(failure.message).toContain('binary/unknown');
     expect(called).toBe(false);
@@ -454,13 +470,20 @@ describe('cancellation', () => {
           try {
             return await Context.current().cancelled;
           } catch (error) {
-            firstReasons.push({ message: (error as Error).message, workerShutdown: cancellationDetails()?.workerShutdown });
+            firstReasons.push({
+              message: (error as Error).message,
+              workerShutdown: cancellationDetails()?.workerShutdown,
+            });
             throw error;
           }
         },
       },
     });
-    const runs = await Promise.all([1, 2].map(() => first.start({ activityType: 'longRunning', retry: { maximumAttempts: 2, initialIntervalMs: 100 } })));
+    const runs = await Promise.all(
+      [1, 2].map(() =>
+        first.start({ activityType: 'longRunning', retry: { maximumAttempts: 2, initialIntervalMs: 100 } }),
+      ),
+    );
     await bothRunning.all.promise;
     expect(first.loop.inFlight).toBe(2);
 
@@ -518,7 +541,9 @@ describe('local activities', () => {
         },
       },
     });
-    const resolution = await (await worker.start({ activityType: 'validate', local: true, retry: { maximumAttempts: 3 } })).resolution;
+    const resolution = await (
+      await worker.start({ activityType: 'validate', local: true, retry: { maximumAttempts: 3 } })
+    ).resolution;
     // Core hands a local activity's failure to the workflow as reported (the workflow SDK wraps it).
     const failure = worker.failureOf(resolution) as ApplicationFailure;
     expect(failure).toBeInstanceOf(ApplicationFailure);

@@ -33,7 +33,11 @@ function accepted(cancellation: ActivityCancellation) {
 
 describe('reporting an activity outcome', () => {
   test('a returned value is reported completed with its encoded result', async () => {
-    const result = await encodeActivityResult(encoder, { returned: true, value: { ok: 1 } }, new ActivityCancellation());
+    const result = await encodeActivityResult(
+      encoder,
+      { returned: true, value: { ok: 1 } },
+      new ActivityCancellation(),
+    );
     expect(resultKind(result)).toBe('completed');
     expect(new TextDecoder().decode(result.completed!.result!.data!)).toBe('{"ok":1}');
   });
@@ -59,19 +63,31 @@ describe('reporting an activity outcome', () => {
     }
     // undefined and null still complete (binary/null and json "null").
     for (const value of [undefined, null]) {
-      expect(resultKind(await encodeActivityResult(encoder, { returned: true, value }, new ActivityCancellation()))).toBe('completed');
+      expect(
+        resultKind(await encodeActivityResult(encoder, { returned: true, value }, new ActivityCancellation())),
+      ).toBe('completed');
     }
   });
 
   test('CompleteAsyncError is reported as willCompleteAsync', async () => {
-    const result = await encodeActivityResult(encoder, { returned: false, error: new CompleteAsyncError() }, new ActivityCancellation());
+    const result = await encodeActivityResult(
+      encoder,
+      { returned: false, error: new CompleteAsyncError() },
+      new ActivityCancellation(),
+    );
     expect(result.willCompleteAsync).toBeDefined();
     expect(resultKind(result)).toBe('completed');
   });
 
   test('ApplicationFailure metadata (next retry delay, category) is preserved', async () => {
-    const error = ApplicationFailure.create({ message: 'slow down', type: 'RateLimited', nextRetryDelay: '3s', category: 'BENIGN' });
-    const failure = (await encodeActivityResult(encoder, { returned: false, error }, new ActivityCancellation())).failed!.failure!;
+    const error = ApplicationFailure.create({
+      message: 'slow down',
+      type: 'RateLimited',
+      nextRetryDelay: '3s',
+      category: 'BENIGN',
+    });
+    const failure = (await encodeActivityResult(encoder, { returned: false, error }, new ActivityCancellation()))
+      .failed!.failure!;
     expect(failure.applicationFailureInfo?.type).toBe('RateLimited');
     expect(Number(failure.applicationFailureInfo?.nextRetryDelay?.seconds)).toBe(3);
     expect(failure.applicationFailureInfo?.category).toBe(1); // APPLICATION_ERROR_CATEGORY_BENIGN
@@ -102,18 +118,28 @@ describe('reporting an activity outcome', () => {
     const deadline = new ActivityCancellation();
     deadline.cancel(workerCancelRequest('TIMED_OUT', 'deadline passed'));
     const deadlineFailure = (await accepted(deadline)).failed!.failure!;
-    expect(deadlineFailure.timeoutFailureInfo?.timeoutType).toBe(temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
+    expect(deadlineFailure.timeoutFailureInfo?.timeoutType).toBe(
+      temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+    );
   });
 
   test('a different error thrown after cancellation is reported as that failure', async () => {
     const cancellation = cancelledBy('CANCELLED');
-    const result = await encodeActivityResult(encoder, { returned: false, error: new TypeError('cleanup failed') }, cancellation);
+    const result = await encodeActivityResult(
+      encoder,
+      { returned: false, error: new TypeError('cleanup failed') },
+      cancellation,
+    );
     expect(result.failed?.failure?.message).toBe('cleanup failed');
     expect(result.failed?.failure?.applicationFailureInfo?.type).toBe('TypeError');
   });
 
   test('a CancelledFailure thrown without a cancellation is an ordinary failure', async () => {
-    const result = await encodeActivityResult(encoder, { returned: false, error: new CancelledFailure('not ours') }, new ActivityCancellation());
+    const result = await encodeActivityResult(
+      encoder,
+      { returned: false, error: new CancelledFailure('not ours') },
+      new ActivityCancellation(),
+    );
     expect(resultKind(result)).toBe('failed');
   });
 
@@ -136,7 +162,9 @@ describe('reporting an activity outcome', () => {
 
   test('cancel is idempotent: the first reason wins', () => {
     const cancellation = new ActivityCancellation();
-    expect(cancellation.cancel(cancelRequestFromCore({ reason: coresdk.activity_task.ActivityCancelReason.CANCELLED }))).toBe(true);
+    expect(
+      cancellation.cancel(cancelRequestFromCore({ reason: coresdk.activity_task.ActivityCancelReason.CANCELLED })),
+    ).toBe(true);
     expect(cancellation.cancel(workerCancelRequest('WORKER_SHUTDOWN', 'worker shutdown'))).toBe(false);
     expect(cancellation.request?.reason).toBe('CANCELLED');
     expect(cancellation.detailsHolder.details?.cancelRequested).toBe(true);

@@ -46,10 +46,15 @@ function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => voi
 export function spawnCli(
   name: CliName,
   args: string[],
-  options: { env?: Record<string, string | undefined>; /** Lead a new process group, as a shell does for a foreground job. */ processGroup?: boolean } = {},
+  options: {
+    env?: Record<string, string | undefined> /** Lead a new process group, as a shell does for a foreground job. */;
+    processGroup?: boolean;
+  } = {},
 ): CliProcess {
   // The tests' own environment must not leak connection settings into the CLI under test.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TEMPORAL_') || key === 'TEMPORAL_CLI_PATH'));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('TEMPORAL_') || key === 'TEMPORAL_CLI_PATH'),
+  );
   const child = Bun.spawn([process.execPath, resolve(cliFolder, `${name}.ts`), ...args], {
     cwd: packageRoot,
     detached: options.processGroup ?? false,
@@ -116,7 +121,10 @@ export function spawnCli(
     async waitForExit(timeoutMs = 30_000) {
       let timer: Timer | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${name} still running after ${timeoutMs} ms${describeOutput()}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`${name} still running after ${timeoutMs} ms${describeOutput()}`)),
+          timeoutMs,
+        );
       });
       try {
         return await Promise.race([exited, timeout]);
@@ -153,4 +161,5 @@ export async function killAllCliProcesses(): Promise<void> {
 }
 
 /** The `temporal` CLI of the repository (as the dev-server helper finds it). */
-export const temporalCliPath = process.env.TEMPORAL_CLI_PATH ?? resolve(import.meta.dir, '../../../../.tools/venv/bin/temporal');
+export const temporalCliPath =
+  process.env.TEMPORAL_CLI_PATH ?? resolve(import.meta.dir, '../../../../.tools/venv/bin/temporal');

@@ -5,7 +5,16 @@
  * `temporal-bun-sdk` (its `node_modules` entries linked into the project's).
  */
 import { afterAll, afterEach, beforeEach, describe, expect, spyOn, test, type Mock } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { CliUsageError, EXIT_CODES } from '../../src/cli/cli-errors';
@@ -248,9 +257,13 @@ describe('the package name and the task queue', () => {
   test('a task queue that would need quoting in a shell command is refused, and nothing is written', async () => {
     const directory = freshPath();
     const error = await initExpectingUsageError([directory, '--task-queue', 'my queue']);
-    expect(error.message).toBe('--task-queue must start with a letter or digit and contain only letters, digits and . _ : / -, got "my queue"');
+    expect(error.message).toBe(
+      '--task-queue must start with a letter or digit and contain only letters, digits and . _ : / -, got "my queue"',
+    );
     expect(existsSync(directory)).toBe(false);
-    expect((await initExpectingUsageError([directory, '--task-queue', ' '])).message).toBe('--task-queue must not be empty');
+    expect((await initExpectingUsageError([directory, '--task-queue', ' '])).message).toBe(
+      '--task-queue must not be empty',
+    );
   });
 });
 
@@ -295,9 +308,15 @@ describe('the target directory', () => {
   });
 
   test('the directory is required, only one is accepted, and unknown flags are refused', async () => {
-    expect((await initExpectingUsageError([])).message).toBe('init: the project directory is required, e.g. `temporal-bun init my-app`');
-    expect((await initExpectingUsageError(['one', 'two'])).message).toBe('init: expected one project directory, got 2: "one" "two"');
-    expect((await initExpectingUsageError([freshPath(), '--template', 'x'])).message).toContain("Unknown option '--template'");
+    expect((await initExpectingUsageError([])).message).toBe(
+      'init: the project directory is required, e.g. `temporal-bun init my-app`',
+    );
+    expect((await initExpectingUsageError(['one', 'two'])).message).toBe(
+      'init: expected one project directory, got 2: "one" "two"',
+    );
+    expect((await initExpectingUsageError([freshPath(), '--template', 'x'])).message).toContain(
+      "Unknown option '--template'",
+    );
   });
 });
 
@@ -320,60 +339,66 @@ async function linkedProject(name: string): Promise<string> {
 
 async function runProcess(argv: string[], cwd: string, env: Record<string, string | undefined> = process.env) {
   const child = Bun.spawn(argv, { cwd, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   return { stdout, stderr, exitCode };
 }
 
 describe('the generated project, as its user runs it', () => {
-  test(
-    "its own files type-check under its tsconfig (strict, exactOptionalPropertyTypes) against this package's API",
-    async () => {
-      const directory = await linkedProject('typed');
-      // A file with one known mistake proves that the project's files are checked at all.
-      writeFileSync(join(directory, 'src/canary.ts'), "export const settings: { address?: string } = { address: undefined };\n");
-      const tsc = join(packageRoot, 'node_modules/typescript/bin/tsc');
-      const { stdout, stderr } = await runProcess([process.execPath, tsc, '--noEmit', '-p', 'tsconfig.json'], directory);
-      const diagnostics = `${stdout}${stderr}`.split('\n').filter((line) => /^\S.*\(\d+,\d+\): error TS\d+/.test(line));
-      // Linked as source, the SDK's own files are checked under the project's stricter options too
-      // (installed from its tarball, its types are declaration files, which skipLibCheck skips):
-      // their diagnostics are not the scaffold's.
-      const inProject = diagnostics.filter((line) => {
-        const file = resolve(directory, line.slice(0, line.indexOf('(')));
-        return file.startsWith(`${directory}/`) && !file.startsWith(`${directory}/node_modules/`);
-      });
-      expect(inProject).toHaveLength(1);
-      expect(inProject[0]).toStartWith('src/canary.ts(1,');
-      expect(inProject[0]).toContain("with 'exactOptionalPropertyTypes: true'");
-    },
-    60_000,
-  );
+  test("its own files type-check under its tsconfig (strict, exactOptionalPropertyTypes) against this package's API", async () => {
+    const directory = await linkedProject('typed');
+    // A file with one known mistake proves that the project's files are checked at all.
+    writeFileSync(
+      join(directory, 'src/canary.ts'),
+      'export const settings: { address?: string } = { address: undefined };\n',
+    );
+    const tsc = join(packageRoot, 'node_modules/typescript/bin/tsc');
+    const { stdout, stderr } = await runProcess([process.execPath, tsc, '--noEmit', '-p', 'tsconfig.json'], directory);
+    const diagnostics = `${stdout}${stderr}`.split('\n').filter((line) => /^\S.*\(\d+,\d+\): error TS\d+/.test(line));
+    // Linked as source, the SDK's own files are checked under the project's stricter options too
+    // (installed from its tarball, its types are declaration files, which skipLibCheck skips):
+    // their diagnostics are not the scaffold's.
+    const inProject = diagnostics.filter((line) => {
+      const file = resolve(directory, line.slice(0, line.indexOf('(')));
+      return file.startsWith(`${directory}/`) && !file.startsWith(`${directory}/node_modules/`);
+    });
+    expect(inProject).toHaveLength(1);
+    expect(inProject[0]).toStartWith('src/canary.ts(1,');
+    expect(inProject[0]).toContain("with 'exactOptionalPropertyTypes: true'");
+  }, 60_000);
 
-  test(
-    'its own `bun test` runs the workflow against a local dev server and passes',
-    async () => {
-      const directory = await linkedProject('tested');
-      const { stdout, stderr, exitCode } = await runProcess([process.execPath, 'test'], directory, {
-        ...process.env,
-        TEMPORAL_CLI_PATH: findTemporalCli(),
-      });
-      if (exitCode !== 0) throw new Error(`bun test in the generated project exited ${exitCode}:\n${stdout}\n${stderr}`);
-      expect(stderr).toContain('(pass) greetingWorkflow greets the name it is given');
-      expect(stderr).toContain('(pass) the setSalutation signal sent with the start replaces the salutation');
-      expect(stderr).toContain(' 2 pass');
-    },
-    120_000,
-  );
+  test('its own `bun test` runs the workflow against a local dev server and passes', async () => {
+    const directory = await linkedProject('tested');
+    const { stdout, stderr, exitCode } = await runProcess([process.execPath, 'test'], directory, {
+      ...process.env,
+      TEMPORAL_CLI_PATH: findTemporalCli(),
+    });
+    if (exitCode !== 0) throw new Error(`bun test in the generated project exited ${exitCode}:\n${stdout}\n${stderr}`);
+    expect(stderr).toContain('(pass) greetingWorkflow greets the name it is given');
+    expect(stderr).toContain('(pass) the setSalutation signal sent with the start replaces the salutation');
+    expect(stderr).toContain(' 2 pass');
+  }, 120_000);
 });
 
 describe('projectTemplateFiles', () => {
   test('lists every file runInitCommand writes', () => {
-    const files = projectTemplateFiles({ projectName: 'x', taskQueue: 'x', sdkVersion: SDK_VERSION, peerVersions: PEER_PACKAGE_RANGES });
+    const files = projectTemplateFiles({
+      projectName: 'x',
+      taskQueue: 'x',
+      sdkVersion: SDK_VERSION,
+      peerVersions: PEER_PACKAGE_RANGES,
+    });
     expect(files.map((file) => file.path).sort()).toEqual(EXPECTED_FILES);
   });
 
   test('refuses peer versions without a package the generated code imports, naming it', () => {
     const { '@temporalio/common': _common, ...withoutCommon } = PEER_PACKAGE_RANGES;
-    expect(() => projectTemplateFiles({ projectName: 'x', taskQueue: 'x', sdkVersion: SDK_VERSION, peerVersions: withoutCommon })).toThrow(
+    expect(() =>
+      projectTemplateFiles({ projectName: 'x', taskQueue: 'x', sdkVersion: SDK_VERSION, peerVersions: withoutCommon }),
+    ).toThrow(
       new ProjectTemplateError(
         "the SDK's package.json has no peer dependency @temporalio/common: add it to peerDependencies (the scaffold pins its range)",
       ),

@@ -6,7 +6,13 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Subprocess } from 'bun';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
-import { DevServerStartError, findFreePort, startDevServer, TemporalCliNotFoundError, type DevServer } from '../../src/dev-server';
+import {
+  DevServerStartError,
+  findFreePort,
+  startDevServer,
+  TemporalCliNotFoundError,
+  type DevServer,
+} from '../../src/dev-server';
 import { NativeConnection } from '../../src/worker';
 import { isProcessAlive } from './cli-process';
 
@@ -50,7 +56,8 @@ async function runProgram(mode: string): Promise<{ serverPid: number; program: S
       return { serverPid: Number(match[1]), program };
     }
     const { value, done } = await reader.read();
-    if (done) throw new Error(`the program exited without starting a server: ${await new Response(program.stderr).text()}`);
+    if (done)
+      throw new Error(`the program exited without starting a server: ${await new Response(program.stderr).text()}`);
     output += new TextDecoder().decode(value);
   }
 }
@@ -99,7 +106,9 @@ describe('startDevServer', () => {
     try {
       const error = await startDevServer({ port }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(DevServerStartError);
-      expect((error as Error).message).toBe(`port ${port} on 127.0.0.1 is already in use: stop what runs there or choose another port`);
+      expect((error as Error).message).toBe(
+        `port ${port} on 127.0.0.1 is already in use: stop what runs there or choose another port`,
+      );
     } finally {
       blocker.close();
     }
@@ -107,7 +116,9 @@ describe('startDevServer', () => {
 
   test('a server that exits before answering is reported with its output', async () => {
     // The CLI rejects the flag value and exits at once.
-    const error = await startDevServer({ dbFilename: '/nonexistent/folder/state.db', startTimeoutMs: 20_000 }).catch((caught: unknown) => caught);
+    const error = await startDevServer({ dbFilename: '/nonexistent/folder/state.db', startTimeoutMs: 20_000 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(DevServerStartError);
     expect((error as Error).message).toContain('exited');
     expect((error as DevServerStartError).output).not.toBe('');

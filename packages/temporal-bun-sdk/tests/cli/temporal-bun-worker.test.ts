@@ -23,7 +23,11 @@ const READY = /^temporal-bun-worker ready: (.*)$/;
 const env = useServerConnection();
 afterAll(killAllCliProcesses);
 
-function startWorkerCli(taskQueue: string, extraArgs: string[] = [], options: Parameters<typeof spawnCli>[2] = {}): CliProcess {
+function startWorkerCli(
+  taskQueue: string,
+  extraArgs: string[] = [],
+  options: Parameters<typeof spawnCli>[2] = {},
+): CliProcess {
   return spawnCli(
     'temporal-bun-worker',
     ['--task-queue', taskQueue, '--workflows', workflowsPath, '--activities', activitiesPath, ...extraArgs],
@@ -32,7 +36,10 @@ function startWorkerCli(taskQueue: string, extraArgs: string[] = [], options: Pa
 }
 
 function readyLines(cli: CliProcess): string[] {
-  return cli.stdout().split('\n').filter((line) => READY.test(line));
+  return cli
+    .stdout()
+    .split('\n')
+    .filter((line) => READY.test(line));
 }
 
 /** Resolves once the run's activity is running on a worker (the server reports it as started). */
@@ -45,7 +52,8 @@ async function activityStarted(client: TestClient, workflow: StartedWorkflow, ti
     });
     const state = description.pendingActivities?.[0]?.state;
     if (state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) return;
-    if (Date.now() > deadline) throw new Error(`the activity of ${workflow.workflowId} did not start within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`the activity of ${workflow.workflowId} did not start within ${timeoutMs} ms`);
     await Bun.sleep(100);
   }
 }
@@ -58,7 +66,9 @@ describe('temporal-bun-worker', () => {
     const taskQueue = `cli-${randomUUID()}`;
     const cli = startWorkerCli(taskQueue, ['--address', env.server.address]);
     const [line] = await cli.waitForLine(READY);
-    expect(line).toBe(`temporal-bun-worker ready: task queue "${taskQueue}", namespace "default", address ${env.server.address}`);
+    expect(line).toBe(
+      `temporal-bun-worker ready: task queue "${taskQueue}", namespace "default", address ${env.server.address}`,
+    );
     expect(cli.stdout()).toBe(`${line}\n`); // logs go to stderr; stdout has the ready line only
 
     const run = await env.client.start('greetingWorkflow', { taskQueue, args: ['Bun'] });
@@ -111,7 +121,9 @@ describe('temporal-bun-worker', () => {
   test('--dev starts its own dev server (with the namespace asked for), runs a workflow against it, and stops the server on exit', async () => {
     const taskQueue = `cli-dev-${randomUUID()}`;
     // The environment's address is for another server and is ignored; its namespace is created.
-    const cli = startWorkerCli(taskQueue, ['--dev', '--dev-port', '0'], { env: { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_NAMESPACE: 'orders-dev' } });
+    const cli = startWorkerCli(taskQueue, ['--dev', '--dev-port', '0'], {
+      env: { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_NAMESPACE: 'orders-dev' },
+    });
     const [line] = await cli.waitForLine(READY, 60_000);
     expect(line).toContain(`task queue "${taskQueue}", namespace "orders-dev", address 127.0.0.1:`);
     const match = /address (127\.0\.0\.1:\d+) \(local dev server, pid (\d+), web UI (http:\/\/\S+)\)$/.exec(line);
@@ -138,7 +150,9 @@ describe('temporal-bun-worker', () => {
 
   test('Ctrl+C in a terminal (SIGINT to the whole process group) lets a --dev worker drain against its server, then stops both', async () => {
     const taskQueue = `cli-ctrl-c-${randomUUID()}`;
-    const cli = startWorkerCli(taskQueue, ['--dev', '--dev-port', '0', '--shutdown-grace', '1m'], { processGroup: true });
+    const cli = startWorkerCli(taskQueue, ['--dev', '--dev-port', '0', '--shutdown-grace', '1m'], {
+      processGroup: true,
+    });
     const [line] = await cli.waitForLine(READY, 60_000);
     const [, address, pidText] = /address (\S+) \(local dev server, pid (\d+)/.exec(line)!;
     const connection = await NativeConnection.connect({ address });
@@ -165,17 +179,31 @@ describe('temporal-bun-worker', () => {
     const serverPid = Number(/pid (\d+)/.exec(line)![1]);
     process.kill(serverPid, 'SIGKILL');
     expect(await cli.waitForExit(30_000)).toBe(1);
-    expect(cli.stderr()).toContain('temporal-bun-worker: error: the dev server exited unexpectedly (SIGKILL); stopping the worker');
+    expect(cli.stderr()).toContain(
+      'temporal-bun-worker: error: the dev server exited unexpectedly (SIGKILL); stopping the worker',
+    );
   });
 
   test.each([
-    ['--dev --address 127.0.0.1:7233', '--dev connects to the dev server it starts; it cannot be combined with --address'],
+    [
+      '--dev --address 127.0.0.1:7233',
+      '--dev connects to the dev server it starts; it cannot be combined with --address',
+    ],
     ['--dev-port 0', '--dev-port needs --dev'],
     ['--tls-cert tests/cli/fixtures/workflows.ts', 'mTLS needs both --tls-cert and --tls-key (got only --tls-cert)'],
-    ['--shutdown-grace soon', '--shutdown-grace must be a duration such as 30s, 1m or 500ms (or milliseconds), got "soon"'],
+    [
+      '--shutdown-grace soon',
+      '--shutdown-grace must be a duration such as 30s, 1m or 500ms (or milliseconds), got "soon"',
+    ],
     ['--log-level loud', '--log-level must be one of trace, debug, info, warn, error, got "loud"'],
   ])('"%s" exits 2 with: %s', async (flags, message) => {
-    const cli = spawnCli('temporal-bun-worker', ['--task-queue', 'q', '--activities', activitiesPath, ...flags.split(' ')]);
+    const cli = spawnCli('temporal-bun-worker', [
+      '--task-queue',
+      'q',
+      '--activities',
+      activitiesPath,
+      ...flags.split(' '),
+    ]);
     expect(await cli.waitForExit()).toBe(2);
     expect(cli.stderr()).toStartWith(`temporal-bun-worker: error: ${message}\n`);
   });
@@ -201,34 +229,55 @@ describe('temporal-bun-worker', () => {
     expect(cli.stderr()).toStartWith('temporal-bun-worker: error: --workflows: file not found: no/such/workflows.ts');
   });
 
-  test.if(process.platform === 'linux')('--runtime-threads sets the runtime threads of the worker process', async () => {
-    const taskQueue = `cli-${randomUUID()}`;
-    const cli = startWorkerCli(taskQueue, ['--address', env.server.address, '--runtime-threads', '3']);
-    await cli.waitForLine(READY);
-    const tokioThreads = readdirSync(`/proc/${cli.pid}/task`).filter((tid) => {
-      try {
-        return readFileSync(`/proc/${cli.pid}/task/${tid}/comm`, 'utf8').startsWith('tokio');
-      } catch {
-        return false; // the thread ended meanwhile
-      }
-    });
-    expect(tokioThreads).toHaveLength(3);
-    const run = await env.client.start('greetingWorkflow', { taskQueue, args: ['threads'] });
-    expect(await env.client.result<string>(run)).toBe('Hello, threads!');
-    cli.kill('SIGTERM');
-    expect(await cli.waitForExit(20_000)).toBe(0);
-  });
+  test.if(process.platform === 'linux')(
+    '--runtime-threads sets the runtime threads of the worker process',
+    async () => {
+      const taskQueue = `cli-${randomUUID()}`;
+      const cli = startWorkerCli(taskQueue, ['--address', env.server.address, '--runtime-threads', '3']);
+      await cli.waitForLine(READY);
+      const tokioThreads = readdirSync(`/proc/${cli.pid}/task`).filter((tid) => {
+        try {
+          return readFileSync(`/proc/${cli.pid}/task/${tid}/comm`, 'utf8').startsWith('tokio');
+        } catch {
+          return false; // the thread ended meanwhile
+        }
+      });
+      expect(tokioThreads).toHaveLength(3);
+      const run = await env.client.start('greetingWorkflow', { taskQueue, args: ['threads'] });
+      expect(await env.client.result<string>(run)).toBe('Hello, threads!');
+      cli.kill('SIGTERM');
+      expect(await cli.waitForExit(20_000)).toBe(0);
+    },
+  );
 
   test('a bad --runtime-threads exits 2 naming the flag', async () => {
-    const cli = spawnCli('temporal-bun-worker', ['--task-queue', 'q', '--activities', activitiesPath, '--runtime-threads', '0']);
+    const cli = spawnCli('temporal-bun-worker', [
+      '--task-queue',
+      'q',
+      '--activities',
+      activitiesPath,
+      '--runtime-threads',
+      '0',
+    ]);
     expect(await cli.waitForExit()).toBe(2);
-    expect(cli.stderr()).toStartWith('temporal-bun-worker: error: --runtime-threads must be an integer in [1, 1024], got "0"');
+    expect(cli.stderr()).toStartWith(
+      'temporal-bun-worker: error: --runtime-threads must be an integer in [1, 1024], got "0"',
+    );
   });
 
   test('a bad concurrency value exits 2 naming the flag', async () => {
-    const cli = spawnCli('temporal-bun-worker', ['--task-queue', 'q', '--activities', activitiesPath, '--max-concurrent-activities', '0']);
+    const cli = spawnCli('temporal-bun-worker', [
+      '--task-queue',
+      'q',
+      '--activities',
+      activitiesPath,
+      '--max-concurrent-activities',
+      '0',
+    ]);
     expect(await cli.waitForExit()).toBe(2);
-    expect(cli.stderr()).toStartWith('temporal-bun-worker: error: --max-concurrent-activities must be an integer ≥ 1, got "0"');
+    expect(cli.stderr()).toStartWith(
+      'temporal-bun-worker: error: --max-concurrent-activities must be an integer ≥ 1, got "0"',
+    );
   });
 
   test('an unreachable server exits 1 within a bounded time with a message naming the address', async () => {
@@ -237,7 +286,9 @@ describe('temporal-bun-worker', () => {
     expect(await cli.waitForExit(30_000)).toBe(1);
     expect(Date.now() - startedAt).toBeLessThan(20_000);
     const stderr = cli.stderr();
-    expect(stderr).toStartWith('temporal-bun-worker: error: cannot reach a Temporal server at 127.0.0.1:1 (Connection refused)');
+    expect(stderr).toStartWith(
+      'temporal-bun-worker: error: cannot reach a Temporal server at 127.0.0.1:1 (Connection refused)',
+    );
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).not.toMatch(STACK_FRAME);
     expect(readyLines(cli)).toHaveLength(0);
@@ -246,9 +297,14 @@ describe('temporal-bun-worker', () => {
   test('a namespace the server does not have exits 1 naming it', async () => {
     const cli = startWorkerCli('q', ['--address', env.server.address, '--namespace', 'no-such-namespace']);
     expect(await cli.waitForExit()).toBe(1);
-    const errors = cli.stderr().split('\n').filter((line) => line.startsWith('temporal-bun-worker: error:'));
+    const errors = cli
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('temporal-bun-worker: error:'));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toStartWith('temporal-bun-worker: error: worker validation failed: Namespace no-such-namespace was not found');
+    expect(errors[0]).toStartWith(
+      'temporal-bun-worker: error: worker validation failed: Namespace no-such-namespace was not found',
+    );
     expect(errors[0]).toEndWith('check --namespace (or TEMPORAL_NAMESPACE)');
     expect(cli.stderr()).not.toMatch(STACK_FRAME);
   });
@@ -264,7 +320,9 @@ describe('temporal-bun-worker', () => {
         [['--api-key-file', keyFile], {}],
         [[], { TEMPORAL_API_KEY: key }],
       ] as const) {
-        const cli = startWorkerCli('q', ['--address', env.server.address, '--connect-timeout', '5s', ...args], { env: environment });
+        const cli = startWorkerCli('q', ['--address', env.server.address, '--connect-timeout', '5s', ...args], {
+          env: environment,
+        });
         expect(await cli.waitForExit(30_000)).toBe(1);
         expect(cli.stderr()).toContain(`https://${env.server.address}`);
         expect(cli.stderr()).not.toContain(key);
@@ -285,7 +343,21 @@ describe('temporal-bun-worker', () => {
   test('--help prints the usage with every flag and exits 0', async () => {
     const cli = spawnCli('temporal-bun-worker', ['--help']);
     expect(await cli.waitForExit()).toBe(0);
-    for (const flag of ['--task-queue', '--workflows', '--activities', '--address', '--namespace', '--api-key', '--api-key-file', 'TEMPORAL_API_KEY', '--tls-cert', '--dev', '--shutdown-grace', '--max-cached-workflows', '--runtime-threads']) {
+    for (const flag of [
+      '--task-queue',
+      '--workflows',
+      '--activities',
+      '--address',
+      '--namespace',
+      '--api-key',
+      '--api-key-file',
+      'TEMPORAL_API_KEY',
+      '--tls-cert',
+      '--dev',
+      '--shutdown-grace',
+      '--max-cached-workflows',
+      '--runtime-threads',
+    ]) {
       expect(cli.stdout()).toContain(flag);
     }
   });

@@ -27,7 +27,13 @@ let historyEventCount: number;
 
 beforeAll(async () => {
   const taskQueue = `replay-${randomUUID()}`;
-  const worker = await createWorker({ connection: env.connection, taskQueue, workflowsPath, activities, logger: new RecordingLogger() });
+  const worker = await createWorker({
+    connection: env.connection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    logger: new RecordingLogger(),
+  });
   const workflowId = `greeting-${randomUUID()}`;
   await worker.runUntil(async () => {
     const run = await env.client.start('greetingWorkflow', { taskQueue, args: ['replay'], workflowId });
@@ -35,10 +41,26 @@ beforeAll(async () => {
   });
 
   const show = Bun.spawn(
-    [temporalCliPath, 'workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', env.server.address, '--namespace', env.server.namespace],
+    [
+      temporalCliPath,
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--output',
+      'json',
+      '--address',
+      env.server.address,
+      '--namespace',
+      env.server.namespace,
+    ],
     { stdout: 'pipe', stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } },
   );
-  const [json, errors, exitCode] = await Promise.all([new Response(show.stdout).text(), new Response(show.stderr).text(), show.exited]);
+  const [json, errors, exitCode] = await Promise.all([
+    new Response(show.stdout).text(),
+    new Response(show.stderr).text(),
+    show.exited,
+  ]);
   if (exitCode !== 0) throw new Error(`temporal workflow show failed (${exitCode}): ${errors}`);
   historyFile = resolve(scratch, 'greeting-history.json');
   writeFileSync(historyFile, json);
@@ -58,20 +80,38 @@ describe('temporal-bun replay', () => {
   });
 
   test('a history replayed against an incompatible change exits 1 naming the event that diverged', async () => {
-    const cli = spawnCli('temporal-bun', ['replay', '--history', historyFile, '--workflows', changedWorkflowsPath, '--workflow-id', 'greeting-1']);
+    const cli = spawnCli('temporal-bun', [
+      'replay',
+      '--history',
+      historyFile,
+      '--workflows',
+      changedWorkflowsPath,
+      '--workflow-id',
+      'greeting-1',
+    ]);
     expect(await cli.waitForExit()).toBe(1);
     const [summary, details] = cli.stdout().split('\n');
     // Events 1–4 start the run and its first workflow task; event 5 is the activity the original
     // code scheduled where the changed code starts a timer.
-    expect(summary).toBe(`NON-DETERMINISTIC: greetingWorkflow in ${changedWorkflowsPath} diverges from the history at event 5 (ActivityTaskScheduled)`);
+    expect(summary).toBe(
+      `NON-DETERMINISTIC: greetingWorkflow in ${changedWorkflowsPath} diverges from the history at event 5 (ActivityTaskScheduled)`,
+    );
     expect(details).toContain('[TMPRL1100] Nondeterminism error');
     expect(details).toContain('HistoryEvent(id: 5, ActivityTaskScheduled)');
   });
 
   test('a history file that does not exist exits 2 naming it', async () => {
-    const cli = spawnCli('temporal-bun', ['replay', '--history', resolve(scratch, 'missing.json'), '--workflows', workflowsPath]);
+    const cli = spawnCli('temporal-bun', [
+      'replay',
+      '--history',
+      resolve(scratch, 'missing.json'),
+      '--workflows',
+      workflowsPath,
+    ]);
     expect(await cli.waitForExit()).toBe(2);
-    expect(cli.stderr()).toStartWith(`temporal-bun: error: --history: file not found: ${resolve(scratch, 'missing.json')}`);
+    expect(cli.stderr()).toStartWith(
+      `temporal-bun: error: --history: file not found: ${resolve(scratch, 'missing.json')}`,
+    );
   });
 
   test('a file that is not a history exits 2 saying so', async () => {
@@ -92,7 +132,10 @@ describe('temporal-bun replay', () => {
 describe('temporal-bun dev-server', () => {
   test('prints an address that answers and a web UI, and SIGTERM stops the server and exits 0', async () => {
     const cli = spawnCli('temporal-bun', ['dev-server', '--port', '0']);
-    const [, address, pidText] = await cli.waitForLine(/^Temporal dev server: (127\.0\.0\.1:\d+) \(namespace "default", pid (\d+)\)$/, 60_000);
+    const [, address, pidText] = await cli.waitForLine(
+      /^Temporal dev server: (127\.0\.0\.1:\d+) \(namespace "default", pid (\d+)\)$/,
+      60_000,
+    );
     const [, uiAddress] = await cli.waitForLine(/^Web UI: (http:\/\/127\.0\.0\.1:\d+)$/);
     const serverPid = Number(pidText);
 
@@ -113,7 +156,10 @@ describe('temporal-bun dev-server', () => {
 
   test('--headless runs without a web UI, and SIGINT stops it too', async () => {
     const cli = spawnCli('temporal-bun', ['dev-server', '--port', '0', '--headless']);
-    const [, , pidText] = await cli.waitForLine(/^Temporal dev server: (127\.0\.0\.1:\d+) \(namespace "default", pid (\d+)\)$/, 60_000);
+    const [, , pidText] = await cli.waitForLine(
+      /^Temporal dev server: (127\.0\.0\.1:\d+) \(namespace "default", pid (\d+)\)$/,
+      60_000,
+    );
     expect(cli.stdout()).not.toContain('Web UI');
     cli.kill('SIGINT');
     expect(await cli.waitForExit(20_000)).toBe(0);
@@ -123,7 +169,9 @@ describe('temporal-bun dev-server', () => {
   test('a port already in use exits 1 saying so, without starting a server', async () => {
     const cli = spawnCli('temporal-bun', ['dev-server', '--port', env.server.address.split(':')[1]!, '--headless']);
     expect(await cli.waitForExit()).toBe(1);
-    expect(cli.stderr()).toStartWith(`temporal-bun: error: port ${env.server.address.split(':')[1]} on 127.0.0.1 is already in use`);
+    expect(cli.stderr()).toStartWith(
+      `temporal-bun: error: port ${env.server.address.split(':')[1]} on 127.0.0.1 is already in use`,
+    );
   });
 
   test('--ui-port and --headless together exit 2', async () => {
@@ -141,7 +189,13 @@ describe('temporal-bun bundle', () => {
     expect(cli.stdout()).toStartWith(`wrote ${output} (`);
     const taskQueue = `bundle-${randomUUID()}`;
     const logger = new RecordingLogger();
-    const worker = await createWorker({ connection: env.connection, taskQueue, workflowBundle: { codePath: output }, activities, logger });
+    const worker = await createWorker({
+      connection: env.connection,
+      taskQueue,
+      workflowBundle: { codePath: output },
+      activities,
+      logger,
+    });
     await worker.runUntil(async () => {
       const run = await env.client.start('greetingWorkflow', { taskQueue, args: ['bundle'] });
       expect(await env.client.result<string>(run)).toBe('Hello, bundle!');
@@ -156,7 +210,12 @@ describe('temporal-bun bundle', () => {
     const noOutput = spawnCli('temporal-bun', ['bundle', workflowsPath]);
     expect(await noOutput.waitForExit()).toBe(2);
     expect(noOutput.stderr()).toStartWith('temporal-bun: error: bundle: -o <output file> is required');
-    const missing = spawnCli('temporal-bun', ['bundle', resolve(scratch, 'missing.ts'), '-o', resolve(scratch, 'x.js')]);
+    const missing = spawnCli('temporal-bun', [
+      'bundle',
+      resolve(scratch, 'missing.ts'),
+      '-o',
+      resolve(scratch, 'x.js'),
+    ]);
     expect(await missing.waitForExit()).toBe(2);
     expect(missing.stderr()).toContain('file not found');
   });
@@ -174,7 +233,9 @@ describe('temporal-bun', () => {
   test('an unknown command exits 2 listing the commands', async () => {
     const cli = spawnCli('temporal-bun', ['deploy']);
     expect(await cli.waitForExit()).toBe(2);
-    expect(cli.stderr()).toStartWith('temporal-bun: error: unknown command "deploy": expected one of init, bundle, replay, dev-server');
+    expect(cli.stderr()).toStartWith(
+      'temporal-bun: error: unknown command "deploy": expected one of init, bundle, replay, dev-server',
+    );
   });
 
   test('--help lists the commands and exits 0', async () => {

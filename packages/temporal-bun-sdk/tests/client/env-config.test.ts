@@ -20,7 +20,8 @@ function writeFile(content: string, name = `temporal-${++fileCounter}.toml`): st
   return path;
 }
 
-const text = (bytes: Uint8Array | string | undefined) => (typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
+const text = (bytes: Uint8Array | string | undefined) =>
+  typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes);
 
 const sampleConfig = writeFile(`
 [profile.default]
@@ -39,7 +40,9 @@ namespace = "custom-ns"
 describe('loadClientConnectConfig', () => {
   test('an empty environment and no config file configure nothing', () => {
     expect(loadClientConnectConfig({ env: {}, configFile: undefined, disableFile: true })).toEqual({});
-    expect(loadClientConnectConfig({ env: { HOME: directory, XDG_CONFIG_HOME: join(directory, 'nowhere') } })).toEqual({});
+    expect(loadClientConnectConfig({ env: { HOME: directory, XDG_CONFIG_HOME: join(directory, 'nowhere') } })).toEqual(
+      {},
+    );
   });
 
   test('the default profile of the config file is used, with TLS on because it has an API key', () => {
@@ -58,9 +61,10 @@ describe('loadClientConnectConfig', () => {
       address: 'custom-server:9090',
       namespace: 'custom-ns',
     });
-    expect(loadClientConnectConfig({ configFile: sampleConfig, profile: 'custom', env: { TEMPORAL_PROFILE: 'nope' } }).address).toBe(
-      'custom-server:9090',
-    );
+    expect(
+      loadClientConnectConfig({ configFile: sampleConfig, profile: 'custom', env: { TEMPORAL_PROFILE: 'nope' } })
+        .address,
+    ).toBe('custom-server:9090');
   });
 
   test('TEMPORAL_CONFIG_FILE locates the config file', () => {
@@ -89,7 +93,9 @@ describe('loadClientConnectConfig', () => {
   });
 
   test('an empty variable counts as unset', () => {
-    expect(loadClientConnectConfig({ configFile: sampleConfig, env: { TEMPORAL_ADDRESS: '' } }).address).toBe('toml-server:7233');
+    expect(loadClientConnectConfig({ configFile: sampleConfig, env: { TEMPORAL_ADDRESS: '' } }).address).toBe(
+      'toml-server:7233',
+    );
   });
 
   test('TEMPORAL_GRPC_META_* become normalised metadata keys; an empty value removes a profile header', () => {
@@ -107,12 +113,18 @@ describe('loadClientConnectConfig', () => {
   });
 
   test('a malformed boolean is an error naming the variable', () => {
-    expect(() => loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS: 'yes' } })).toThrow(/TEMPORAL_TLS must be true or false/);
+    expect(() => loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS: 'yes' } })).toThrow(
+      /TEMPORAL_TLS must be true or false/,
+    );
   });
 
   test('a tls table turns TLS on unless it says disabled = true', () => {
-    const enabled = writeFile('[profile.default]\naddress = "h:1"\n[profile.default.tls]\nserver_name = "sni.example"\n');
-    expect(loadClientConnectConfig({ configFile: enabled, env: {} }).tls).toEqual({ serverNameOverride: 'sni.example' });
+    const enabled = writeFile(
+      '[profile.default]\naddress = "h:1"\n[profile.default.tls]\nserver_name = "sni.example"\n',
+    );
+    expect(loadClientConnectConfig({ configFile: enabled, env: {} }).tls).toEqual({
+      serverNameOverride: 'sni.example',
+    });
     const disabled = writeFile('[profile.default]\napi_key = "k"\n[profile.default.tls]\ndisabled = true\n');
     expect(loadClientConnectConfig({ configFile: disabled, env: {} }).tls).toBe(false);
     const empty = writeFile('[profile.default.tls]\n');
@@ -133,7 +145,11 @@ describe('loadClientConnectConfig', () => {
 
     const fromEnv = loadClientConnectConfig({
       disableFile: true,
-      env: { TEMPORAL_TLS_CLIENT_CERT_DATA: 'ENV-CERT', TEMPORAL_TLS_CLIENT_KEY_PATH: key, TEMPORAL_TLS_SERVER_CA_CERT_PATH: cert },
+      env: {
+        TEMPORAL_TLS_CLIENT_CERT_DATA: 'ENV-CERT',
+        TEMPORAL_TLS_CLIENT_KEY_PATH: key,
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH: cert,
+      },
     }).tls;
     if (typeof fromEnv !== 'object') throw new Error(`expected a TLS config, got ${String(fromEnv)}`);
     expect(text(fromEnv.clientCertPair?.crt)).toBe('ENV-CERT');
@@ -143,35 +159,49 @@ describe('loadClientConnectConfig', () => {
 
   test('conflicting or incomplete TLS settings are errors that say what to change', () => {
     expect(() =>
-      loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_CLIENT_CERT_PATH: '/a', TEMPORAL_TLS_CLIENT_CERT_DATA: 'b' } }),
+      loadClientConnectConfig({
+        disableFile: true,
+        env: { TEMPORAL_TLS_CLIENT_CERT_PATH: '/a', TEMPORAL_TLS_CLIENT_CERT_DATA: 'b' },
+      }),
     ).toThrow(/either TEMPORAL_TLS_CLIENT_CERT_PATH or TEMPORAL_TLS_CLIENT_CERT_DATA/);
-    expect(() => loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_CLIENT_CERT_DATA: 'cert' } })).toThrow(
-      /needs both a client certificate and a client key/,
-    );
-    const both = writeFile('[profile.default.tls]\nclient_cert_path = "/a"\nclient_cert_data = "b"\n');
-    expect(() => loadClientConnectConfig({ configFile: both, env: {} })).toThrow(/client_cert_path or client_cert_data/);
-    const dataInFile = writeFile('[profile.default.tls]\nserver_ca_cert_data = "ca"\n');
-    expect(() => loadClientConnectConfig({ configFile: dataInFile, env: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' } })).toThrow(
-      /already sets its data/,
-    );
     expect(() =>
-      loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(directory, 'missing.pem') } }),
+      loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_CLIENT_CERT_DATA: 'cert' } }),
+    ).toThrow(/needs both a client certificate and a client key/);
+    const both = writeFile('[profile.default.tls]\nclient_cert_path = "/a"\nclient_cert_data = "b"\n');
+    expect(() => loadClientConnectConfig({ configFile: both, env: {} })).toThrow(
+      /client_cert_path or client_cert_data/,
+    );
+    const dataInFile = writeFile('[profile.default.tls]\nserver_ca_cert_data = "ca"\n');
+    expect(() =>
+      loadClientConnectConfig({ configFile: dataInFile, env: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' } }),
+    ).toThrow(/already sets its data/);
+    expect(() =>
+      loadClientConnectConfig({
+        disableFile: true,
+        env: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(directory, 'missing.pem') },
+      }),
     ).toThrow(/could not read the server CA certificate at .*missing\.pem/);
   });
 
   test('TEMPORAL_TLS_DISABLE_HOST_VERIFICATION=true is rejected as unsupported, with what to do instead', () => {
-    expect(() => loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'true' } })).toThrow(
-      /not supported.*TEMPORAL_TLS_SERVER_NAME/,
-    );
-    expect(loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'false' } }).tls).toBe(true);
+    expect(() =>
+      loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'true' } }),
+    ).toThrow(/not supported.*TEMPORAL_TLS_SERVER_NAME/);
+    expect(
+      loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'false' } }).tls,
+    ).toBe(true);
   });
 
   test('an explicitly named profile or config file that does not exist is an error; the default ones may be absent', () => {
     expect(() => loadClientConnectConfig({ configFile: sampleConfig, profile: 'staging', env: {} })).toThrow(
       /profile "staging" was not found .*\(it has: default, custom\)/,
     );
-    expect(() => loadClientConnectConfig({ configFile: sampleConfig, env: { TEMPORAL_PROFILE: 'staging' } })).toThrow(EnvConfigError);
-    expect(() => loadClientConnectConfig({ configFile: join(directory, 'absent.toml'), env: {} })).toThrow(/does not exist/);
+    expect(() => loadClientConnectConfig({ configFile: sampleConfig, env: { TEMPORAL_PROFILE: 'staging' } })).toThrow(
+      EnvConfigError,
+    );
+    expect(() => loadClientConnectConfig({ configFile: join(directory, 'absent.toml'), env: {} })).toThrow(
+      /does not exist/,
+    );
     expect(loadClientConnectConfig({ env: { TEMPORAL_CONFIG_FILE: join(directory, 'absent.toml') } })).toEqual({});
     const noDefault = writeFile('[profile.other]\naddress = "x:1"\n');
     expect(loadClientConnectConfig({ configFile: noDefault, env: {} })).toEqual({});
@@ -181,14 +211,19 @@ describe('loadClientConnectConfig', () => {
     const broken = writeFile('[profile.default\naddress = 1');
     expect(() => loadClientConnectConfig({ configFile: broken, env: {} })).toThrow(/is not valid TOML/);
     const wrongType = writeFile('[profile.default]\naddress = 7233\n');
-    expect(() => loadClientConnectConfig({ configFile: wrongType, env: {} })).toThrow(/profile\.default: address must be a string/);
+    expect(() => loadClientConnectConfig({ configFile: wrongType, env: {} })).toThrow(
+      /profile\.default: address must be a string/,
+    );
   });
 
   test('disableEnv ignores the environment, disableFile the config file', () => {
-    expect(loadClientConnectConfig({ configFile: sampleConfig, disableEnv: true, env: { TEMPORAL_ADDRESS: 'env:1' } }).address).toBe(
-      'toml-server:7233',
-    );
-    expect(loadClientConnectConfig({ configFile: sampleConfig, disableFile: true, env: { TEMPORAL_ADDRESS: 'env:1' } })).toEqual({
+    expect(
+      loadClientConnectConfig({ configFile: sampleConfig, disableEnv: true, env: { TEMPORAL_ADDRESS: 'env:1' } })
+        .address,
+    ).toBe('toml-server:7233');
+    expect(
+      loadClientConnectConfig({ configFile: sampleConfig, disableFile: true, env: { TEMPORAL_ADDRESS: 'env:1' } }),
+    ).toEqual({
       address: 'env:1',
     });
     expect(() => loadClientConnectConfig({ disableEnv: true, disableFile: true })).toThrow(EnvConfigError);
@@ -205,7 +240,9 @@ describe('resolveConnectionOptions', () => {
   });
 
   test('metadata merges key by key, explicit keys winning', () => {
-    expect(resolveConnectionOptions({ metadata: { a: 'explicit' } }, { metadata: { a: 'env', b: 'env' } }).metadata).toEqual({
+    expect(
+      resolveConnectionOptions({ metadata: { a: 'explicit' } }, { metadata: { a: 'env', b: 'env' } }).metadata,
+    ).toEqual({
       a: 'explicit',
       b: 'env',
     });
@@ -216,7 +253,9 @@ describe('resolveConnectionOptions', () => {
     expect(resolveConnectionOptions({ apiKey: 'k', tls: false }, {}).tls).toBeUndefined();
     expect(resolveConnectionOptions({ apiKey: 'k' }, { tls: false }).tls).toBeUndefined();
     expect(resolveConnectionOptions({ tls: null }, { tls: true }).tls).toBeUndefined();
-    expect(resolveConnectionOptions({ tls: { serverNameOverride: 'x' } }, { tls: false }).tls).toEqual({ serverNameOverride: 'x' });
+    expect(resolveConnectionOptions({ tls: { serverNameOverride: 'x' } }, { tls: false }).tls).toEqual({
+      serverNameOverride: 'x',
+    });
   });
 });
 
@@ -231,7 +270,10 @@ describe('toNativeConnectionSettings', () => {
         clientCertPair: { crt: 'CRT', key: new TextEncoder().encode('KEY') },
       },
     });
-    expect(native).toEqual({ address: 'h:1', tls: { domain: 'sni', serverRootCaCert: 'CA', clientCert: 'CRT', clientPrivateKey: 'KEY' } });
+    expect(native).toEqual({
+      address: 'h:1',
+      tls: { domain: 'sni', serverRootCaCert: 'CA', clientCert: 'CRT', clientPrivateKey: 'KEY' },
+    });
   });
 
   test('an API key over plaintext keeps an http:// address so the bridge does not switch to TLS', () => {

@@ -28,7 +28,15 @@ import { createWorker, type Worker } from '../../src/worker';
 import { RecordingLogger } from '../helpers/recording-logger';
 import { useServerConnection } from '../helpers/server-connection';
 import type * as workflows from './fixtures/client-workflows';
-import { addItem, addItemChecked, failingQuery, failingUpdate, finish, itemCount, items } from './fixtures/client-workflows';
+import {
+  addItem,
+  addItemChecked,
+  failingQuery,
+  failingUpdate,
+  finish,
+  itemCount,
+  items,
+} from './fixtures/client-workflows';
 import { MARKED_ENCODING, MarkingCodec } from './fixtures/marking-codec';
 
 const workflowsPath = resolve(import.meta.dir, 'fixtures/client-workflows.ts');
@@ -36,7 +44,10 @@ const EventType = temporal.api.enums.v1.EventType;
 const env = useServerConnection();
 
 /** Expects `promise` to reject with an instance of `type`, and returns that error. */
-async function rejection<T extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => T): Promise<T> {
+async function rejection<T extends Error>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => T,
+): Promise<T> {
   try {
     await promise;
   } catch (error) {
@@ -70,13 +81,20 @@ async function registerSearchAttributes(): Promise<void> {
     'AddSearchAttributes',
     {
       namespace: env.server.namespace,
-      searchAttributes: { CustomerTier: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, OrderTotal: IndexedValueType.INDEXED_VALUE_TYPE_INT },
+      searchAttributes: {
+        CustomerTier: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        OrderTotal: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+      },
     },
     { retry: true },
   );
   await eventually(async () => {
-    const { customAttributes } = await native.operatorService('ListSearchAttributes', { namespace: env.server.namespace });
-    return customAttributes?.CustomerTier !== undefined && customAttributes?.OrderTotal !== undefined ? true : undefined;
+    const { customAttributes } = await native.operatorService('ListSearchAttributes', {
+      namespace: env.server.namespace,
+    });
+    return customAttributes?.CustomerTier !== undefined && customAttributes?.OrderTotal !== undefined
+      ? true
+      : undefined;
   });
 }
 
@@ -88,7 +106,12 @@ describe('WorkflowClient against a dev server', () => {
   let client: Client;
 
   beforeAll(async () => {
-    worker = await createWorker({ connection: env.connection, taskQueue, workflowsPath, logger: new RecordingLogger() });
+    worker = await createWorker({
+      connection: env.connection,
+      taskQueue,
+      workflowsPath,
+      logger: new RecordingLogger(),
+    });
     running = worker.run();
     connection = await Connection.connect({ address: env.server.address, envConfig: false });
     client = new Client({ connection, namespace: env.server.namespace });
@@ -103,7 +126,11 @@ describe('WorkflowClient against a dev server', () => {
 
   describe('start, execute and result', () => {
     test('start returns a handle whose result() is the workflow result', async () => {
-      const handle = await client.workflow.start<typeof workflows.greet>('greet', { taskQueue, workflowId: id('greet'), args: ['Bun'] });
+      const handle = await client.workflow.start<typeof workflows.greet>('greet', {
+        taskQueue,
+        workflowId: id('greet'),
+        args: ['Bun'],
+      });
       expect(handle.firstExecutionRunId).toMatch(/[0-9a-f-]{36}/);
       expect(await handle.result()).toBe('Hello, Bun!');
     });
@@ -117,14 +144,19 @@ describe('WorkflowClient against a dev server', () => {
     });
 
     test('execute starts the workflow and waits for its result', async () => {
-      expect(await client.workflow.execute('greet', { taskQueue, workflowId: id('execute'), args: ['execute'] })).toBe('Hello, execute!');
+      expect(await client.workflow.execute('greet', { taskQueue, workflowId: id('execute'), args: ['execute'] })).toBe(
+        'Hello, execute!',
+      );
     });
 
     test('starting a second workflow with a running id throws WorkflowExecutionAlreadyStartedError', async () => {
       const workflowId = id('twice');
       const first = await client.workflow.start('waitForever', { taskQueue, workflowId });
       try {
-        const error = await rejection(client.workflow.start('waitForever', { taskQueue, workflowId }), WorkflowExecutionAlreadyStartedError);
+        const error = await rejection(
+          client.workflow.start('waitForever', { taskQueue, workflowId }),
+          WorkflowExecutionAlreadyStartedError,
+        );
         expect(error.workflowId).toBe(workflowId);
         expect(error.workflowType).toBe('waitForever');
       } finally {
@@ -135,13 +167,21 @@ describe('WorkflowClient against a dev server', () => {
     test('workflowIdConflictPolicy USE_EXISTING returns the running execution instead of failing', async () => {
       const workflowId = id('use-existing');
       const first = await client.workflow.start('waitForever', { taskQueue, workflowId });
-      const second = await client.workflow.start('waitForever', { taskQueue, workflowId, workflowIdConflictPolicy: 'USE_EXISTING' });
+      const second = await client.workflow.start('waitForever', {
+        taskQueue,
+        workflowId,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
       expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
       await first.terminate();
     });
 
     test('a failing workflow makes result() throw WorkflowFailedError with the ApplicationFailure as cause', async () => {
-      const handle = await client.workflow.start('failWithApplicationFailure', { taskQueue, workflowId: id('fail'), args: ['out of stock'] });
+      const handle = await client.workflow.start('failWithApplicationFailure', {
+        taskQueue,
+        workflowId: id('fail'),
+        args: ['out of stock'],
+      });
       const error = await rejection(handle.result(), WorkflowFailedError);
       expect(error.cause).toBeInstanceOf(ApplicationFailure);
       const failure = error.cause as ApplicationFailure;
@@ -157,10 +197,17 @@ describe('WorkflowClient against a dev server', () => {
     });
 
     test('with followRuns: false, result() throws WorkflowContinuedAsNewError naming the next run', async () => {
-      const handle = await client.workflow.start('countdown', { taskQueue, workflowId: id('no-follow'), args: [1], followRuns: false });
+      const handle = await client.workflow.start('countdown', {
+        taskQueue,
+        workflowId: id('no-follow'),
+        args: [1],
+        followRuns: false,
+      });
       const error = await rejection(handle.result(), WorkflowContinuedAsNewError);
       expect(error.newExecutionRunId).toMatch(/[0-9a-f-]{36}/);
-      expect(await client.workflow.getHandle(handle.workflowId, error.newExecutionRunId).result()).toBe('done after 2 runs');
+      expect(await client.workflow.getHandle(handle.workflowId, error.newExecutionRunId).result()).toBe(
+        'done after 2 runs',
+      );
     });
 
     test('result() follows the retries of the workflow retry policy', async () => {
@@ -173,7 +220,11 @@ describe('WorkflowClient against a dev server', () => {
     });
 
     test('a workflow past its execution timeout fails with a TimeoutFailure', async () => {
-      const handle = await client.workflow.start('waitForever', { taskQueue, workflowId: id('timeout'), workflowExecutionTimeout: '1s' });
+      const handle = await client.workflow.start('waitForever', {
+        taskQueue,
+        workflowId: id('timeout'),
+        workflowExecutionTimeout: '1s',
+      });
       const error = await rejection(handle.result(), WorkflowFailedError);
       expect(error.cause).toBeInstanceOf(TimeoutFailure);
     });
@@ -189,7 +240,11 @@ describe('WorkflowClient against a dev server', () => {
     });
 
     test('getHandle reaches a workflow started elsewhere, by id or by id and run id', async () => {
-      const started = await client.workflow.start('greet', { taskQueue, workflowId: id('get-handle'), args: ['again'] });
+      const started = await client.workflow.start('greet', {
+        taskQueue,
+        workflowId: id('get-handle'),
+        args: ['again'],
+      });
       expect(await client.workflow.getHandle(started.workflowId).result()).toBe('Hello, again!');
       const byRun = client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
       expect(byRun.runId).toBe(started.firstExecutionRunId);
@@ -237,7 +292,11 @@ describe('WorkflowClient against a dev server', () => {
     });
 
     test('a query rejected by queryRejectCondition throws QueryRejectedError with the workflow status', async () => {
-      const strict = new Client({ connection, namespace: env.server.namespace, workflow: { queryRejectCondition: 'NOT_OPEN' } });
+      const strict = new Client({
+        connection,
+        namespace: env.server.namespace,
+        workflow: { queryRejectCondition: 'NOT_OPEN' },
+      });
       const handle = await strict.workflow.start('cart', { taskQueue, workflowId: id('rejected-query') });
       await handle.signal(finish);
       await handle.result();
@@ -251,7 +310,11 @@ describe('WorkflowClient against a dev server', () => {
       const handle = await client.workflow.start('cart', { taskQueue, workflowId: id('update') });
       try {
         expect(await handle.executeUpdate(addItemChecked, { args: ['first'] })).toBe(1);
-        const update = await handle.startUpdate(addItemChecked, { args: ['second'], waitForStage: 'ACCEPTED', updateId: 'second-item' });
+        const update = await handle.startUpdate(addItemChecked, {
+          args: ['second'],
+          waitForStage: 'ACCEPTED',
+          updateId: 'second-item',
+        });
         expect(update.updateId).toBe('second-item');
         expect(update.workflowId).toBe(handle.workflowId);
         expect(await update.result()).toBe(2);
@@ -315,7 +378,12 @@ describe('WorkflowClient against a dev server', () => {
     });
 
     test('startDelay postpones the first workflow task', async () => {
-      const handle = await client.workflow.start('greet', { taskQueue, workflowId: id('delayed'), args: ['later'], startDelay: '1 hour' });
+      const handle = await client.workflow.start('greet', {
+        taskQueue,
+        workflowId: id('delayed'),
+        args: ['later'],
+        startDelay: '1 hour',
+      });
       try {
         const description = await handle.describe();
         expect(description.executionTime!.getTime() - description.startTime.getTime()).toBeGreaterThan(59 * 60 * 1000);
@@ -361,8 +429,19 @@ describe('WorkflowClient against a dev server', () => {
   describe('signalWithStart, list and count', () => {
     test('signalWithStart starts the workflow with the signal, then signals the running one', async () => {
       const workflowId = id('signal-with-start');
-      const first = await client.workflow.signalWithStart('cart', { taskQueue, workflowId, args: [['seed']], signal: addItem, signalArgs: ['one'] });
-      const second = await client.workflow.signalWithStart('cart', { taskQueue, workflowId, signal: 'addItem', signalArgs: ['two'] });
+      const first = await client.workflow.signalWithStart('cart', {
+        taskQueue,
+        workflowId,
+        args: [['seed']],
+        signal: addItem,
+        signalArgs: ['one'],
+      });
+      const second = await client.workflow.signalWithStart('cart', {
+        taskQueue,
+        workflowId,
+        signal: 'addItem',
+        signalArgs: ['two'],
+      });
       expect(second.signaledRunId).toBe(first.signaledRunId);
       await first.signal(finish);
       expect(await first.result()).toEqual(['seed', 'one', 'two']);
@@ -370,7 +449,8 @@ describe('WorkflowClient against a dev server', () => {
 
     test('list() yields the executions matching a visibility query, and count() counts them', async () => {
       const workflowIds = [id('listed'), id('listed')];
-      for (const workflowId of workflowIds) await client.workflow.execute('greet', { taskQueue, workflowId, args: [workflowId] });
+      for (const workflowId of workflowIds)
+        await client.workflow.execute('greet', { taskQueue, workflowId, args: [workflowId] });
       const query = `WorkflowType = 'greet' AND TaskQueue = '${taskQueue}' AND (WorkflowId = '${workflowIds[0]}' OR WorkflowId = '${workflowIds[1]}')`;
       const listed = await eventually(async () => {
         const found: WorkflowExecutionInfo[] = [];
@@ -394,7 +474,9 @@ describe('WorkflowClient against a dev server', () => {
     test('a client over the worker NativeConnection shares its gRPC connection', async () => {
       const shared = new Client({ connection: env.connection });
       expect(shared.options.namespace).toBe('default');
-      expect(await shared.workflow.execute('greet', { taskQueue, workflowId: id('shared'), args: ['shared'] })).toBe('Hello, shared!');
+      expect(await shared.workflow.execute('greet', { taskQueue, workflowId: id('shared'), args: ['shared'] })).toBe(
+        'Hello, shared!',
+      );
     });
 
     test('raw WorkflowService calls go through connection.workflowService', async () => {
@@ -416,7 +498,12 @@ describe('WorkflowClient against a dev server', () => {
       const codecClient = new Client({ connection, dataConverter: { payloadCodecs: [clientCodec] } });
       const value = { order: 42, lines: ['a', 'b'], note: 'ünïcode' };
       const handle = await codecWorker.runUntil(async () => {
-        const started = await codecClient.workflow.start('echo', { taskQueue: codecQueue, workflowId: id('codec'), args: [value], memo: { secret: 'm' } });
+        const started = await codecClient.workflow.start('echo', {
+          taskQueue: codecQueue,
+          workflowId: id('codec'),
+          args: [value],
+          memo: { secret: 'm' },
+        });
         expect(await started.result()).toEqual(value);
         expect((await started.describe()).memo).toEqual({ secret: 'm' });
         return started;
@@ -430,9 +517,13 @@ describe('WorkflowClient against a dev server', () => {
       const started = events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
       const completed = events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
       expect(encodingOf(started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0])).toBe(MARKED_ENCODING);
-      expect(encodingOf(completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0])).toBe(MARKED_ENCODING);
+      expect(encodingOf(completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0])).toBe(
+        MARKED_ENCODING,
+      );
       // A client without the codec cannot read the result.
-      await expect(client.workflow.getHandle(handle.workflowId).result()).rejects.toThrow(`Unknown encoding: ${MARKED_ENCODING}`);
+      await expect(client.workflow.getHandle(handle.workflowId).result()).rejects.toThrow(
+        `Unknown encoding: ${MARKED_ENCODING}`,
+      );
     });
   });
 });

@@ -13,9 +13,13 @@ export interface ConnectProxy {
   stop(): Promise<void>;
 }
 
-export async function startConnectProxy(options: { basicAuth?: { username: string; password: string } } = {}): Promise<ConnectProxy> {
+export async function startConnectProxy(
+  options: { basicAuth?: { username: string; password: string } } = {},
+): Promise<ConnectProxy> {
   const expected =
-    options.basicAuth === undefined ? undefined : `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`;
+    options.basicAuth === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`;
   const requests: { target: string; allowed: boolean }[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
@@ -29,19 +33,30 @@ export async function startConnectProxy(options: { basicAuth?: { username: strin
       const [requestLine = '', ...headerLines] = head.subarray(0, end).toString('latin1').split('\r\n');
       const rest = head.subarray(end + 4);
       const [method, target = ''] = requestLine.split(' ');
-      const authorization = headerLines.find((line) => line.toLowerCase().startsWith('proxy-authorization:'))?.slice('proxy-authorization:'.length).trim();
+      const authorization = headerLines
+        .find((line) => line.toLowerCase().startsWith('proxy-authorization:'))
+        ?.slice('proxy-authorization:'.length)
+        .trim();
       const allowed = method === 'CONNECT' && (expected === undefined || authorization === expected);
       requests.push({ target, allowed });
       if (!allowed) {
-        client.end(method === 'CONNECT' ? 'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n' : 'HTTP/1.1 405 Method Not Allowed\r\n\r\n');
+        client.end(
+          method === 'CONNECT'
+            ? 'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n'
+            : 'HTTP/1.1 405 Method Not Allowed\r\n\r\n',
+        );
         return;
       }
       const separator = target.lastIndexOf(':');
-      const upstream = connectTcp(Number(target.slice(separator + 1)), target.slice(0, separator).replace(/^\[|\]$/g, ''), () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        if (rest.length > 0) upstream.write(rest);
-        client.pipe(upstream).pipe(client);
-      });
+      const upstream = connectTcp(
+        Number(target.slice(separator + 1)),
+        target.slice(0, separator).replace(/^\[|\]$/g, ''),
+        () => {
+          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          if (rest.length > 0) upstream.write(rest);
+          client.pipe(upstream).pipe(client);
+        },
+      );
       sockets.add(upstream);
       const close = () => {
         client.destroy();

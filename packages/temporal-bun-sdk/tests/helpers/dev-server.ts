@@ -29,5 +29,10 @@ export interface DevServerOptions {
 
 /** Starts a dev server and resolves once its `default` namespace answers. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  return startProductDevServer({ startTimeoutMs: options.startTimeoutMs, cliPath: options.cliPath, headless: true, logLevel: 'error' });
+  return startProductDevServer({
+    startTimeoutMs: options.startTimeoutMs,
+    cliPath: options.cliPath,
+    headless: true,
+    logLevel: 'error',
+  });
 }

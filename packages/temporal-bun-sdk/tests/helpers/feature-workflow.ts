@@ -9,7 +9,11 @@ import { RecordingLogger } from './recording-logger';
 import type { ServerConnection } from './server-connection';
 
 /** Runs `featureWorkflow(text)` on a worker over `connection` (then closed), started by `env`'s client; its result. */
-export async function runFeatureWorkflowOver(connection: NativeConnection, env: ServerConnection, text: string): Promise<string> {
+export async function runFeatureWorkflowOver(
+  connection: NativeConnection,
+  env: ServerConnection,
+  text: string,
+): Promise<string> {
   try {
     const taskQueue = `feature-${randomUUID()}`;
     const worker = await createWorker({
@@ -21,7 +25,9 @@ export async function runFeatureWorkflowOver(connection: NativeConnection, env: 
       sinks: { audit: { record: { fn: () => undefined } } },
       logger: new RecordingLogger(),
     });
-    return await worker.runUntil(async () => env.client.result<string>(await env.client.start('featureWorkflow', { taskQueue, args: [text] })));
+    return await worker.runUntil(async () =>
+      env.client.result<string>(await env.client.start('featureWorkflow', { taskQueue, args: [text] })),
+    );
   } finally {
     await connection.close();
   }

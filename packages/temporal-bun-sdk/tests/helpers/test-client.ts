@@ -6,7 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
-import { decodeArrayFromPayloads, encodeToPayloads, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import {
+  decodeArrayFromPayloads,
+  encodeToPayloads,
+  loadDataConverter,
+} from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import type { NativeClient } from '../../src/native';
@@ -33,7 +37,10 @@ export class TestClient {
     return (await decodeArrayFromPayloads(this.dataConverter, (payloads ?? []) as Payload[]))[0];
   }
 
-  async start(workflowType: string, options: { taskQueue: string; args?: unknown[]; workflowId?: string; memo?: Record<string, unknown> }): Promise<StartedWorkflow> {
+  async start(
+    workflowType: string,
+    options: { taskQueue: string; args?: unknown[]; workflowId?: string; memo?: Record<string, unknown> },
+  ): Promise<StartedWorkflow> {
     const workflowId = options.workflowId ?? `${workflowType}-${randomUUID()}`;
     const response = await this.client.workflowService('StartWorkflowExecution', {
       namespace: this.namespace,
@@ -73,7 +80,11 @@ export class TestClient {
     const response = await this.client.workflowService('UpdateWorkflowExecution', {
       namespace: this.namespace,
       workflowExecution: { workflowId: workflow.workflowId },
-      waitPolicy: { lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+      waitPolicy: {
+        lifecycleStage:
+          temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+            .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+      },
       request: {
         meta: { updateId, identity: 'test-client' },
         input: { name: updateName, args: { payloads: await this.#encode(args) } },
@@ -118,19 +129,22 @@ export class TestClient {
     for (;;) {
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) throw new Error(`workflow ${workflow.workflowId} did not close within ${timeoutMs} ms`);
-      const page = await this.client.workflowService(
-        'GetWorkflowExecutionHistory',
-        {
-          namespace: this.namespace,
-          execution: { workflowId: workflow.workflowId, runId },
-          historyEventFilterType: temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
-          waitNewEvent: true,
-        },
-        { timeoutMs: Math.min(remainingMs, 20_000) },
-      ).catch((error: unknown) => {
-        if (String(error).includes('DEADLINE_EXCEEDED') || String(error).includes('DeadlineExceeded')) return undefined;
-        throw error;
-      });
+      const page = await this.client
+        .workflowService(
+          'GetWorkflowExecutionHistory',
+          {
+            namespace: this.namespace,
+            execution: { workflowId: workflow.workflowId, runId },
+            historyEventFilterType: temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+            waitNewEvent: true,
+          },
+          { timeoutMs: Math.min(remainingMs, 20_000) },
+        )
+        .catch((error: unknown) => {
+          if (String(error).includes('DEADLINE_EXCEEDED') || String(error).includes('DeadlineExceeded'))
+            return undefined;
+          throw error;
+        });
       const event = page?.history?.events?.[0];
       if (!event) continue;
       switch (event.eventType) {

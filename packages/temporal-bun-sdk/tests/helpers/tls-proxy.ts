@@ -30,9 +30,50 @@ export async function startTlsProxy(target: string): Promise<TlsProxy> {
   // A certificate authority of the test's own, and a server certificate it signs (TLS clients
   // refuse a CA certificate used as the server's own).
   for (const command of [
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-subj', '/CN=temporal-bun-sdk test CA'],
-    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost'],
-    ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '1', '-out', file('server.pem'), '-extfile', file('server.ext')],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.pem'),
+      '-subj',
+      '/CN=temporal-bun-sdk test CA',
+    ],
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      file('server.key'),
+      '-out',
+      file('server.csr'),
+      '-subj',
+      '/CN=localhost',
+    ],
+    [
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-out',
+      file('server.pem'),
+      '-extfile',
+      file('server.ext'),
+    ],
   ]) {
     const made = spawnSync(['openssl', ...command]);
     if (made.exitCode !== 0) throw new Error(`openssl ${command[0]} failed: ${made.stderr.toString()}`);

@@ -16,7 +16,13 @@ import {
   locateBridgeLibrary,
   readBridgeVersion,
 } from '../../src/native/library';
-import { BRIDGE_PLATFORMS, GLIBC_FLOOR, bridgePlatformFor, hostPlatform, targetDirectoryName } from '../../src/native/platform';
+import {
+  BRIDGE_PLATFORMS,
+  GLIBC_FLOOR,
+  bridgePlatformFor,
+  hostPlatform,
+  targetDirectoryName,
+} from '../../src/native/platform';
 import { PLATFORM_LIBRARY_KEYS } from '../../src/native/platform-packages';
 import { loadBridgeLibrary } from '../../src/native/symbols';
 
@@ -58,7 +64,9 @@ describe('the platform table', () => {
     expect([...PLATFORM_LIBRARY_KEYS]).toEqual(BRIDGE_PLATFORMS.map((platform) => platform.key));
     const source = readFileSync(join(import.meta.dir, '../../src/native/platform-packages.js'), 'utf8');
     for (const platform of BRIDGE_PLATFORMS) {
-      expect(source).toContain(`case '${platform.key}':\n        return (await import('${platform.packageName}')).default;`);
+      expect(source).toContain(
+        `case '${platform.key}':\n        return (await import('${platform.packageName}')).default;`,
+      );
     }
   });
 
@@ -68,7 +76,9 @@ describe('the platform table', () => {
     expect(host.cpu).toBe(process.arch);
     const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
     if (process.platform === 'linux') expect(host.libc).toBe(report.header?.glibcVersionRuntime ? 'glibc' : 'musl');
-    expect(bridgePlatformFor({ os: 'linux', cpu: 'x64', libc: 'musl' })?.packageName).toBe('temporal-bun-sdk-linux-x64-musl');
+    expect(bridgePlatformFor({ os: 'linux', cpu: 'x64', libc: 'musl' })?.packageName).toBe(
+      'temporal-bun-sdk-linux-x64-musl',
+    );
     expect(bridgePlatformFor({ os: 'linux', cpu: 'x64' })).toBeUndefined();
     expect(bridgePlatformFor({ os: 'win32', cpu: 'x64' })).toBeUndefined();
   });
@@ -77,9 +87,14 @@ describe('the platform table', () => {
 describe('where the library is found', () => {
   test(`${BRIDGE_PATH_ENV} wins, and pointing it at nothing is an error naming it`, async () => {
     const fake = compileLibrary('anything', 'int anything(void) { return 1; }\n');
-    expect(await locateBridgeLibrary(hostPlatform(), { [BRIDGE_PATH_ENV]: fake })).toEqual({ path: fake, source: 'environment' });
+    expect(await locateBridgeLibrary(hostPlatform(), { [BRIDGE_PATH_ENV]: fake })).toEqual({
+      path: fake,
+      source: 'environment',
+    });
     const missing = join(folder, 'missing.so');
-    const error = await locateBridgeLibrary(hostPlatform(), { [BRIDGE_PATH_ENV]: missing }).catch((caught: unknown) => caught);
+    const error = await locateBridgeLibrary(hostPlatform(), { [BRIDGE_PATH_ENV]: missing }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(BridgeLibraryError);
     expect((error as Error).message).toContain(`${BRIDGE_PATH_ENV} is set to ${missing}, which does not exist`);
   });
@@ -93,7 +108,9 @@ describe('where the library is found', () => {
   });
 
   test('a platform with neither package nor build gets an error naming the platform, the package and the variable', async () => {
-    const error = await locateBridgeLibrary({ os: 'linux', cpu: 'arm64', libc: 'musl' }, {}).catch((caught: unknown) => caught);
+    const error = await locateBridgeLibrary({ os: 'linux', cpu: 'arm64', libc: 'musl' }, {}).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(BridgeLibraryError);
     const message = (error as Error).message;
     expect(message).toContain('linux arm64 (musl)');
@@ -103,7 +120,9 @@ describe('where the library is found', () => {
 
   test('a platform without a prebuilt library is told to build one', async () => {
     const error = await locateBridgeLibrary({ os: 'freebsd', cpu: 'x64' }, {}).catch((caught: unknown) => caught);
-    expect((error as Error).message).toContain('no native bridge library for freebsd x64. No prebuilt library exists for this platform');
+    expect((error as Error).message).toContain(
+      'no native bridge library for freebsd x64. No prebuilt library exists for this platform',
+    );
   });
 });
 
@@ -113,9 +132,13 @@ describe("the library's version", () => {
     expect(readBridgeVersion(other)).toBe('0.0.1-other');
     const check = () => checkBridgeVersion({ path: other, source: 'environment' }, readBridgeVersion(other));
     expect(check).toThrow(BridgeLibraryError);
-    expect(check).toThrow(`temporal-bun-sdk ${SDK_VERSION} cannot use the native bridge library ${other}, which is version 0.0.1-other`);
+    expect(check).toThrow(
+      `temporal-bun-sdk ${SDK_VERSION} cannot use the native bridge library ${other}, which is version 0.0.1-other`,
+    );
     expect(check).toThrow(`Point ${BRIDGE_PATH_ENV} at a library built for ${SDK_VERSION}`);
-    expect(() => checkBridgeVersion({ path: other, source: 'platform-package' }, '0.0.1-other')).toThrow('Install the platform package at the same version');
+    expect(() => checkBridgeVersion({ path: other, source: 'platform-package' }, '0.0.1-other')).toThrow(
+      'Install the platform package at the same version',
+    );
   });
 
   test('a library that is not a bridge (no version function) is refused with a clear error', () => {

@@ -4,7 +4,14 @@
  */
 import { describe, expect, test } from 'bun:test';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import { ConsoleLogger, logLevelEnabled, withMetadata, type LogLevel, type LogMetadata, type Logger } from '../../src/worker/logger';
+import {
+  ConsoleLogger,
+  logLevelEnabled,
+  withMetadata,
+  type LogLevel,
+  type LogMetadata,
+  type Logger,
+} from '../../src/worker/logger';
 import { workflowLoggerSink } from '../../src/workflow/sinks';
 import { RecordingLogger } from '../helpers/recording-logger';
 
@@ -60,7 +67,8 @@ describe('workflowLoggerSink', () => {
   });
 
   test('with a logger that does not expose a level, every record is forwarded', () => {
-    const logger: Logger & { records: Array<{ level: LogLevel; message: string; meta?: LogMetadata }> } = new RecordingLogger(false);
+    const logger: Logger & { records: Array<{ level: LogLevel; message: string; meta?: LogMetadata }> } =
+      new RecordingLogger(false);
     workflowLoggerSink(logger).__temporal_logger!.debug!.fn(info, 'Workflow started', {});
     expect(logger.records.map((record) => record.message)).toEqual(['Workflow started']);
   });

@@ -2,7 +2,14 @@
 import { describe, expect, test } from 'bun:test';
 import * as common from '@temporalio/common/lib/time';
 import Long from 'long';
-import { int64ToNumber, optionalTsToDate, optionalTsToMs, requiredTsToMs, tsToDate, tsToMs } from '../../src/common/proto-values';
+import {
+  int64ToNumber,
+  optionalTsToDate,
+  optionalTsToMs,
+  requiredTsToMs,
+  tsToDate,
+  tsToMs,
+} from '../../src/common/proto-values';
 
 const seconds = [0, 1, -1, 59, 1_700_000_000, -62_135_596_800, 253_402_300_799, 8_639_999_999_999];
 const nanos = [0, 1, 999_999, 1_000_000, 123_456_789, 999_999_999, -1, -500_000_000];
@@ -34,7 +41,9 @@ describe('proto-values', () => {
     expect(optionalTsToMs(null)).toBeUndefined();
     expect(optionalTsToDate(null)).toBeUndefined();
     expect(() => tsToMs(undefined)).toThrow('Expected timestamp, got undefined');
-    expect(() => requiredTsToMs(null, 'workflowTaskTimeout')).toThrow(new TypeError('Expected workflowTaskTimeout to be a timestamp, got null'));
+    expect(() => requiredTsToMs(null, 'workflowTaskTimeout')).toThrow(
+      new TypeError('Expected workflowTaskTimeout to be a timestamp, got null'),
+    );
     const ts = { seconds: Long.fromNumber(1_700_000_000), nanos: 5_000_000 };
     expect(tsToDate(ts).getTime()).toBe(common.tsToDate(ts).getTime());
     expect(requiredTsToMs(ts, 'x')).toBe(1_700_000_000_005);

@@ -32,9 +32,22 @@ describe('deliverSinkCalls', () => {
     const seen: string[] = [];
     const sinks: InjectedSinks = {
       audit: {
-        slow: { fn: async (_info, value) => void (await Bun.sleep(20), seen.push(value as string)) },
-        throws: { fn: () => { throw new Error('sync boom'); } },
-        rejects: { fn: async () => { throw new Error('async boom'); } },
+        slow: {
+          fn: async (_info, value) => {
+            await Bun.sleep(20);
+            seen.push(value as string);
+          },
+        },
+        throws: {
+          fn: () => {
+            throw new Error('sync boom');
+          },
+        },
+        rejects: {
+          fn: async () => {
+            throw new Error('async boom');
+          },
+        },
       },
     };
     const result = deliverSinkCalls([call('slow', ['late']), call('throws', []), call('rejects', [])], sinks, {
@@ -46,8 +59,13 @@ describe('deliverSinkCalls', () => {
     await result;
     expect(seen).toEqual(['late']);
     const failures = logger.records.filter((record) => record.message === 'A sink function threw');
-    expect(failures.map((record) => (record.meta?.['error'] as Error).message).sort()).toEqual(['async boom', 'sync boom']);
-    expect(failures.every((record) => record.meta?.['sinkFunction'] !== undefined && record.meta?.['workflowId'] === 'wf')).toBe(true);
+    expect(failures.map((record) => (record.meta!['error'] as Error).message).sort()).toEqual([
+      'async boom',
+      'sync boom',
+    ]);
+    expect(
+      failures.every((record) => record.meta?.['sinkFunction'] !== undefined && record.meta?.['workflowId'] === 'wf'),
+    ).toBe(true);
   });
 
   test('calls made while replaying reach only callDuringReplay sinks; a replay worker delivers only those', () => {
@@ -69,6 +87,9 @@ describe('deliverSinkCalls', () => {
     const logger = new RecordingLogger();
     expect(deliverSinkCalls([call('missing', [])], {}, { logger, isReplayWorker: false })).toBeUndefined();
     expect(logger.records).toHaveLength(1);
-    expect(logger.records[0]).toMatchObject({ level: 'ERROR', meta: { sinkInterface: 'audit', sinkFunction: 'missing' } });
+    expect(logger.records[0]).toMatchObject({
+      level: 'ERROR',
+      meta: { sinkInterface: 'audit', sinkFunction: 'missing' },
+    });
   });
 });

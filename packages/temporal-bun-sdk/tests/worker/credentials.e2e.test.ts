@@ -47,7 +47,9 @@ describe('API keys', () => {
 
   test('an API key without TLS settings turns TLS on (as for the client), not an https-without-TLS error', async () => {
     // The dev server speaks plaintext, so the TLS handshake fails: what matters is that TLS was tried.
-    const error = await failure(() => NativeConnection.connect({ address: env.server.address, apiKey: CANARY, connectTimeoutMs: 5_000 }));
+    const error = await failure(() =>
+      NativeConnection.connect({ address: env.server.address, apiKey: CANARY, connectTimeoutMs: 5_000 }),
+    );
     expect(error).toBeInstanceOf(NativeError);
     expect((error as NativeError).code).toBe('CONNECT_FAILED');
     expect(error.message).not.toContain('HttpsUriWithoutTlsSupport');
@@ -58,8 +60,16 @@ describe('API keys', () => {
   test('an API key on a plaintext connection is refused before anything is sent: connect, createWorker, client, setApiKey', async () => {
     const refusals = [
       await failure(() => NativeConnection.connect({ address: env.server.address, apiKey: CANARY, tls: false })),
-      await failure(() => createWorker({ connection: { address: `http://${env.server.address}`, apiKey: CANARY }, taskQueue: 'q', activities: {} })),
-      await failure(() => Connection.connect({ address: env.server.address, apiKey: CANARY, tls: false, envConfig: false })),
+      await failure(() =>
+        createWorker({
+          connection: { address: `http://${env.server.address}`, apiKey: CANARY },
+          taskQueue: 'q',
+          activities: {},
+        }),
+      ),
+      await failure(() =>
+        Connection.connect({ address: env.server.address, apiKey: CANARY, tls: false, envConfig: false }),
+      ),
       await failure(async () => {
         const plaintext = await Connection.connect({ address: env.server.address, envConfig: false });
         try {
@@ -79,12 +89,29 @@ describe('API keys', () => {
     const certificateFile = join(folder, 'cert.pem');
     writeFileSync(certificateFile, proxy.certificate);
     const child = spawn(
-      [process.execPath, resolve(import.meta.dir, 'fixtures/api-key-canary.ts'), proxy.address, certificateFile, env.server.address, env.server.namespace, CANARY],
+      [
+        process.execPath,
+        resolve(import.meta.dir, 'fixtures/api-key-canary.ts'),
+        proxy.address,
+        certificateFile,
+        env.server.address,
+        env.server.namespace,
+        CANARY,
+      ],
       { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' } },
     );
-    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
     if (code !== 0) throw new Error(`the canary process exited ${code}:\n${stdout}\n${stderr}`);
-    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { result: string; records: number; leaks: string[]; errors: string[] };
+    const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      result: string;
+      records: number;
+      leaks: string[];
+      errors: string[];
+    };
     expect(report.result).toBe('CANARY');
     expect(report.records).toBeGreaterThan(1_000); // TRACE really was on
     expect(report.leaks).toEqual([]);
@@ -126,7 +153,9 @@ describe('addresses and timeouts', () => {
       socket: { data: (_socket: Socket<undefined>) => undefined },
     });
     try {
-      const error = await failure(() => NativeConnection.connect({ address: `127.0.0.1:${silent.port}`, connectTimeoutMs: 700 }));
+      const error = await failure(() =>
+        NativeConnection.connect({ address: `127.0.0.1:${silent.port}`, connectTimeoutMs: 700 }),
+      );
       expect((error as NativeError).code).toBe('CONNECT_FAILED');
       expect(error.message).toContain('no answer within 700 ms');
     } finally {

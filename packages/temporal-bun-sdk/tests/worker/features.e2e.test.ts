@@ -26,9 +26,19 @@ const encodingOf = (payload: temporal.api.common.v1.IPayload | null | undefined)
   new TextDecoder().decode(payload?.metadata?.['encoding'] ?? new Uint8Array());
 
 /** Runs one workflow on a fresh worker and returns its result and history. */
-async function runOnce(options: Omit<WorkerOptions, 'connection' | 'taskQueue'>, client: TestClient, workflowType: string, args: unknown[]) {
+async function runOnce(
+  options: Omit<WorkerOptions, 'connection' | 'taskQueue'>,
+  client: TestClient,
+  workflowType: string,
+  args: unknown[],
+) {
   const taskQueue = `features-${randomUUID()}`;
-  const worker = await createWorker({ connection: env.connection, taskQueue, logger: new RecordingLogger(), ...options });
+  const worker = await createWorker({
+    connection: env.connection,
+    taskQueue,
+    logger: new RecordingLogger(),
+    ...options,
+  });
   return await worker.runUntil(async () => {
     const run = await client.start(workflowType, { taskQueue, args });
     const result = await client.result<string>(run);
@@ -48,11 +58,19 @@ describe('createWorker features', () => {
     );
     expect(result).toBe('QUIET');
     const scheduled = history.events.find((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
-    const activityCompleted = history.events.find((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
-    const completed = history.events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    const activityCompleted = history.events.find(
+      (event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+    );
+    const completed = history.events.find(
+      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    );
     expect(encodingOf(scheduled?.activityTaskScheduledEventAttributes?.input?.payloads?.[0])).toBe(REVERSED_ENCODING);
-    expect(encodingOf(activityCompleted?.activityTaskCompletedEventAttributes?.result?.payloads?.[0])).toBe(REVERSED_ENCODING);
-    expect(encodingOf(completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0])).toBe(REVERSED_ENCODING);
+    expect(encodingOf(activityCompleted?.activityTaskCompletedEventAttributes?.result?.payloads?.[0])).toBe(
+      REVERSED_ENCODING,
+    );
+    expect(encodingOf(completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0])).toBe(
+      REVERSED_ENCODING,
+    );
   });
 
   test('a custom payload converter (payloadConverterPath) is used in the sandbox and by activities', async () => {
@@ -66,7 +84,9 @@ describe('createWorker features', () => {
     );
     expect(result).toBe('TAGGED');
     const scheduled = history.events.find((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
-    const completed = history.events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    const completed = history.events.find(
+      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    );
     expect(encodingOf(scheduled?.activityTaskScheduledEventAttributes?.input?.payloads?.[0])).toBe('json/tagged');
     expect(encodingOf(completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0])).toBe('json/tagged');
   });
@@ -116,7 +136,10 @@ describe('createWorker features', () => {
       logger,
       sinks: {
         audit: {
-          record: { fn: (info: WorkflowInfo, message: string) => void audited.push({ workflowType: info.workflowType, message }) },
+          record: {
+            fn: (info: WorkflowInfo, message: string) =>
+              void audited.push({ workflowType: info.workflowType, message }),
+          },
         },
       },
     });
@@ -127,7 +150,9 @@ describe('createWorker features', () => {
     expect(audited).toEqual([{ workflowType: 'featureWorkflow', message: 'started with once' }]);
     const components = new Set(logger.records.map((record) => record.meta?.['sdkComponent']));
     expect(components.has('worker')).toBe(true);
-    expect(logger.records.some((r) => r.meta?.['sdkComponent'] === 'workflow' && r.message === 'feature workflow running')).toBe(true);
+    expect(
+      logger.records.some((r) => r.meta?.['sdkComponent'] === 'workflow' && r.message === 'feature workflow running'),
+    ).toBe(true);
     expect(logger.records.some((r) => r.message === 'Worker stopped')).toBe(true);
   });
 });

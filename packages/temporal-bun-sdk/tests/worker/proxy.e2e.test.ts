@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
-import { NativeError } from '../../src/native';
+import type { NativeError } from '../../src/native';
 import { NativeConnection } from '../../src/worker';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy';
 import { failure } from '../helpers/failure';
@@ -27,7 +27,9 @@ afterAll(async () => {
 });
 
 /** Runs one workflow on a worker whose connection goes through `proxy`. */
-async function runThrough(proxy: NonNullable<Parameters<typeof NativeConnection.connect>[0]>['proxy']): Promise<string> {
+async function runThrough(
+  proxy: NonNullable<Parameters<typeof NativeConnection.connect>[0]>['proxy'],
+): Promise<string> {
   return runFeatureWorkflowOver(await NativeConnection.connect({ address: env.server.address, proxy }), env, 'proxied');
 }
 
@@ -39,7 +41,9 @@ describe('HTTP CONNECT proxy', () => {
   });
 
   test('with basic auth: the right credentials get through (http:// form of the address too)', async () => {
-    expect(await runThrough({ type: 'http-connect', targetHost: `http://${guardedProxy.address}`, basicAuth: credentials })).toBe('PROXIED');
+    expect(
+      await runThrough({ type: 'http-connect', targetHost: `http://${guardedProxy.address}`, basicAuth: credentials }),
+    ).toBe('PROXIED');
     expect(guardedProxy.requests.some((request) => request.allowed)).toBe(true);
   });
 
@@ -47,7 +51,11 @@ describe('HTTP CONNECT proxy', () => {
     const error = await failure(() =>
       NativeConnection.connect({
         address: env.server.address,
-        proxy: { type: 'http-connect', targetHost: guardedProxy.address, basicAuth: { username: 'worker', password: 'wrong-password-canary' } },
+        proxy: {
+          type: 'http-connect',
+          targetHost: guardedProxy.address,
+          basicAuth: { username: 'worker', password: 'wrong-password-canary' },
+        },
         connectTimeoutMs: 5_000,
       }),
     );
@@ -57,14 +65,29 @@ describe('HTTP CONNECT proxy', () => {
   });
 
   test('malformed proxy options are refused naming the field', async () => {
-    const socks = await failure(() => NativeConnection.connect({ address: env.server.address, proxy: { type: 'socks5' as 'http-connect', targetHost: openProxy.address } }));
+    const socks = await failure(() =>
+      NativeConnection.connect({
+        address: env.server.address,
+        proxy: { type: 'socks5' as 'http-connect', targetHost: openProxy.address },
+      }),
+    );
     expect((socks as NativeError).code).toBe('INVALID_ARGUMENT');
     expect(socks.message).toContain('proxy.type must be "http-connect"');
-    const noPort = await failure(() => NativeConnection.connect({ address: env.server.address, proxy: { type: 'http-connect', targetHost: 'proxy.internal' } }));
+    const noPort = await failure(() =>
+      NativeConnection.connect({
+        address: env.server.address,
+        proxy: { type: 'http-connect', targetHost: 'proxy.internal' },
+      }),
+    );
     expect(noPort.message).toContain('proxy.targetHost must be host:port');
     const colon = await failure(() =>
-      NativeConnection.connect({ address: env.server.address, proxy: { type: 'http-connect', targetHost: openProxy.address, basicAuth: { username: 'a:b', password: 'c' } } }),
+      NativeConnection.connect({
+        address: env.server.address,
+        proxy: { type: 'http-connect', targetHost: openProxy.address, basicAuth: { username: 'a:b', password: 'c' } },
+      }),
     );
-    expect(colon.message).toContain("proxy.basicAuth: the username must not be empty, and neither it nor the password may contain ':' or '@'");
+    expect(colon.message).toContain(
+      "proxy.basicAuth: the username must not be empty, and neither it nor the password may contain ':' or '@'",
+    );
   });
 });

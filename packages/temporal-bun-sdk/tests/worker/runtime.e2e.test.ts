@@ -19,10 +19,21 @@ interface FixtureOutput {
 async function runFixture(mode: 'default' | 'info', runtimeThreads?: number): Promise<FixtureOutput> {
   const threadArgs = runtimeThreads === undefined ? [] : [String(runtimeThreads)];
   const child = Bun.spawn(
-    [process.execPath, resolve(import.meta.dir, 'fixtures/core-logs-worker.ts'), env.server.address, env.server.namespace, mode, ...threadArgs],
+    [
+      process.execPath,
+      resolve(import.meta.dir, 'fixtures/core-logs-worker.ts'),
+      env.server.address,
+      env.server.namespace,
+      mode,
+      ...threadArgs,
+    ],
     { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
   );
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
   if (exitCode !== 0) throw new Error(`core-logs-worker.ts ${mode} exited with ${exitCode}: ${stderr}`);
   const line = stdout.trim().split('\n').at(-1) ?? '';
   return JSON.parse(line) as FixtureOutput;
@@ -38,11 +49,14 @@ describe('Runtime.install', () => {
     expect(atInfo.installAfterConnect).toBe('IllegalStateError');
   });
 
-  test.if(process.platform === 'linux')('the runtime runs on one thread by default, on runtimeThreads when set', async () => {
-    const [byDefault, three] = await Promise.all([runFixture('default'), runFixture('default', 3)]);
-    expect(byDefault.runtimeThreads).toBe(1);
-    expect(three.runtimeThreads).toBe(3);
-  });
+  test.if(process.platform === 'linux')(
+    'the runtime runs on one thread by default, on runtimeThreads when set',
+    async () => {
+      const [byDefault, three] = await Promise.all([runFixture('default'), runFixture('default', 3)]);
+      expect(byDefault.runtimeThreads).toBe(1);
+      expect(three.runtimeThreads).toBe(3);
+    },
+  );
 
   test('after the runtime exists, install throws an IllegalStateError', () => {
     // useServerConnection has connected in this process.
@@ -50,9 +64,15 @@ describe('Runtime.install', () => {
   });
 
   test('bad options are a TypeError naming the option, whether or not the runtime exists', () => {
-    expect(() => Runtime.install({ coreLogFilter: { core: 'LOUD' as 'INFO' } })).toThrow(/coreLogFilter.core must be one of TRACE, DEBUG, INFO, WARN, ERROR/);
-    expect(() => Runtime.install({ workerHeartbeatIntervalMs: -5 })).toThrow(/workerHeartbeatIntervalMs must be a positive integer of at most 2147483647 \(ms\) or null/);
-    expect(() => Runtime.install({ workerHeartbeatIntervalMs: 1e18 })).toThrow(/workerHeartbeatIntervalMs must be a positive integer of at most/);
+    expect(() => Runtime.install({ coreLogFilter: { core: 'LOUD' as 'INFO' } })).toThrow(
+      /coreLogFilter.core must be one of TRACE, DEBUG, INFO, WARN, ERROR/,
+    );
+    expect(() => Runtime.install({ workerHeartbeatIntervalMs: -5 })).toThrow(
+      /workerHeartbeatIntervalMs must be a positive integer of at most 2147483647 \(ms\) or null/,
+    );
+    expect(() => Runtime.install({ workerHeartbeatIntervalMs: 1e18 })).toThrow(
+      /workerHeartbeatIntervalMs must be a positive integer of at most/,
+    );
     expect(() => Runtime.install({ workerHeartbeatIntervalMs: 1.5 })).toThrow(TypeError);
     for (const runtimeThreads of [0, 1.5, 1025, Number.NaN]) {
       expect(() => Runtime.install({ runtimeThreads })).toThrow(/runtimeThreads must be an integer from 1 to 1024/);
@@ -72,7 +92,15 @@ describe('Runtime.install', () => {
   });
 
   test('coreLogFilter strings: every directive must parse (sdk-core would skip a bad one without a word)', () => {
-    for (const good of ['warn', 'TRACE', 'error,temporalio_sdk_core=debug', 'temporalio_sdk_core', 'tokio::net=off', 'h2[conn{peer=1}]=info', 'warn, temporal_bun_bridge=trace']) {
+    for (const good of [
+      'warn',
+      'TRACE',
+      'error,temporalio_sdk_core=debug',
+      'temporalio_sdk_core',
+      'tokio::net=off',
+      'h2[conn{peer=1}]=info',
+      'warn, temporal_bun_bridge=trace',
+    ]) {
       expect(coreLogFilterString(good)).toBe(good);
     }
     for (const bad of ['temporalio_sdk_core=loud', 'warn,,', '=info', 'core:INFO', 'x = info', 'debug;trace']) {

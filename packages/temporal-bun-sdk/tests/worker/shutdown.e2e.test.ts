@@ -33,7 +33,12 @@ function activitiesFor(workerName: string, cancellations: string[]) {
   };
 }
 
-async function startWorker(name: string, taskQueue: string, cancellations: string[], extra: { shutdownGraceTime?: string } = {}) {
+async function startWorker(
+  name: string,
+  taskQueue: string,
+  cancellations: string[],
+  extra: { shutdownGraceTime?: string } = {},
+) {
   const events: WorkerMetricEvent[] = [];
   const worker: Worker = await createWorker({
     connection: env.connection,
@@ -68,7 +73,12 @@ describe('worker shutdown', () => {
     expect(first.worker.getState()).toBe('SHUTTING_DOWN');
     await first.running;
     expect(first.worker.getState()).toBe('STOPPED');
-    expect(first.worker.getMetrics().activityTasks).toMatchObject({ started: 1, completed: 1, cancelled: 0, failed: 0 });
+    expect(first.worker.getMetrics().activityTasks).toMatchObject({
+      started: 1,
+      completed: 1,
+      cancelled: 0,
+      failed: 0,
+    });
     expect(cancellations).toEqual([]);
 
     // The workflow's last task is picked up by the next worker; the activity result came from the first.
@@ -130,17 +140,28 @@ describe('shutdown of a worker that never ran', () => {
       { workflowsPath },
     ];
     for (const kind of kinds) {
-      const worker = await createWorker({ connection: env.connection, taskQueue: `never-ran-${randomUUID()}`, logger: silentLogger, ...kind });
+      const worker = await createWorker({
+        connection: env.connection,
+        taskQueue: `never-ran-${randomUUID()}`,
+        logger: silentLogger,
+        ...kind,
+      });
       worker.shutdown();
       await reachState(worker, 'STOPPED');
     }
   });
 
   test('finalize answers for a native worker that was never polled (the bridge polls each kind to SHUT_DOWN itself)', async () => {
-    const native = NativeWorker.create(env.connection.runtime, env.connection.client, { namespace: env.server.namespace, taskQueue: `never-polled-${randomUUID()}` });
+    const native = NativeWorker.create(env.connection.runtime, env.connection.client, {
+      namespace: env.server.namespace,
+      taskQueue: `never-polled-${randomUUID()}`,
+    });
     try {
       await native.validate();
-      const answered = await Promise.race([native.finalizeShutdown().then(() => 'answered'), Bun.sleep(30_000).then(() => 'no answer in 30 s')]);
+      const answered = await Promise.race([
+        native.finalizeShutdown().then(() => 'answered'),
+        Bun.sleep(30_000).then(() => 'no answer in 30 s'),
+      ]);
       expect(answered).toBe('answered');
     } finally {
       native.free();
@@ -148,15 +169,26 @@ describe('shutdown of a worker that never ran', () => {
   });
 
   test('a process that created a worker and shut it down without running it exits by itself', async () => {
-    const child = Bun.spawn([process.execPath, resolve(import.meta.dir, 'fixtures/never-ran-worker.ts'), env.server.address, env.server.namespace], {
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
+    const child = Bun.spawn(
+      [
+        process.execPath,
+        resolve(import.meta.dir, 'fixtures/never-ran-worker.ts'),
+        env.server.address,
+        env.server.namespace,
+      ],
+      {
+        stdout: 'pipe',
+        stderr: 'pipe',
+      },
+    );
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
     clearTimeout(timer);
     expect(`${stdout}${stderr}`).toBe('INITIALIZED\nSTOPPED\n');
     expect(code).toBe(0);
   });
 });
-

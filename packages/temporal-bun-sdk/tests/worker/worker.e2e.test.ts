@@ -41,7 +41,8 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
     await Bun.sleep(50);
   }
 }
@@ -63,7 +64,10 @@ describe('createWorker', () => {
     expect(worker.getState()).toBe('RUNNING');
 
     const order = await env.client.start('orderWorkflow', { taskQueue, args: ['A-1', 200] });
-    await waitFor(() => env.client.query<string>(order, 'status'), (status) => status === 'awaiting approval');
+    await waitFor(
+      () => env.client.query<string>(order, 'status'),
+      (status) => status === 'awaiting approval',
+    );
     await expect(env.client.update(order, 'setDiscount', 90)).rejects.toThrow('discount must be between 0 and 50');
     expect(await env.client.update<number>(order, 'setDiscount', 10)).toBe(180);
     await env.client.signal(order, 'approve', 'alice');
@@ -88,16 +92,27 @@ describe('createWorker', () => {
     expect(metrics.activityTasks.started).toBe(4);
     expect(metrics.activityTasks.failed).toBe(1); // reserveStock's first attempt
     expect(metrics.activityTasks.completed).toBe(3); // reserveStock's retry, chargeCard, formatReceipt (local)
-    expect(events.some((event) => event.type === 'activityTask' && event.local && event.phase === 'completed')).toBe(true);
+    expect(events.some((event) => event.type === 'activityTask' && event.local && event.phase === 'completed')).toBe(
+      true,
+    );
     expect(events.some((event) => event.type === 'pollWait' && event.taskKind === 'workflow')).toBe(true);
   });
 
   test('runUntil runs the worker while a workflow is cancelled, then stops it', async () => {
     const taskQueue = `failing-${randomUUID()}`;
-    const worker = await createWorker({ connection: env.connection, taskQueue, workflowsPath, activities, logger: silentLogger });
+    const worker = await createWorker({
+      connection: env.connection,
+      taskQueue,
+      workflowsPath,
+      activities,
+      logger: silentLogger,
+    });
     await worker.runUntil(async () => {
       const run = await env.client.start('orderWorkflow', { taskQueue, args: ['A-2', 10] });
-      await waitFor(() => env.client.query<string>(run, 'status'), (status) => status === 'awaiting approval');
+      await waitFor(
+        () => env.client.query<string>(run, 'status'),
+        (status) => status === 'awaiting approval',
+      );
       await env.client.cancel(run);
       const error = await env.client.result(run).then(
         () => undefined,
@@ -119,9 +134,17 @@ describe('replay of the recorded order workflow', () => {
   test('a prebuilt bundle of the workflow file replays it too; one of the changed copy is non-deterministic', async () => {
     if (!recordedOrder) throw new Error('the end-to-end test records the history replayed here; run the whole file');
     const code = await buildPrebuiltWorkflowBundle({ workflowsPath });
-    await runReplayHistory({ workflowBundle: { code }, logger: silentLogger }, recordedOrder.history, recordedOrder.workflowId);
-    const changed = await buildPrebuiltWorkflowBundle({ workflowsPath: resolve(import.meta.dir, 'fixtures/order-workflows-changed.ts') });
-    const error = await failure(() => runReplayHistory({ workflowBundle: { code: changed }, logger: silentLogger }, recordedOrder!.history));
+    await runReplayHistory(
+      { workflowBundle: { code }, logger: silentLogger },
+      recordedOrder.history,
+      recordedOrder.workflowId,
+    );
+    const changed = await buildPrebuiltWorkflowBundle({
+      workflowsPath: resolve(import.meta.dir, 'fixtures/order-workflows-changed.ts'),
+    });
+    const error = await failure(() =>
+      runReplayHistory({ workflowBundle: { code: changed }, logger: silentLogger }, recordedOrder!.history),
+    );
     expect(error).toBeInstanceOf(DeterminismViolationError);
   });
 
@@ -148,7 +171,9 @@ describe('activity results', () => {
       sinks: { audit: { record: { fn: () => undefined } } },
       logger: silentLogger,
     });
-    const outcome = await worker.runUntil(async () => env.client.result<string>(await env.client.start('unencodableResultWorkflow', { taskQueue })));
+    const outcome = await worker.runUntil(async () =>
+      env.client.result<string>(await env.client.start('unencodableResultWorkflow', { taskQueue })),
+    );
     expect(outcome).toStartWith('ResultEncodingError: the activity returned a function');
   });
 });
@@ -160,22 +185,39 @@ describe('signals', () => {
     const worker = await createWorker({ connection: env.connection, taskQueue, workflowsPath, activities, logger });
     const result = await worker.runUntil(async () => {
       const order = await env.client.start('orderWorkflow', { taskQueue, args: ['C-3', 50] });
-      await waitFor(() => env.client.query<string>(order, 'status'), (status) => status === 'awaiting approval');
+      await waitFor(
+        () => env.client.query<string>(order, 'status'),
+        (status) => status === 'awaiting approval',
+      );
       await env.connection.client.workflowService('SignalWorkflowExecution', {
         namespace: env.server.namespace,
         workflowExecution: { workflowId: order.workflowId },
         signalName: 'approve',
-        input: { payloads: [{ metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('{not json') }] },
+        input: {
+          payloads: [
+            {
+              metadata: { encoding: new TextEncoder().encode('json/plain') },
+              data: new TextEncoder().encode('{not json'),
+            },
+          ],
+        },
         requestId: randomUUID(),
       });
       // Wait until the worker has seen (and dropped) it; the query must still be answered.
-      await waitFor(async () => logger.records.filter((record) => record.message === 'Dropped a signal whose payload could not be decoded').length, (count) => count > 0);
+      await waitFor(
+        async () =>
+          logger.records.filter((record) => record.message === 'Dropped a signal whose payload could not be decoded')
+            .length,
+        (count) => count > 0,
+      );
       expect(await env.client.query<string>(order, 'status')).toBe('awaiting approval');
       await env.client.signal(order, 'approve', 'dana');
       return await env.client.result<OrderResult>(order);
     });
     expect(result.approver).toBe('dana');
-    const dropped = logger.records.find((record) => record.message === 'Dropped a signal whose payload could not be decoded');
+    const dropped = logger.records.find(
+      (record) => record.message === 'Dropped a signal whose payload could not be decoded',
+    );
     expect(dropped?.level).toBe('ERROR');
     expect(dropped?.meta?.['signalName']).toBe('approve');
     expect(logger.records.some((record) => record.message === 'Workflow task failed')).toBe(false);
@@ -184,12 +226,12 @@ describe('signals', () => {
 
 describe('createWorker bad input', () => {
   test('a missing workflowsPath file is an error naming the option', async () => {
-    await expect(createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
-      WorkerOptionsError,
-    );
-    await expect(createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' })).rejects.toThrow(
-      'workflowsPath',
-    );
+    await expect(
+      createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' }),
+    ).rejects.toThrow(WorkerOptionsError);
+    await expect(
+      createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: '/nonexistent/workflows.ts' }),
+    ).rejects.toThrow('workflowsPath');
   });
 
   test('a worker with neither workflows nor activities is refused', async () => {
@@ -198,7 +240,12 @@ describe('createWorker bad input', () => {
 
   test('a workflows file that does not compile fails at start with the file and line', async () => {
     const broken = resolve(import.meta.dir, 'fixtures/broken-workflows.ts');
-    const error = await createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: broken, logger: silentLogger }).then(
+    const error = await createWorker({
+      connection: env.connection,
+      taskQueue: 'q',
+      workflowsPath: broken,
+      logger: silentLogger,
+    }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -211,9 +258,9 @@ describe('createWorker bad input', () => {
     await expect(
       createWorker({ connection: env.connection, taskQueue: 'q', activities, maxConcurrentActivityTaskExecutions: 0 }),
     ).rejects.toThrow('maxConcurrentActivityTaskExecutions');
-    await expect(createWorker({ connection: env.connection, taskQueue: 'q', activities, shutdownGraceTime: 'soon' as never })).rejects.toThrow(
-      'shutdownGraceTime',
-    );
+    await expect(
+      createWorker({ connection: env.connection, taskQueue: 'q', activities, shutdownGraceTime: 'soon' as never }),
+    ).rejects.toThrow('shutdownGraceTime');
   });
 
   test('sizes, counts, rates and durations past their bound are refused naming the option and the bound, before anything starts', async () => {
@@ -232,7 +279,12 @@ describe('createWorker bad input', () => {
       ['maxHeartbeatThrottleInterval', '1y', `at most ${WORKER_LIMITS.durationMs} ms`],
     ];
     for (const [option, value, bound] of tooLarge) {
-      const error = await createWorker({ connection: env.connection, taskQueue: 'q', activities, [option]: value }).then(
+      const error = await createWorker({
+        connection: env.connection,
+        taskQueue: 'q',
+        activities,
+        [option]: value,
+      }).then(
         () => undefined,
         (caught: unknown) => caught as Error,
       );
@@ -243,7 +295,11 @@ describe('createWorker bad input', () => {
   });
 
   test("the bridge's own bounds are the same: at the bound a native worker is made, past it INVALID_ARGUMENT, never a crash", () => {
-    const base = { namespace: env.server.namespace, taskQueue: 'bounds', maxCachedWorkflows: WORKER_LIMITS.maxCachedWorkflows };
+    const base = {
+      namespace: env.server.namespace,
+      taskQueue: 'bounds',
+      maxCachedWorkflows: WORKER_LIMITS.maxCachedWorkflows,
+    };
     const cases: [string, number][] = [
       ['maxCachedWorkflows', WORKER_LIMITS.maxCachedWorkflows],
       ['maxConcurrentWorkflowTaskExecutions', WORKER_LIMITS.maxConcurrentExecutions],
@@ -290,7 +346,10 @@ describe('createWorker bad input', () => {
     });
     const result = await worker.runUntil(async () => {
       const order = await env.client.start('orderWorkflow', { taskQueue, args: ['B-7', 100] });
-      await waitFor(() => env.client.query<string>(order, 'status'), (status) => status === 'awaiting approval');
+      await waitFor(
+        () => env.client.query<string>(order, 'status'),
+        (status) => status === 'awaiting approval',
+      );
       await env.client.signal(order, 'approve', 'bob');
       return await env.client.result<OrderResult>(order);
     });
@@ -299,15 +358,32 @@ describe('createWorker bad input', () => {
   });
 
   test('an unknown option is refused naming it, with the closest known name; an official option not supported here says what to do', async () => {
-    const typo = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, maxCachedWorkflow: 10 } as WorkerOptions));
+    const typo = await failure(() =>
+      createWorker({ connection: env.connection, taskQueue: 'q', activities, maxCachedWorkflow: 10 } as WorkerOptions),
+    );
     expect(typo).toBeInstanceOf(WorkerOptionsError);
-    expect(typo.message).toBe('createWorker: option maxCachedWorkflow is not a createWorker option; did you mean maxCachedWorkflows?');
-    const casing = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, taskqueue: 'x' } as WorkerOptions));
+    expect(typo.message).toBe(
+      'createWorker: option maxCachedWorkflow is not a createWorker option; did you mean maxCachedWorkflows?',
+    );
+    const casing = await failure(() =>
+      createWorker({ connection: env.connection, taskQueue: 'q', activities, taskqueue: 'x' } as WorkerOptions),
+    );
     expect(casing.message).toContain('did you mean taskQueue?');
-    const unrelated = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, frobnicate: true } as WorkerOptions));
+    const unrelated = await failure(() =>
+      createWorker({ connection: env.connection, taskQueue: 'q', activities, frobnicate: true } as WorkerOptions),
+    );
     expect(unrelated.message).toBe('createWorker: option frobnicate is not a createWorker option');
-    const official = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, workflowThreadPoolSize: 4 } as WorkerOptions));
-    expect(official.message).toContain('option workflowThreadPoolSize is an official SDK option that temporal-bun-sdk does not take');
+    const official = await failure(() =>
+      createWorker({
+        connection: env.connection,
+        taskQueue: 'q',
+        activities,
+        workflowThreadPoolSize: 4,
+      } as WorkerOptions),
+    );
+    expect(official.message).toContain(
+      'option workflowThreadPoolSize is an official SDK option that temporal-bun-sdk does not take',
+    );
   });
 
   test('a value of the wrong type is refused naming the option and what it must be', async () => {
@@ -319,7 +395,9 @@ describe('createWorker bad input', () => {
       [{ activities: 5 }, 'option activities must be an object of activity functions'],
     ];
     for (const [options, message] of cases) {
-      const error = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', activities, ...options } as WorkerOptions));
+      const error = await failure(() =>
+        createWorker({ connection: env.connection, taskQueue: 'q', activities, ...options } as WorkerOptions),
+      );
       expect(error).toBeInstanceOf(WorkerOptionsError);
       expect(error.message).toContain(message);
     }
@@ -328,7 +406,9 @@ describe('createWorker bad input', () => {
   test('bundlerOptions.ignoreModules stubs a module workflows never use; webpack hooks are refused naming the Bun way', async () => {
     const taskQueue = `ignore-modules-${randomUUID()}`;
     const ignoredImport = resolve(import.meta.dir, 'fixtures/ignored-import-workflows.ts');
-    const unresolved = await failure(() => createWorker({ connection: env.connection, taskQueue, workflowsPath: ignoredImport, logger: silentLogger }));
+    const unresolved = await failure(() =>
+      createWorker({ connection: env.connection, taskQueue, workflowsPath: ignoredImport, logger: silentLogger }),
+    );
     expect(unresolved.message).toContain('server-only-database-client');
     const worker = await createWorker({
       connection: env.connection,
@@ -337,14 +417,30 @@ describe('createWorker bad input', () => {
       bundlerOptions: { ignoreModules: ['server-only-database-client'] },
       logger: silentLogger,
     });
-    const result = await worker.runUntil(async () => env.client.result<string>(await env.client.start('ignoredImportWorkflow', { taskQueue })));
+    const result = await worker.runUntil(async () =>
+      env.client.result<string>(await env.client.start('ignoredImportWorkflow', { taskQueue })),
+    );
     expect(result).toBe('ran without the ignored module');
     const hook = await failure(() =>
-      createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath, bundlerOptions: { webpackConfigHook: (config: unknown) => config } as never }),
+      createWorker({
+        connection: env.connection,
+        taskQueue: 'q',
+        workflowsPath,
+        bundlerOptions: { webpackConfigHook: (config: unknown) => config } as never,
+      }),
     );
     expect(hook).toBeInstanceOf(WorkerOptionsError);
-    expect(hook.message).toContain('option bundlerOptions.webpackConfigHook is not supported: workflows are bundled with Bun.build, not webpack');
-    const notArray = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath, bundlerOptions: { ignoreModules: 'grpc' as never } }));
+    expect(hook.message).toContain(
+      'option bundlerOptions.webpackConfigHook is not supported: workflows are bundled with Bun.build, not webpack',
+    );
+    const notArray = await failure(() =>
+      createWorker({
+        connection: env.connection,
+        taskQueue: 'q',
+        workflowsPath,
+        bundlerOptions: { ignoreModules: 'grpc' as never },
+      }),
+    );
     expect(notArray.message).toContain('option bundlerOptions.ignoreModules must be an array of module names');
   });
 
@@ -357,11 +453,27 @@ describe('createWorker bad input', () => {
       for (const name of readdirSync(installed)) {
         if (name !== 'workflow') symlinkSync(join(installed, name), join(project, 'node_modules', '@temporalio', name));
       }
-      cpSync(join(installed, 'workflow'), join(project, 'node_modules', '@temporalio', 'workflow'), { recursive: true, dereference: true });
+      cpSync(join(installed, 'workflow'), join(project, 'node_modules', '@temporalio', 'workflow'), {
+        recursive: true,
+        dereference: true,
+      });
       const manifestPath = join(project, 'node_modules', '@temporalio', 'workflow', 'package.json');
-      writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), version: '1.99.0' }));
-      writeFileSync(join(project, 'workflows.ts'), "import { sleep } from '@temporalio/workflow';\nexport async function napWorkflow(): Promise<void> { await sleep(1); }\n");
-      const error = await failure(() => createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: join(project, 'workflows.ts'), logger: silentLogger }));
+      writeFileSync(
+        manifestPath,
+        JSON.stringify({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), version: '1.99.0' }),
+      );
+      writeFileSync(
+        join(project, 'workflows.ts'),
+        "import { sleep } from '@temporalio/workflow';\nexport async function napWorkflow(): Promise<void> { await sleep(1); }\n",
+      );
+      const error = await failure(() =>
+        createWorker({
+          connection: env.connection,
+          taskQueue: 'q',
+          workflowsPath: join(project, 'workflows.ts'),
+          logger: silentLogger,
+        }),
+      );
       expect(error).toBeInstanceOf(PeerPackageVersionError);
       expect(error.message).toContain('supports @temporalio/workflow ~1.24.0');
       expect(error.message).toContain('has 1.99.0');
@@ -371,9 +483,9 @@ describe('createWorker bad input', () => {
   });
 
   test('an activity that is not a function is refused, naming it', async () => {
-    await expect(createWorker({ connection: env.connection, taskQueue: 'q', activities: { ok: async () => 1, notAFunction: 42 } })).rejects.toThrow(
-      'notAFunction',
-    );
+    await expect(
+      createWorker({ connection: env.connection, taskQueue: 'q', activities: { ok: async () => 1, notAFunction: 42 } }),
+    ).rejects.toThrow('notAFunction');
   });
 
   test('an unreachable server fails createWorker with a connection error, not a hang', async () => {
@@ -385,7 +497,12 @@ describe('createWorker bad input', () => {
   });
 
   test('run() twice is refused and shutdown() twice is harmless', async () => {
-    const worker: Worker = await createWorker({ connection: env.connection, taskQueue: `twice-${randomUUID()}`, activities, logger: silentLogger });
+    const worker: Worker = await createWorker({
+      connection: env.connection,
+      taskQueue: `twice-${randomUUID()}`,
+      activities,
+      logger: silentLogger,
+    });
     const running = worker.run();
     await expect(worker.run()).rejects.toThrow('run() can be called once');
     worker.shutdown();

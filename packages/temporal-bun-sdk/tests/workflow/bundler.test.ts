@@ -31,7 +31,10 @@ async function bundleError(promise: Promise<unknown>): Promise<WorkflowBundleErr
 describe('bundleWorkflowCode', () => {
   test('a workflows file with a syntax error fails with a WorkflowBundleError naming file:line', async () => {
     const brokenPath = join(scratchDirectory, 'broken-workflows.ts');
-    writeFileSync(brokenPath, ['export async function broken(): Promise<void> {', '  const value = (1 + ;', '}', ''].join('\n'));
+    writeFileSync(
+      brokenPath,
+      ['export async function broken(): Promise<void> {', '  const value = (1 + ;', '}', ''].join('\n'),
+    );
     const error = await bundleError(bundleWorkflowCode({ workflowsPath: brokenPath }));
     expect(error.message).toContain(`${brokenPath}:2:`);
     expect(error.diagnostics[0]).toMatchObject({ level: 'error', file: brokenPath, line: 2 });
@@ -39,7 +42,10 @@ describe('bundleWorkflowCode', () => {
 
   test('an import that does not resolve fails with a WorkflowBundleError naming the module and the importer', async () => {
     const path = join(scratchDirectory, 'unresolved-workflows.ts');
-    writeFileSync(path, "import { helper } from './no-such-helper';\nexport async function uses(): Promise<string> { return helper(); }\n");
+    writeFileSync(
+      path,
+      "import { helper } from './no-such-helper';\nexport async function uses(): Promise<string> { return helper(); }\n",
+    );
     const error = await bundleError(bundleWorkflowCode({ workflowsPath: path }));
     expect(error.message).toContain('no-such-helper');
     expect(error.message).toContain(`${path}:1:`);
@@ -53,7 +59,10 @@ describe('bundleWorkflowCode', () => {
 
   test('a missing payloadConverterPath fails with a WorkflowBundleError naming the option', async () => {
     const error = await bundleError(
-      bundleWorkflowCode({ workflowsPath: join(fixtures, 'workflows.ts'), payloadConverterPath: join(scratchDirectory, 'nope.ts') }),
+      bundleWorkflowCode({
+        workflowsPath: join(fixtures, 'workflows.ts'),
+        payloadConverterPath: join(scratchDirectory, 'nope.ts'),
+      }),
     );
     expect(error.message).toContain('payloadConverterPath points to nothing');
   });
@@ -84,7 +93,9 @@ describe('bundleWorkflowCode', () => {
 
     const context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
     new vm.Script(bundle.code, { filename: bundle.filename }).runInContext(context);
-    expect(vm.runInContext('typeof __TEMPORAL__.api.initRuntime + typeof __TEMPORAL__.importWorkflows', context)).toBe('functionfunction');
+    expect(vm.runInContext('typeof __TEMPORAL__.api.initRuntime + typeof __TEMPORAL__.importWorkflows', context)).toBe(
+      'functionfunction',
+    );
 
     const sourceMap = SourceMapLookup.fromJson(bundle.sourceMap)!;
     expect(sourceMap.map.sources).toContain(workflowsPath);
@@ -109,9 +120,12 @@ describe('bundleReusableWorkflowCode', () => {
     const context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
     new vm.Script(library.code, { filename: library.filename }).runInContext(context);
     const exposed = vm.runInContext('Object.keys(__TEMPORAL_LIBRARY__.modules)', context) as string[];
-    expect(vm.runInContext('typeof __TEMPORAL_LIBRARY__.api.initRuntime + typeof __TEMPORAL_LIBRARY__.overrideGlobals', context)).toBe(
-      'functionfunction',
-    );
+    expect(
+      vm.runInContext(
+        'typeof __TEMPORAL_LIBRARY__.api.initRuntime + typeof __TEMPORAL_LIBRARY__.overrideGlobals',
+        context,
+      ),
+    ).toBe('functionfunction');
     // Every library module the run modules require is exposed; the library is not bundled again.
     const required = [...runModules.code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
     expect(required.length).toBeGreaterThan(0);
@@ -129,11 +143,15 @@ describe('bundleReusableWorkflowCode', () => {
     const line = lines.findIndex((text) => text.includes('async function sleeper(')) + 1;
     const original = sourceMap.originalPositionFor(line, lines[line - 1]!.indexOf('async function sleeper(') + 1);
     expect(original?.source).toBe(workflowsPath);
-    expect((await Bun.file(workflowsPath).text()).split('\n')[original!.line - 1]).toContain('export async function sleeper(');
+    expect((await Bun.file(workflowsPath).text()).split('\n')[original!.line - 1]).toContain(
+      'export async function sleeper(',
+    );
   });
 
   test('a bundle that records no sources cannot be split', async () => {
-    const { code, sourceMap, filename } = await bundleWorkflowCode({ workflowsPath: join(fixtures, 'sandbox-workflows.ts') });
+    const { code, sourceMap, filename } = await bundleWorkflowCode({
+      workflowsPath: join(fixtures, 'sandbox-workflows.ts'),
+    });
     const error = await bundleError(bundleReusableWorkflowCode({ code, sourceMap, filename }));
     expect(error.message).toContain('records no sources');
   });

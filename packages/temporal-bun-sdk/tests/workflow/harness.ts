@@ -34,7 +34,9 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /** Whether test workers share one context between runs (see the file comment). */
 export const reuseV8Context =
-  process.env.TEMPORAL_TEST_REUSE_V8_CONTEXT === undefined ? WORKER_DEFAULTS.reuseV8Context : process.env.TEMPORAL_TEST_REUSE_V8_CONTEXT === '1';
+  process.env.TEMPORAL_TEST_REUSE_V8_CONTEXT === undefined
+    ? WORKER_DEFAULTS.reuseV8Context
+    : process.env.TEMPORAL_TEST_REUSE_V8_CONTEXT === '1';
 
 export interface TestWorkerOptions {
   taskQueue?: string;
@@ -80,7 +82,11 @@ export class WorkflowTestHarness {
   static async start(): Promise<WorkflowTestHarness> {
     const server = await startDevServer();
     const runtime = await NativeRuntime.create();
-    const client = await NativeClient.connect(runtime, { address: server.address, namespace: server.namespace, identity: 'workflow-tests' });
+    const client = await NativeClient.connect(runtime, {
+      address: server.address,
+      namespace: server.namespace,
+      identity: 'workflow-tests',
+    });
     return new WorkflowTestHarness(server, runtime, client);
   }
 
@@ -177,7 +183,11 @@ export class WorkflowTestHarness {
   async query(workflowId: string, queryType: string, args: unknown[] = []): Promise<unknown> {
     const response = await this.client.workflowService(
       'QueryWorkflow',
-      { namespace: this.namespace, execution: { workflowId }, query: { queryType, queryArgs: { payloads: payloads(args) } } },
+      {
+        namespace: this.namespace,
+        execution: { workflowId },
+        query: { queryType, queryArgs: { payloads: payloads(args) } },
+      },
       { timeoutMs: 15_000 },
     );
     if (response.queryRejected) throw new Error(`query rejected: status ${response.queryRejected.status}`);
@@ -201,7 +211,9 @@ export class WorkflowTestHarness {
           input: { name, args: { payloads: payloads(args) } },
         },
         waitPolicy: {
-          lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+          lifecycleStage:
+            temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+              .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
         },
       },
       { timeoutMs: 15_000 },
@@ -266,20 +278,27 @@ export class WorkflowTestHarness {
     for (;;) {
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) throw new Error(`workflow ${workflowId} did not close in time`);
-      const response = await this.client.workflowService(
-        'GetWorkflowExecutionHistory',
-        {
-          namespace: this.namespace,
-          execution: { workflowId, runId },
-          waitNewEvent: true,
-          historyEventFilterType: temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
-        },
-        { timeoutMs: Math.min(remainingMs, 10_000) },
-      ).catch((error: unknown) => {
-        // A long poll that hits its own deadline: poll again.
-        if (String((error as Error).message).toLowerCase().includes('deadline')) return undefined;
-        throw error;
-      });
+      const response = await this.client
+        .workflowService(
+          'GetWorkflowExecutionHistory',
+          {
+            namespace: this.namespace,
+            execution: { workflowId, runId },
+            waitNewEvent: true,
+            historyEventFilterType: temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+          },
+          { timeoutMs: Math.min(remainingMs, 10_000) },
+        )
+        .catch((error: unknown) => {
+          // A long poll that hits its own deadline: poll again.
+          if (
+            String((error as Error).message)
+              .toLowerCase()
+              .includes('deadline')
+          )
+            return undefined;
+          throw error;
+        });
       const event = response?.history?.events?.[0];
       if (!event) continue;
       const closedRunId = runId ?? (await this.describe(workflowId)).workflowExecutionInfo?.execution?.runId ?? '';
@@ -287,10 +306,18 @@ export class WorkflowTestHarness {
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: {
           let payload = event.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0] as Payload | undefined;
           if (payload && options.codec) payload = (await options.codec.decode([payload]))[0];
-          return { status: 'completed', result: payload ? defaultPayloadConverter.fromPayload(payload) : undefined, runId: closedRunId };
+          return {
+            status: 'completed',
+            result: payload ? defaultPayloadConverter.fromPayload(payload) : undefined,
+            runId: closedRunId,
+          };
         }
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-          return { status: 'failed', failure: event.workflowExecutionFailedEventAttributes?.failure ?? {}, runId: closedRunId };
+          return {
+            status: 'failed',
+            failure: event.workflowExecutionFailedEventAttributes?.failure ?? {},
+            runId: closedRunId,
+          };
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
           return { status: 'cancelled', runId: closedRunId };
         case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
@@ -308,14 +335,20 @@ export class WorkflowTestHarness {
   }
 
   /** Waits until the workflow's history has an event of `eventType` (e.g. the first task completed). */
-  async waitForEvent(workflowId: string, eventType: temporal.api.enums.v1.EventType, timeoutMs = 10_000): Promise<HistoryEvent> {
+  async waitForEvent(
+    workflowId: string,
+    eventType: temporal.api.enums.v1.EventType,
+    timeoutMs = 10_000,
+  ): Promise<HistoryEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const history = await this.history(workflowId);
       const event = history.events.find((candidate) => candidate.eventType === eventType);
       if (event) return event;
       if (Date.now() > deadline) {
-        throw new Error(`no ${temporal.api.enums.v1.EventType[eventType]} event in ${workflowId} within ${timeoutMs} ms`);
+        throw new Error(
+          `no ${temporal.api.enums.v1.EventType[eventType]} event in ${workflowId} within ${timeoutMs} ms`,
+        );
       }
       await Bun.sleep(50);
     }

@@ -66,7 +66,14 @@ function signalActivation(runId: string, signalName: string) {
 }
 
 function evictActivation(runId: string) {
-  return activation(runId, [{ removeFromCache: { message: 'test', reason: coresdk.workflow_activation.RemoveFromCache.EvictionReason.LANG_REQUESTED } }]);
+  return activation(runId, [
+    {
+      removeFromCache: {
+        message: 'test',
+        reason: coresdk.workflow_activation.RemoveFromCache.EvictionReason.LANG_REQUESTED,
+      },
+    },
+  ]);
 }
 
 /** The commands of a successful completion, each as `{ name: attributes }` for the field that is set. */
@@ -95,11 +102,17 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     const { manager } = await newManager();
     const runId = randomUUID();
     const result = await manager.activate(startActivation(runId, 'drawsRandoms'), placement);
-    expect(result.completion.successful?.commands?.map((command) => Object.keys(command).filter((key) => (command as any)[key] != null))).toEqual([
-      ['startTimer'],
-    ]);
+    expect(
+      result.completion.successful?.commands?.map((command) =>
+        Object.keys(command).filter((key) => (command as any)[key] != null),
+      ),
+    ).toEqual([['startTimer']]);
     expect(manager.cachedRunCount).toBe(1);
-    expect(manager.workflowInfo(runId)).toMatchObject({ workflowType: 'drawsRandoms', taskQueue: 'unit', namespace: 'default' });
+    expect(manager.workflowInfo(runId)).toMatchObject({
+      workflowType: 'drawsRandoms',
+      taskQueue: 'unit',
+      namespace: 'default',
+    });
   });
 
   test('microtasks settle inside the sandbox call (microtaskMode afterEvaluate): work after 100 awaits lands in the same activation', async () => {
@@ -151,7 +164,9 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     };
     const fixturePath = resolve(import.meta.dir, 'fixtures/sandbox-workflows.ts');
     const locations = trace.stacks.flatMap((stack) => stack.locations);
-    expect(locations.some((location) => location.file_path === fixturePath && location.function_name === 'drawsRandoms')).toBe(true);
+    expect(
+      locations.some((location) => location.file_path === fixturePath && location.function_name === 'drawsRandoms'),
+    ).toBe(true);
     expect(trace.sources[fixturePath]?.[0]?.content).toContain('export async function drawsRandoms()');
   });
 
@@ -160,7 +175,14 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     const runId = randomUUID();
     await manager.activate(startActivation(runId, 'drawsRandoms'), placement);
     const result = await manager.activate(
-      activation(runId, [{ removeFromCache: { message: 'test', reason: coresdk.workflow_activation.RemoveFromCache.EvictionReason.LANG_REQUESTED } }]),
+      activation(runId, [
+        {
+          removeFromCache: {
+            message: 'test',
+            reason: coresdk.workflow_activation.RemoveFromCache.EvictionReason.LANG_REQUESTED,
+          },
+        },
+      ]),
       placement,
     );
     expect(result.evicted).toBe(true);
@@ -205,11 +227,21 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
   test('an unhandled promise rejection in workflow code fails the workflow task', async () => {
     // In a child `bun run`: under `bun test`, unhandled rejections never reach process listeners.
     const probeArgs = [process.execPath, 'run', resolve(import.meta.dir, 'fixtures/unhandled-rejection-probe.ts')];
-    const probe = Bun.spawn(reuseV8Context ? [...probeArgs, '--reuse-v8-context'] : probeArgs, { stdout: 'pipe', stderr: 'pipe' });
-    const [output, errors, exitCode] = await Promise.all([new Response(probe.stdout).text(), new Response(probe.stderr).text(), probe.exited]);
+    const probe = Bun.spawn(reuseV8Context ? [...probeArgs, '--reuse-v8-context'] : probeArgs, {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    const [output, errors, exitCode] = await Promise.all([
+      new Response(probe.stdout).text(),
+      new Response(probe.stderr).text(),
+      probe.exited,
+    ]);
     expect(errors).toBe('');
     expect(exitCode).toBe(0);
-    const { failure, bystander } = JSON.parse(output.trim().split('\n').at(-1)!) as { failure: string | null; bystander: string | null };
+    const { failure, bystander } = JSON.parse(output.trim().split('\n').at(-1)!) as {
+      failure: string | null;
+      bystander: string | null;
+    };
     expect(failure).toBe('Unhandled promise rejection in workflow code: nobody handles this rejection');
     // A run activated at the same time is not blamed for it.
     expect(bystander).toBeNull();
@@ -219,7 +251,10 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
 describe.each([false, true])('isolation between runs (reuseV8Context: %p)', (reuseV8Context) => {
   async function newManager(options: { isolateExecutionTimeoutMs?: number } = {}) {
     const logger = new RecordingLogger();
-    return { logger, manager: await WorkflowIsolateManager.create({ bundle: isolationBundle, logger, reuseV8Context, ...options }) };
+    return {
+      logger,
+      manager: await WorkflowIsolateManager.create({ bundle: isolationBundle, logger, reuseV8Context, ...options }),
+    };
   }
 
   async function view(manager: WorkflowIsolateManager, runId: string): Promise<IsolationView> {
@@ -301,8 +336,16 @@ describe.each([false, true])('isolation between runs (reuseV8Context: %p)', (reu
   test('symbol-keyed, numeric, non-enumerable and deleted globals, changed attributes and a replaced global prototype stay with their run', async () => {
     const { manager } = await newManager();
     const [changing, before, after] = [randomUUID(), randomUUID(), randomUUID()];
-    const globalObject = async (runId: string) => queryAnswer(await manager.activate(queryActivation(runId, 'globalObject'), placement));
-    const pristine = { symbolGlobal: null, numericGlobal: null, hiddenGlobal: null, inherited: null, escapeType: 'function', jsonWritable: true };
+    const globalObject = async (runId: string) =>
+      queryAnswer(await manager.activate(queryActivation(runId, 'globalObject'), placement));
+    const pristine = {
+      symbolGlobal: null,
+      numericGlobal: null,
+      hiddenGlobal: null,
+      inherited: null,
+      escapeType: 'function',
+      jsonWritable: true,
+    };
     await manager.activate(startActivation(before, 'changesGlobalObject', 1, [false]), placement);
     await manager.activate(startActivation(changing, 'changesGlobalObject', 1, [true]), placement);
     await manager.activate(startActivation(after, 'changesGlobalObject', 1, [false]), placement);
@@ -345,7 +388,11 @@ describe('WorkflowIsolateManager with reuseV8Context and a bundle it cannot spli
   test('runs one context per run and warns', async () => {
     const logger = new RecordingLogger();
     const { code, sourceMap, filename } = bundle;
-    const manager = await WorkflowIsolateManager.create({ bundle: { code, sourceMap, filename }, logger, reuseV8Context: true });
+    const manager = await WorkflowIsolateManager.create({
+      bundle: { code, sourceMap, filename },
+      logger,
+      reuseV8Context: true,
+    });
     const warning = logger.records.find((record) => record.level === 'WARN');
     expect(warning?.message).toContain('running one context per workflow run instead');
     const result = await manager.activate(startActivation(randomUUID(), 'returnsNow'), placement);

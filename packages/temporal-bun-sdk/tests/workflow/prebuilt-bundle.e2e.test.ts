@@ -12,7 +12,11 @@ import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow'
 import { PeerPackageVersionError, SDK_VERSION } from '../../src/common/package-info';
 import { WorkerOptionsError, createWorker, type WorkerOptions } from '../../src/worker';
 import { bundleWorkflowCode, WorkflowBundleError } from '../../src/workflow/bundler';
-import { buildPrebuiltWorkflowBundle, loadWorkflowBundle, parsePrebuiltWorkflowBundle } from '../../src/workflow/prebuilt-bundle';
+import {
+  buildPrebuiltWorkflowBundle,
+  loadWorkflowBundle,
+  parsePrebuiltWorkflowBundle,
+} from '../../src/workflow/prebuilt-bundle';
 import { RecordingLogger } from '../helpers/recording-logger';
 import { useServerConnection } from '../helpers/server-connection';
 import { TestClient } from '../helpers/test-client';
@@ -34,7 +38,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 /** Runs `featureWorkflow` on a worker with the given bundle option and returns its result. */
-async function runFeatureWorkflow(workflowBundle: WorkerOptions['workflowBundle'], logger = new RecordingLogger()): Promise<string> {
+async function runFeatureWorkflow(
+  workflowBundle: WorkerOptions['workflowBundle'],
+  logger = new RecordingLogger(),
+): Promise<string> {
   const client = new TestClient(env.connection.client, env.server.namespace, loadDataConverter());
   const taskQueue = `prebuilt-bundle-${randomUUID()}`;
   const worker = await createWorker({
@@ -46,7 +53,9 @@ async function runFeatureWorkflow(workflowBundle: WorkerOptions['workflowBundle'
     reuseV8Context,
     logger,
   });
-  return await worker.runUntil(async () => client.result<string>(await client.start('featureWorkflow', { taskQueue, args: ['prebuilt'] })));
+  return await worker.runUntil(async () =>
+    client.result<string>(await client.start('featureWorkflow', { taskQueue, args: ['prebuilt'] })),
+  );
 }
 
 describe(`createWorker with a prebuilt workflow bundle (reuseV8Context: ${reuseV8Context})`, () => {
@@ -54,7 +63,9 @@ describe(`createWorker with a prebuilt workflow bundle (reuseV8Context: ${reuseV
     const logger = new RecordingLogger();
     expect(await runFeatureWorkflow({ code: prebuilt }, logger)).toBe('PREBUILT [workflow interceptor]');
     expect(logger.records.some((record) => record.message === 'Workflow bundle created')).toBe(false);
-    expect(logger.records.some((record) => record.message.includes('running one context per workflow run instead'))).toBe(false);
+    expect(
+      logger.records.some((record) => record.message.includes('running one context per workflow run instead')),
+    ).toBe(false);
   });
 
   test('runs workflows from the bundle file ({ codePath })', async () => {
@@ -77,31 +88,51 @@ describe('what a prebuilt workflow bundle refuses', () => {
 
   test('workflowBundle and workflowsPath together, or a bundle of the wrong shape, is an options error', async () => {
     await expect(
-      createWorker({ taskQueue: 'q', workflowBundle: { code: prebuilt }, workflowsPath: resolve(workerFixtures, 'feature-workflows.ts'), activities }),
+      createWorker({
+        taskQueue: 'q',
+        workflowBundle: { code: prebuilt },
+        workflowsPath: resolve(workerFixtures, 'feature-workflows.ts'),
+        activities,
+      }),
     ).rejects.toThrow(WorkerOptionsError);
-    await expect(createWorker({ taskQueue: 'q', workflowBundle: { code: '' }, activities })).rejects.toThrow(/workflowBundle code must be the non-empty text/);
-    await expect(createWorker({ taskQueue: 'q', workflowBundle: { codePath: join(folder, 'missing.js') }, activities })).rejects.toThrow(
-      /workflowBundle codePath points to no file/,
+    await expect(createWorker({ taskQueue: 'q', workflowBundle: { code: '' }, activities })).rejects.toThrow(
+      /workflowBundle code must be the non-empty text/,
     );
-    await expect(createWorker({ taskQueue: 'q', workflowBundle: {} as { code: string }, activities })).rejects.toThrow(/must have `code`/);
     await expect(
-      createWorker({ taskQueue: 'q', workflowBundle: { code: prebuilt }, interceptors: { workflowModules: [resolve(workerFixtures, 'workflow-interceptors.ts')] }, activities }),
+      createWorker({ taskQueue: 'q', workflowBundle: { codePath: join(folder, 'missing.js') }, activities }),
+    ).rejects.toThrow(/workflowBundle codePath points to no file/);
+    await expect(createWorker({ taskQueue: 'q', workflowBundle: {} as { code: string }, activities })).rejects.toThrow(
+      /must have `code`/,
+    );
+    await expect(
+      createWorker({
+        taskQueue: 'q',
+        workflowBundle: { code: prebuilt },
+        interceptors: { workflowModules: [resolve(workerFixtures, 'workflow-interceptors.ts')] },
+        activities,
+      }),
     ).rejects.toThrow('option interceptors.workflowModules does not apply to a prebuilt workflowBundle');
   });
 
   test('text that is not a temporal-bun-sdk bundle (an official SDK webpack bundle, say) names the command that makes one', () => {
     const official = 'var __TEMPORAL__;(()=>{"use strict";var __webpack_modules__={}})();';
     expect(() => parsePrebuiltWorkflowBundle(official, 'workflowBundle.code')).toThrow(WorkflowBundleError);
-    expect(() => parsePrebuiltWorkflowBundle(official, 'workflowBundle.code')).toThrow(/not a temporal-bun-sdk workflow bundle.*temporal-bun bundle/);
+    expect(() => parsePrebuiltWorkflowBundle(official, 'workflowBundle.code')).toThrow(
+      /not a temporal-bun-sdk workflow bundle.*temporal-bun bundle/,
+    );
   });
 
   test('a damaged bundle, or one made by another SDK version, is refused with what to do', () => {
-    expect(() => parsePrebuiltWorkflowBundle(prebuilt.slice(0, prebuilt.length / 2), 'half.js')).toThrow(/half\.js is a damaged temporal-bun-sdk workflow bundle/);
+    expect(() => parsePrebuiltWorkflowBundle(prebuilt.slice(0, prebuilt.length / 2), 'half.js')).toThrow(
+      /half\.js is a damaged temporal-bun-sdk workflow bundle/,
+    );
     const other = prebuilt.replace(`"sdkVersion":"${SDK_VERSION}"`, '"sdkVersion":"0.0.1"');
     expect(other).not.toBe(prebuilt);
     expect(() => parsePrebuiltWorkflowBundle(other, 'old.js')).toThrow(`old.js was made by temporal-bun-sdk 0.0.1`);
     const missingPart = prebuilt.replace('"runModules":{', '"runModulez":{');
-    expect(() => parsePrebuiltWorkflowBundle(missingPart, 'partial.js')).toThrow(/sharedContext\.runModules is missing/);
+    expect(() => parsePrebuiltWorkflowBundle(missingPart, 'partial.js')).toThrow(
+      /sharedContext\.runModules is missing/,
+    );
   });
 
   test('a bundle of an unsupported @temporalio/workflow version is refused, naming both versions', () => {
@@ -109,7 +140,9 @@ describe('what a prebuilt workflow bundle refuses', () => {
     expect(version).toBe('1.24.0');
     const newer = prebuilt.replace(`"workflowPackageVersion":"${version}"`, '"workflowPackageVersion":"1.99.0"');
     expect(() => parsePrebuiltWorkflowBundle(newer, 'newer.js')).toThrow(PeerPackageVersionError);
-    expect(() => parsePrebuiltWorkflowBundle(newer, 'newer.js')).toThrow(/supports @temporalio\/workflow ~1\.24\.0, but newer\.js has 1\.99\.0/);
+    expect(() => parsePrebuiltWorkflowBundle(newer, 'newer.js')).toThrow(
+      /supports @temporalio\/workflow ~1\.24\.0, but newer\.js has 1\.99\.0/,
+    );
   });
 
   test('the prebuilt text round-trips into both sandbox layouts', () => {

@@ -28,7 +28,9 @@ let recordedWithSinks: { workflowId: string; history: temporal.api.history.v1.Hi
 beforeAll(async () => {
   harness = await WorkflowTestHarness.start();
   bundle = await bundleFixture(workflowsPath);
-  const noSinks: InjectedSinks<RecorderSinks> = { recorder: { event: { fn: () => undefined }, values: { fn: () => undefined } } };
+  const noSinks: InjectedSinks<RecorderSinks> = {
+    recorder: { event: { fn: () => undefined }, values: { fn: () => undefined } },
+  };
   worker = await harness.startWorker({ bundle, sinks: noSinks as InjectedSinks });
 
   const target = await harness.startWorkflow(worker.taskQueue, 'replayTarget', ['Bun']);
@@ -124,10 +126,16 @@ describe('replay', () => {
     const sinks: InjectedSinks<RecorderSinks> = {
       recorder: {
         event: { fn: (_info, name) => void calls.push(`event:${name}`) },
-        values: { fn: (info) => void calls.push(`values:replaying=${info.unsafe.isReplaying}`), callDuringReplay: true },
+        values: {
+          fn: (info) => void calls.push(`values:replaying=${info.unsafe.isReplaying}`),
+          callDuringReplay: true,
+        },
       },
     };
-    await runReplayHistory({ bundle, runtime: harness.runtime, sinks: sinks as InjectedSinks }, recordedWithSinks.history);
+    await runReplayHistory(
+      { bundle, runtime: harness.runtime, sinks: sinks as InjectedSinks },
+      recordedWithSinks.history,
+    );
     expect(calls).toEqual(['values:replaying=true']);
   });
 });

@@ -22,6 +22,8 @@ test(`module-level require.resolve works in workflow code (reuseV8Context: ${reu
     reuseV8Context,
     logger: new RecordingLogger(),
   });
-  const result = await worker.runUntil(async () => env.client.result<string>(await env.client.start('requireResolveWorkflow', { taskQueue })));
+  const result = await worker.runUntil(async () =>
+    env.client.result<string>(await env.client.start('requireResolveWorkflow', { taskQueue })),
+  );
   expect(result).toBe('resolved to the module');
 });

@@ -37,16 +37,23 @@ describe('createWorker with reuseV8Context', () => {
     });
     const inputs = Array.from({ length: 20 }, (_, index) => `run ${index}`);
     const { results, history } = await worker.runUntil(async () => {
-      const runs = await Promise.all(inputs.map((input) => client.start('featureWorkflow', { taskQueue, args: [input] })));
+      const runs = await Promise.all(
+        inputs.map((input) => client.start('featureWorkflow', { taskQueue, args: [input] })),
+      );
       const results = await Promise.all(runs.map((run) => client.result<string>(run)));
       return { results, history: await client.history(runs[0]!) };
     });
     expect(results).toEqual(inputs.map((input) => `${input.toUpperCase()} [workflow interceptor]`));
     expect(audited.toSorted()).toEqual(inputs.map((input) => `started with ${input}`).toSorted());
-    const completed = history.events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
-    const encoding = completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.metadata?.['encoding'];
+    const completed = history.events.find(
+      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    );
+    const encoding =
+      completed?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.metadata?.['encoding'];
     expect(new TextDecoder().decode(encoding ?? new Uint8Array())).toBe('json/tagged');
     // The split bundle was used: no fallback to one context per run.
-    expect(logger.records.some((record) => record.message.includes('running one context per workflow run instead'))).toBe(false);
+    expect(
+      logger.records.some((record) => record.message.includes('running one context per workflow run instead')),
+    ).toBe(false);
   });
 });

@@ -33,9 +33,13 @@ const sinkEvents: SinkEvent[] = [];
 const valuesCalls: ValuesCall[] = [];
 const sinks: InjectedSinks<RecorderSinks> = {
   recorder: {
-    event: { fn: (info, name) => void sinkEvents.push({ name, workflowId: info.workflowId, isReplaying: info.unsafe.isReplaying }) },
+    event: {
+      fn: (info, name) =>
+        void sinkEvents.push({ name, workflowId: info.workflowId, isReplaying: info.unsafe.isReplaying }),
+    },
     values: {
-      fn: (info, values) => void valuesCalls.push({ workflowId: info.workflowId, values, isReplaying: info.unsafe.isReplaying }),
+      fn: (info, values) =>
+        void valuesCalls.push({ workflowId: info.workflowId, values, isReplaying: info.unsafe.isReplaying }),
       callDuringReplay: true,
     },
   },
@@ -68,7 +72,11 @@ async function registerSearchAttribute(): Promise<void> {
     });
 }
 
-async function waitUntil(description: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+async function waitUntil(
+  description: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${description}`);
@@ -98,14 +106,19 @@ describe('timers and the deterministic sandbox', () => {
 
   test('Date, Math.random and uuid4 are deterministic: a replay after eviction sees the same values', async () => {
     const { workflowId, runId } = await harness.startWorkflow(worker.taskQueue, 'deterministicValues');
-    await waitUntil('the workflow reported its values', () => valuesCalls.some((call) => call.workflowId === workflowId));
+    await waitUntil('the workflow reported its values', () =>
+      valuesCalls.some((call) => call.workflowId === workflowId),
+    );
     const original = valuesCalls.find((call) => call.workflowId === workflowId)!;
     expect(original.isReplaying).toBe(false);
 
     // Date.now() is the workflow task's start time, frozen while the task runs.
     const history = await harness.history(workflowId);
-    const firstTaskStarted = history.events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)!;
-    const taskStartMs = Number(firstTaskStarted.eventTime!.seconds) * 1000 + Math.floor((firstTaskStarted.eventTime!.nanos ?? 0) / 1e6);
+    const firstTaskStarted = history.events.find(
+      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    )!;
+    const taskStartMs =
+      Number(firstTaskStarted.eventTime!.seconds) * 1000 + Math.floor((firstTaskStarted.eventTime!.nanos ?? 0) / 1e6);
     expect(original.values.startNow).toBe(taskStartMs);
     expect(original.values.startDate).toBe(original.values.startNow);
     expect(original.values.afterTimerNow).toBeGreaterThanOrEqual(original.values.startNow + 50);
@@ -152,7 +165,10 @@ describe('signals, queries, updates and conditions', () => {
     await waitUntil('both signals are processed', async () => (await harness.query(workflowId, 'total')) === 5);
     expect(await harness.query(workflowId, 'stage')).toBe('waiting-for-signals');
     await harness.signal(workflowId, 'approve', ['alice']);
-    expect(await harness.outcome(workflowId)).toMatchObject({ status: 'completed', result: { total: 5, approvedBy: 'alice' } });
+    expect(await harness.outcome(workflowId)).toMatchObject({
+      status: 'completed',
+      result: { total: 5, approvedBy: 'alice' },
+    });
   });
 
   test('a query is answered while the workflow waits on a timer', async () => {
@@ -167,7 +183,9 @@ describe('signals, queries, updates and conditions', () => {
     const { workflowId } = await harness.startWorkflow(worker.taskQueue, 'updatableLimit');
     const rejected = await harness.update(workflowId, 'setLimit', [-5]);
     expect(rejected.accepted).toBe(false);
-    expect((rejected as { failure: { message?: string | null } }).failure.message).toContain('limit must be positive, got -5');
+    expect((rejected as { failure: { message?: string | null } }).failure.message).toContain(
+      'limit must be positive, got -5',
+    );
 
     const accepted = await harness.update(workflowId, 'setLimit', [150]);
     expect(accepted).toEqual({ accepted: true, result: 1 });
@@ -182,7 +200,10 @@ describe('signals, queries, updates and conditions', () => {
     await harness.waitForEvent(workflowId, EventType.EVENT_TYPE_TIMER_FIRED);
     await harness.signal(workflowId, 'add', [1]);
     await harness.signal(workflowId, 'add', [2]);
-    expect(await harness.outcome(workflowId)).toMatchObject({ status: 'completed', result: { timedOut: true, total: 3 } });
+    expect(await harness.outcome(workflowId)).toMatchObject({
+      status: 'completed',
+      result: { timedOut: true, total: 3 },
+    });
   });
 });
 
@@ -218,7 +239,10 @@ describe('child workflows, continue-as-new, patches, upserts and external workfl
   test('continue-as-new closes the run as ContinuedAsNew and the next run carries on to completion', async () => {
     const { workflowId, runId } = await harness.startWorkflow(worker.taskQueue, 'continuing', [1, 3]);
     const outcome = await harness.outcome(workflowId);
-    expect(outcome).toMatchObject({ status: 'completed', result: `finished at iteration 3 of run chain starting ${runId}` });
+    expect(outcome).toMatchObject({
+      status: 'completed',
+      result: `finished at iteration 3 of run chain starting ${runId}`,
+    });
     expect(outcome.runId).not.toBe(runId);
     const firstRun = eventTypes(await harness.history(workflowId, runId));
     expect(firstRun.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
@@ -255,7 +279,10 @@ describe('child workflows, continue-as-new, patches, upserts and external workfl
       cancelTarget.workflowId,
     ]);
     expect(await harness.outcome(workflowId)).toMatchObject({ status: 'completed', result: 'signalled and cancelled' });
-    expect(await harness.outcome(signalTarget.workflowId)).toMatchObject({ status: 'completed', result: `approved by ${workflowId}` });
+    expect(await harness.outcome(signalTarget.workflowId)).toMatchObject({
+      status: 'completed',
+      result: `approved by ${workflowId}`,
+    });
     // The target catches the cancellation and returns normally.
     expect(await harness.outcome(cancelTarget.workflowId)).toMatchObject({ status: 'completed', result: 'cancelled' });
   });
@@ -264,7 +291,9 @@ describe('child workflows, continue-as-new, patches, upserts and external workfl
 describe('eviction and sinks', () => {
   test('an evicted run continues by replaying its history; sinks see each call once, not again on replay', async () => {
     const { workflowId, runId } = await harness.startWorkflow(worker.taskQueue, 'sinksAndEviction');
-    await waitUntil('the run slept', () => sinkEvents.some((event) => event.workflowId === workflowId && event.name === 'slept'));
+    await waitUntil('the run slept', () =>
+      sinkEvents.some((event) => event.workflowId === workflowId && event.name === 'slept'),
+    );
     await evict(runId);
     expect(worker.manager.workflowInfo(runId)).toBeUndefined();
 
@@ -312,7 +341,9 @@ describe('failures', () => {
     await harness.signal(workflowId, 'add', [1]);
     const failed = await harness.waitForEvent(workflowId, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
     const attributes = failed.workflowTaskFailedEventAttributes!;
-    expect(attributes.cause).toBe(temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR);
+    expect(attributes.cause).toBe(
+      temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR,
+    );
     expect(attributes.failure?.message).toContain('Nondeterminism');
     const description = await harness.describe(workflowId);
     expect(description.workflowExecutionInfo?.status).toBe(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
@@ -341,7 +372,9 @@ describe('stack trace queries', () => {
     };
     expect(enhanced.sdk.name).toBe('typescript');
     expect(enhanced.stacks.length).toBeGreaterThanOrEqual(1);
-    const waitForever = enhanced.stacks.flatMap((stack) => stack.locations).find((location) => location.function_name === 'waitForever');
+    const waitForever = enhanced.stacks
+      .flatMap((stack) => stack.locations)
+      .find((location) => location.function_name === 'waitForever');
     expect(waitForever?.file_path).toEndWith('fixtures/workflows.ts');
     expect(waitForever?.line).toBeGreaterThan(0);
     await harness.terminate(workflowId);
@@ -359,7 +392,9 @@ describe('disallowed modules', () => {
     try {
       const { workflowId } = await harness.startWorkflow(fsWorker.taskQueue, 'readsConfigFile');
       const failed = await harness.waitForEvent(workflowId, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
-      expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toContain("'fs' is not allowed in workflow code (use an activity)");
+      expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toContain(
+        "'fs' is not allowed in workflow code (use an activity)",
+      );
       await harness.terminate(workflowId);
     } finally {
       await fsWorker.shutdown();
@@ -381,12 +416,16 @@ describe('payload codecs', () => {
     async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
       this.#record(context);
       return payloads.map((payload) => {
-        if (new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array()) !== 'binary/reversed') return payload;
+        if (new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array()) !== 'binary/reversed')
+          return payload;
         return temporal.api.common.v1.Payload.decode(payload.data!.slice().reverse()) as Payload;
       });
     }
     #record(context: SerializationContext | undefined): void {
-      if (context) this.contexts.push(context.type === 'workflow' ? `workflow:${context.workflowId}` : `activity:${context.activityId}`);
+      if (context)
+        this.contexts.push(
+          context.type === 'workflow' ? `workflow:${context.workflowId}` : `activity:${context.activityId}`,
+        );
     }
   }
 
@@ -422,7 +461,9 @@ describe('metrics', () => {
     const polls = worker.metricEvents.filter((event) => event.type === 'pollWait');
     expect(activations.length).toBeGreaterThan(10);
     expect(polls.length).toBeGreaterThanOrEqual(activations.length);
-    expect(activations.some((event) => event.type === 'workflowActivation' && event.workflowType === 'sleeper')).toBe(true);
+    expect(activations.some((event) => event.type === 'workflowActivation' && event.workflowType === 'sleeper')).toBe(
+      true,
+    );
     expect(activations.some((event) => event.type === 'workflowActivation' && event.outcome === 'failed')).toBe(true);
   });
 });

@@ -21,11 +21,22 @@ import {
   type PayloadCodec,
 } from '@temporalio/common';
 import { decode, encode } from '@temporalio/common/lib/internal-non-workflow';
-import { coresdk, temporal } from '@temporalio/proto';
+import { coresdk, type temporal } from '@temporalio/proto';
 import Long from 'long';
 import { randomUUID } from 'node:crypto';
-import { ActivityTaskLoop, createActivityRegistry, type ActivityTaskLoopOptions, type ActivitiesInput } from '../../../src/activity';
-import { NativeClient, NativeRuntime, NativeWorker, isShutdownError, type NativeWorkerOptions } from '../../../src/native';
+import {
+  ActivityTaskLoop,
+  createActivityRegistry,
+  type ActivityTaskLoopOptions,
+  type ActivitiesInput,
+} from '../../../src/activity';
+import {
+  NativeClient,
+  NativeRuntime,
+  NativeWorker,
+  isShutdownError,
+  type NativeWorkerOptions,
+} from '../../../src/native';
 import { withMetadata } from '../../../src/worker/logger';
 import { MetricsEmitter, type WorkerMetricEvent } from '../../../src/worker/metrics';
 import type { TaskLoopContext } from '../../../src/worker/task-loop-context';
@@ -184,7 +195,10 @@ export class ActivityWorker {
       logger: withMetadata(capture, { sdkComponent: 'worker', taskQueue: this.taskQueue }),
       metrics,
     };
-    this.loop = new ActivityTaskLoop(context, { activities: createActivityRegistry(options.activities), ...options.loop });
+    this.loop = new ActivityTaskLoop(context, {
+      activities: createActivityRegistry(options.activities),
+      ...options.loop,
+    });
     this.loopDone = this.loop.run();
     this.loopDone.catch(() => {}); // observed by stop()
     this.#driverDone = this.#driveWorkflows();
@@ -277,7 +291,9 @@ export class ActivityWorker {
         }
         const script = this.scripts.byRunId.get(activation.runId);
         if (job.signalWorkflow?.signalName === CANCEL_SIGNAL && script) {
-          commands.push(script.call.local ? { requestCancelLocalActivity: { seq: 1 } } : { requestCancelActivity: { seq: 1 } });
+          commands.push(
+            script.call.local ? { requestCancelLocalActivity: { seq: 1 } } : { requestCancelActivity: { seq: 1 } },
+          );
         } else if (job.signalWorkflow?.signalName === FINISH_SIGNAL) {
           commands.push({ completeWorkflowExecution: {} });
         } else if (job.resolveActivity && script) {
