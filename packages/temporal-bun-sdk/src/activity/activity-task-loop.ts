@@ -28,7 +28,7 @@ import {
 import { optionalTsToMs } from '../common/proto-values';
 import type { coresdk } from '@temporalio/proto';
 import { NativeError, isShutdownError } from '../native';
-import { logLevelEnabled } from '../worker/logger';
+import { logLevelEnabled } from '../common/logger';
 import { createPollingLoop, type PollErrorKind, type PollingLoop } from '../worker/polling-loop';
 import type { TaskLoopContext } from '../worker/task-loop-context';
 import {

@@ -3,7 +3,7 @@
  * that stdout carries only what scripts read (the worker's ready line) and logs stay greppable.
  */
 import { BaseLogger, type LogLevel, type LogMetadata } from '../worker';
-import { LEVEL_ORDER } from '../worker/logger';
+import { LEVEL_ORDER } from '../common/logger';
 /** Fields every record of a one-worker process carries; they add nothing to its log lines. */
 const OMITTED_FIELDS = new Set(['sdkComponent', 'taskQueue', 'timestampMs']);
 

@@ -19,7 +19,7 @@ import {
   type WorkerOptions,
 } from '../worker';
 import { isPortFree, startDevServer, type DevServer } from '../dev-server';
-import { MAX_RUNTIME_THREADS } from '../worker/connection';
+import { MAX_RUNTIME_THREADS } from '../connection';
 import { CliError, CliUsageError, EXIT_CODES, exitWithError } from './cli-errors';
 import { CliLogger } from './cli-logger';
 import {

@@ -4,7 +4,7 @@
  */
 import type { DataConverter, LoadedDataConverter } from '@temporalio/common';
 import { isLoadedDataConverter, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
-import { NativeConnection } from '../worker/connection';
+import { NativeConnection } from '../connection';
 import { Connection, type WorkflowServiceCalls } from './connection';
 import { WorkflowClient } from './workflow-client';
 import type { QueryRejectCondition } from './workflow-options';

@@ -21,7 +21,7 @@ import type {
   WorkflowServiceRequest,
   WorkflowServiceResponse,
 } from '../native';
-import { NativeConnection } from '../worker/connection';
+import { NativeConnection } from '../connection';
 import { toClientError } from './errors';
 
 export interface ConnectionOptions {

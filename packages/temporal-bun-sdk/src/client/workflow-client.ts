@@ -712,7 +712,7 @@ export class WorkflowClient {
       return this.#startUpdate<any>(options, name, updateOptions?.args ?? [], { ...updateOptions, typeInfo }, stage);
     };
     const handle: WorkflowHandle<T> = {
-      client,
+      client: this,
       workflowId,
       runId,
       result: () => this.result<T>(workflowId, options.runIdForResult, resultOptions),

@@ -6,8 +6,8 @@ export {
   type WorkerOptions,
   type WorkerInterceptors,
 } from './options';
-export { NativeConnection, Runtime, type NativeConnectionOptions, type RuntimeOptions } from './connection';
-export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from './logger';
+export { NativeConnection, Runtime, type NativeConnectionOptions, type RuntimeOptions } from '../connection';
+export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from '../common/logger';
 export type {
   ActivityTaskEvent,
   LatencySummary,

@@ -11,8 +11,8 @@ import type { NativeWorkerOptions } from '../native';
 import type { ActivityInterceptorsFactory } from '../activity/interceptors';
 import type { InjectedSinks } from '../workflow/sinks';
 import type { WorkflowBundleOption } from '../workflow/prebuilt-bundle';
-import type { NativeConnection, NativeConnectionOptions } from './connection';
-import type { Logger } from './logger';
+import type { NativeConnection, NativeConnectionOptions } from '../connection';
+import type { Logger } from '../common/logger';
 import type { WorkerMetricsOptions } from './metrics';
 
 export interface WorkerInterceptors {

@@ -4,7 +4,7 @@
  * "worker shutdown". A later request with a shorter grace (e.g. immediate after graceful) wins; a
  * repeated request is harmless.
  */
-import type { Logger } from './logger';
+import type { Logger } from '../common/logger';
 
 export interface ShutdownControllerOptions {
   /** Stops polling: sdk-core's initiate-shutdown. Called once. */

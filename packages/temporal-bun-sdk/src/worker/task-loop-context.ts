@@ -4,7 +4,7 @@
  */
 import type { LoadedDataConverter } from '@temporalio/common';
 import type { NativeWorkerBase } from '../native';
-import type { Logger } from './logger';
+import type { Logger } from '../common/logger';
 import type { MetricsEmitter } from './metrics';
 
 export interface TaskLoopContext {

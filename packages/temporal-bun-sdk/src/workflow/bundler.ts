@@ -17,7 +17,7 @@ import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { BunPlugin } from 'bun';
 import { errorMessage } from '../common/error-message';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../common/logger';
 
 export interface WorkflowBundleOptions {
   /** Path of a `.ts`/`.js` module (or a directory with an index module) exporting workflow functions. */

@@ -31,7 +31,7 @@ import { coresdk } from '@temporalio/proto';
 import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import { SdkFlags } from '@temporalio/workflow/lib/flags';
 import Long from 'long';
-import { logLevelEnabled, type Logger } from '../worker/logger';
+import { logLevelEnabled, type Logger } from '../common/logger';
 import {
   WorkflowBundleError,
   bundleReusableWorkflowCode,

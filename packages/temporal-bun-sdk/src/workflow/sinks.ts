@@ -12,7 +12,7 @@
  * };
  */
 import type { Sink, SinkCall, Sinks, WorkflowInfo } from '@temporalio/workflow';
-import { logLevelEnabled, type Logger, type LogLevel } from '../worker/logger';
+import { logLevelEnabled, type Logger, type LogLevel } from '../common/logger';
 import { workflowLogAttributes } from './workflow-info';
 
 /** The worker-side implementation of one sink function. */

@@ -1,4 +1,4 @@
-import { BaseLogger, type LogLevel, type LogMetadata } from '../../src/worker/logger';
+import { BaseLogger, type LogLevel, type LogMetadata } from '../../src/common/logger';
 
 export interface RecordedLog {
   level: LogLevel;

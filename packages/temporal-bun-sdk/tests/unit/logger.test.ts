@@ -11,7 +11,7 @@ import {
   type LogLevel,
   type LogMetadata,
   type Logger,
-} from '../../src/worker/logger';
+} from '../../src/common/logger';
 import { workflowLoggerSink } from '../../src/workflow/sinks';
 import { RecordingLogger } from '../helpers/recording-logger';
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
-import { coreLogFilterString, Runtime } from '../../src/worker/connection';
+import { coreLogFilterString, Runtime } from '../../src/connection';
 import { useServerConnection } from '../helpers/server-connection';
 
 const env = useServerConnection();

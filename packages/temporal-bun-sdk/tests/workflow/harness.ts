@@ -15,7 +15,7 @@ import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import { randomUUID } from 'node:crypto';
 import { NativeClient, NativeRuntime, NativeWorker, type NativeWorkerOptions } from '../../src/native';
-import type { Logger } from '../../src/worker/logger';
+import type { Logger } from '../../src/common/logger';
 import { MetricsEmitter, type WorkerMetricEvent } from '../../src/worker/metrics';
 import { WORKER_DEFAULTS } from '../../src/worker/options';
 import type { TaskLoopContext } from '../../src/worker/task-loop-context';

@@ -37,7 +37,7 @@ import {
   isShutdownError,
   type NativeWorkerOptions,
 } from '../../../src/native';
-import { withMetadata } from '../../../src/worker/logger';
+import { withMetadata } from '../../../src/common/logger';
 import { MetricsEmitter, type WorkerMetricEvent } from '../../../src/worker/metrics';
 import type { TaskLoopContext } from '../../../src/worker/task-loop-context';
 import { startDevServer, type DevServer } from '../../helpers/dev-server';

@@ -1,10 +1,9 @@
 /**
- * Logging: the `Logger` interface of `@temporalio/common` (so user loggers port unchanged), a
- * console logger as the default, and the bridge from sdk-core's forwarded log records.
+ * Logging: the `Logger` interface of `@temporalio/common` (so user loggers port unchanged) and a
+ * console logger as the default. sdk-core's records reach a logger through `connection/runtime`.
  */
 import { inspect } from 'node:util';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
-import type { NativeLogRecord } from '../native';
 
 export type { LogLevel, LogMetadata, Logger };
 
@@ -76,19 +75,4 @@ export function withMetadata(logger: Logger, meta: LogMetadata): Logger & { read
     warn: (message, extra) => logger.warn(message, merge(extra)),
     error: (message, extra) => logger.error(message, merge(extra)),
   };
-}
-
-function toLogLevel(level: string): LogLevel {
-  const upper = level.toUpperCase();
-  return upper in LEVEL_ORDER ? (upper as LogLevel) : 'INFO';
-}
-
-/** Forwards one sdk-core log record to `logger`, tagged `sdkComponent: 'core'`. */
-export function forwardCoreLog(logger: Logger, record: NativeLogRecord): void {
-  logger.log(toLogLevel(record.level), record.message, {
-    sdkComponent: 'core',
-    target: record.target,
-    timestampMs: record.timestampMs,
-    ...record.fields,
-  });
 }

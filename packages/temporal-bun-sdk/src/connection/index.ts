@@ -1,0 +1,14 @@
+/**
+ * The connection layer: the process-wide bridge runtime and `NativeConnection`, below both the
+ * client and the worker.
+ */
+export { NativeConnection, type NativeConnectionOptions } from './native-connection';
+export {
+  coreLogFilterString,
+  forwardCoreLog,
+  MAX_RUNTIME_THREADS,
+  onCoreLog,
+  Runtime,
+  type RuntimeOptions,
+  sharedNativeRuntime,
+} from './runtime';
