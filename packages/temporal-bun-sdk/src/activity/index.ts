@@ -1,6 +1,7 @@
 /**
- * Activities: the registry, the task loop that runs them with an `@temporalio/activity` `Context`,
- * and the interceptor types. Activity code itself imports only `@temporalio/activity`.
+ * Activities: the registry, the `@temporalio/activity` `Context` they run in, cancellation,
+ * heartbeats and the interceptor types (the task loop that runs them is the worker's:
+ * `worker/activity-task-loop`). Activity code itself imports only `@temporalio/activity`.
  */
 export {
   ActivityRegistrationError,
@@ -9,14 +10,6 @@ export {
   type ActivityImplementation,
   type ActivityRegistry,
 } from './registry';
-export {
-  ActivityTaskLoop,
-  DEFAULT_ABANDON_AFTER_CANCEL_MS,
-  DEFAULT_ACTIVITY_NAME,
-  LOCAL_DEADLINE_SLACK_MS,
-  classifyActivityPollError,
-  type ActivityTaskLoopOptions,
-} from './activity-task-loop';
 export type { ActivityCancelOrigin, ActivityCancelReason } from './cancellation';
 export type { ActivityContextClient } from './context';
 export type { ActivityTaskInfo } from './info';

@@ -17,7 +17,6 @@ export type {
   WorkerMetricsSnapshot,
   WorkflowActivationEvent,
 } from './metrics';
-export { createPollingLoop, type PollingLoop, type PollingLoopOptions } from './polling-loop';
 export {
   runReplayHistory,
   runReplayHistories,

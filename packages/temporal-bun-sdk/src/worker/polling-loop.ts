@@ -2,41 +2,36 @@
  * The poll → handle loop shared by the workflow and activity task loops.
  *
  * A loop polls, hands each task to `handler` without awaiting it (handlers run concurrently; core's
- * slots bound how many tasks are outstanding), and polls again. Transient poll errors are retried
- * with bounded exponential backoff; a shutdown poll result ends the loop; anything else is fatal and
- * rejects `done`, which the worker's `run()` surfaces.
+ * slots bound how many tasks are outstanding), and polls again. A shutdown poll result ends the
+ * loop once its handlers settled; any other poll error is fatal and rejects `done`, which the
+ * worker's `run()` surfaces (see {@link classifyPollError}).
  */
 import { errorMessage } from '../common/error-message';
+import { isShutdownError } from '../native';
 
 export interface PollingLoopOptions<Task> {
   /** Loop name for errors and logs, e.g. `"workflow"` or `"activity"`. */
   name: string;
   /** Waits for the next task. Rejects with a shutdown error when no more tasks will come. */
   poll: () => Promise<Task>;
-  /** Handles one task. Its rejection is passed to `onError` as a handler failure, never retried. */
+  /** Handles one task. Its rejection is passed to `onHandlerError`; it does not stop the loop. */
   handler: (task: Task) => Promise<void>;
-  /** Tells a poll error's kind: `"shutdown"` ends the loop, `"transient"` retries, `"fatal"` fails it. */
-  classifyError: (error: unknown) => PollErrorKind;
-  /** Observes errors: every transient poll failure (with the attempt number) and handler failures. */
-  onError?: (error: unknown, context: PollingLoopErrorContext) => void;
-  /** Backoff of the first retry. Default 100 ms. */
-  initialBackoffMs?: number;
-  /** Upper bound of any retry delay. Default 10,000 ms. */
-  maxBackoffMs?: number;
-  /** Consecutive transient failures after which the loop gives up (fatal). Default: never. */
-  maxConsecutiveFailures?: number;
-  /** Injected for tests. Default `setTimeout`-based sleep. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Observes handler failures. */
+  onHandlerError?: (error: unknown) => void;
 }
 
-export type PollErrorKind = 'shutdown' | 'transient' | 'fatal';
+/** What a poll error means for a task loop: the end of its tasks, or the end of the worker. */
+export type PollErrorKind = 'shutdown' | 'fatal';
 
-export interface PollingLoopErrorContext {
-  phase: 'poll' | 'handler';
-  /** 1 for the first consecutive poll failure. */
-  attempt: number;
-  /** The delay before the next poll (poll phase, transient errors only). */
-  retryInMs?: number;
+/**
+ * The one reading of a poll error, for both task loops. sdk-core retries what can be retried
+ * before a poll fails (a long poll retries transient gRPC codes without end, and the others for a
+ * minute), and documents that anything it still reports besides `ShutDown` is fatal for the host:
+ * so `SHUT_DOWN` ends the loop and every other error (`RPC_ERROR`, `WORKER_ERROR`, a bridge error)
+ * fails the worker, as in the official SDKs.
+ */
+export function classifyPollError(error: unknown): PollErrorKind {
+  return isShutdownError(error) ? 'shutdown' : 'fatal';
 }
 
 export interface PollingLoop {
@@ -46,15 +41,7 @@ export interface PollingLoop {
   readonly inFlight: number;
 }
 
-export const DEFAULT_INITIAL_BACKOFF_MS = 100;
-export const DEFAULT_MAX_BACKOFF_MS = 10_000;
-
-/** The delay before retry `attempt` (1-based): doubles from `initialMs`, capped at `maxMs`. */
-export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number): number {
-  return Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
-}
-
-/** A poll loop failed for good; `cause` is the last poll error. */
+/** A poll loop failed for good; `cause` is the poll error. */
 export class PollingLoopError extends Error {
   override readonly name = 'PollingLoopError';
   constructor(message: string, options: { cause: unknown }) {
@@ -63,45 +50,31 @@ export class PollingLoopError extends Error {
 }
 
 export function createPollingLoop<Task>(options: PollingLoopOptions<Task>): PollingLoop {
-  const initialMs = options.initialBackoffMs ?? DEFAULT_INITIAL_BACKOFF_MS;
-  const maxMs = options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const handlers = new Set<Promise<void>>();
 
   const startHandler = (task: Task) => {
     const running: Promise<void> = Promise.resolve()
       .then(() => options.handler(task))
-      .catch((error: unknown) => options.onError?.(error, { phase: 'handler', attempt: 0 }))
+      .catch((error: unknown) => options.onHandlerError?.(error))
       .finally(() => handlers.delete(running));
     handlers.add(running);
   };
 
   const run = async () => {
-    let failures = 0;
     for (;;) {
       let task: Task;
       try {
         task = await options.poll();
       } catch (error) {
-        const kind = options.classifyError(error);
-        if (kind === 'shutdown') break;
-        failures++;
-        const giveUp =
-          kind === 'fatal' ||
-          (options.maxConsecutiveFailures !== undefined && failures >= options.maxConsecutiveFailures);
-        if (giveUp) {
-          await Promise.allSettled([...handlers]);
-          const why = kind === 'fatal' ? 'a fatal error' : `${failures} consecutive failures`;
-          throw new PollingLoopError(`the ${options.name} poll loop stopped after ${why}: ${errorMessage(error)}`, {
+        if (classifyPollError(error) === 'shutdown') break;
+        await Promise.allSettled([...handlers]);
+        throw new PollingLoopError(
+          `the ${options.name} poll loop stopped after a fatal error: ${errorMessage(error)}`,
+          {
             cause: error,
-          });
-        }
-        const retryInMs = backoffDelayMs(failures, initialMs, maxMs);
-        options.onError?.(error, { phase: 'poll', attempt: failures, retryInMs });
-        await sleep(retryInMs);
-        continue;
+          },
+        );
       }
-      failures = 0;
       startHandler(task);
     }
     // Handlers started before shutdown still complete their tasks.

@@ -13,7 +13,7 @@ import { IllegalStateError } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { NativeWorker } from '../native';
 import { createActivityRegistry } from '../activity/registry';
-import { ActivityTaskLoop } from '../activity/activity-task-loop';
+import { ActivityTaskLoop } from './activity-task-loop';
 import { checkWorkerPeerPackages } from '../common/peer-packages';
 import { bundleWorkflowCode } from '../workflow/bundler';
 import { loadWorkflowBundle, type LoadedWorkflowBundle } from '../workflow/prebuilt-bundle';

@@ -10,11 +10,11 @@
  * await loop.run(); // resolves once core reports SHUT_DOWN and in-flight activations are completed
  */
 import type { coresdk } from '@temporalio/proto';
-import { isShutdownError, NativeError } from '../native';
+import { isShutdownError } from '../native';
 import { WorkflowActivationCodecs } from '../workflow/activation-codecs';
 import type { WorkflowActivationCompletion, WorkflowIsolateManager } from '../workflow/isolate-manager';
 import { deliverSinkCalls, workflowLoggerSink, type InjectedSinks } from '../workflow/sinks';
-import { createPollingLoop, type PollErrorKind } from './polling-loop';
+import { createPollingLoop } from './polling-loop';
 import { withoutUndecodableSignals } from './signal-payloads';
 import type { TaskLoopContext } from './task-loop-context';
 
@@ -76,12 +76,7 @@ export class WorkflowTaskLoop {
       name: 'workflow',
       poll: () => this.#poll(),
       handler: (activation) => this.#handle(activation),
-      classifyError: classifyPollError,
-      onError: (error, { phase, attempt, retryInMs }) => {
-        if (phase === 'poll')
-          logger.warn('Polling for workflow activations failed; retrying', { error, attempt, retryInMs });
-        else logger.error('Handling a workflow activation failed', { error });
-      },
+      onHandlerError: (error) => logger.error('Handling a workflow activation failed', { error }),
     });
     try {
       await loop.done;
@@ -189,19 +184,4 @@ export class WorkflowTaskLoop {
       return failure;
     }
   }
-}
-
-/**
- * How a workflow poll error is handled: shutdown ends the loop; errors of the service or of core's
- * worker are retried with backoff; anything else means the bridge itself is unusable.
- */
-export function classifyPollError(error: unknown): PollErrorKind {
-  if (isShutdownError(error)) return 'shutdown';
-  if (
-    error instanceof NativeError &&
-    (error.code === 'RPC_ERROR' || error.code === 'WORKER_ERROR' || error.code === 'CONNECT_FAILED')
-  ) {
-    return 'transient';
-  }
-  return 'fatal';
 }

@@ -24,12 +24,8 @@ import { decode, encode } from '@temporalio/common/lib/internal-non-workflow';
 import { coresdk, type temporal } from '@temporalio/proto';
 import Long from 'long';
 import { randomUUID } from 'node:crypto';
-import {
-  ActivityTaskLoop,
-  createActivityRegistry,
-  type ActivityTaskLoopOptions,
-  type ActivitiesInput,
-} from '../../../src/activity';
+import { createActivityRegistry, type ActivitiesInput } from '../../../src/activity';
+import { ActivityTaskLoop, type ActivityTaskLoopOptions } from '../../../src/worker/activity-task-loop';
 import {
   NativeClient,
   NativeRuntime,

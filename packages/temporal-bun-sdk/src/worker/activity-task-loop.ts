@@ -27,17 +27,14 @@ import {
 } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs } from '../common/proto-values';
 import type { coresdk } from '@temporalio/proto';
-import { NativeError, isShutdownError } from '../native';
 import { logLevelEnabled } from '../common/logger';
-import { createPollingLoop, type PollErrorKind, type PollingLoop } from '../worker/polling-loop';
-import type { TaskLoopContext } from '../worker/task-loop-context';
 import {
   ActivityCancellation,
   cancelRequestFromCore,
   workerCancelRequest,
   type ActivityCancelReason,
   type ActivityCancelRequest,
-} from './cancellation';
+} from '../activity/cancellation';
 import {
   cancellationResult,
   encodeActivityResult,
@@ -45,18 +42,20 @@ import {
   type ActivityExecutionResult,
   type ActivityOutcome,
   type ActivityResultEncoder,
-} from './completion';
-import { ActivityExecutionContext, type ActivityContextClient } from './context';
-import { ActivityHeartbeater } from './heartbeat';
+} from '../activity/completion';
+import { ActivityExecutionContext, type ActivityContextClient } from '../activity/context';
+import { ActivityHeartbeater } from '../activity/heartbeat';
 import {
   activityInfoFromStart,
   activityLogAttributes,
   activitySerializationContext,
   base64TaskToken,
   type ActivityTaskInfo,
-} from './info';
-import type { ActivityExecuteInput, ActivityInterceptorsFactory, Headers } from './interceptors';
-import type { ActivityImplementation } from './registry';
+} from '../activity/info';
+import type { ActivityExecuteInput, ActivityInterceptorsFactory, Headers } from '../activity/interceptors';
+import type { ActivityImplementation } from '../activity/registry';
+import { createPollingLoop, type PollingLoop } from './polling-loop';
+import type { TaskLoopContext } from './task-loop-context';
 
 type ActivityTask = coresdk.activity_task.ActivityTask;
 
@@ -102,14 +101,6 @@ interface RunningActivity {
   readonly abandoned: Promise<void>;
   armAbandonTimer(): void;
   dispose(): void;
-}
-
-/** How a poll error affects the loop: shutdown ends it; network trouble is retried; the rest is fatal. */
-export function classifyActivityPollError(error: unknown): PollErrorKind {
-  if (isShutdownError(error)) return 'shutdown';
-  if (error instanceof NativeError && (error.code === 'RPC_ERROR' || error.code === 'CONNECT_FAILED'))
-    return 'transient';
-  return 'fatal';
 }
 
 /**
@@ -180,12 +171,7 @@ export class ActivityTaskLoop {
         return task;
       },
       handler: (task) => this.#handle(task),
-      classifyError: classifyActivityPollError,
-      onError: (error, where) => {
-        if (where.phase === 'poll')
-          logger.warn('Activity poll failed; retrying', { error, attempt: where.attempt, retryInMs: where.retryInMs });
-        else logger.error('Activity task handling failed', { error });
-      },
+      onHandlerError: (error) => logger.error('Activity task handling failed', { error }),
     });
     await this.#pollingLoop.done;
     logger.debug('Activity task loop stopped');
