@@ -25,9 +25,12 @@ import {
 } from './interceptors';
 
 /**
- * The client an activity reaches with `Context.current().client`. This SDK's worker has no
- * `@temporalio/client` `Client` of its own; pass one to the activity loop to expose it. Without one,
- * `Context.current().client` throws `IllegalStateError` (as in the official SDK's mock environment).
+ * The client an activity reaches with `Context.current().client`: `createWorker` gives activities
+ * this SDK's `Client` over the worker's connection, with the worker's namespace and data converter
+ * (as the official worker does). Its type is `@temporalio/activity`'s, which names
+ * `@temporalio/client`'s `Client`; this SDK's has the same shape (`client.workflow`,
+ * `client.connection`, `client.options`). Without one, `Context.current().client` throws
+ * `IllegalStateError` (as in the official SDK's mock environment).
  */
 export type ActivityContextClient = ConstructorParameters<typeof Context>[4];
 

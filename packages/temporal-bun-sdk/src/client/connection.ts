@@ -88,7 +88,8 @@ export function defaultIdentity(): string {
 
 /**
  * A connection to the Temporal service. Connections are expensive: create one and share it between
- * clients (and workers, via {@link Connection.nativeConnection}); close it when done.
+ * clients; close it when done. (To share one with a worker, connect a `NativeConnection` and pass
+ * it to both `createWorker({ connection })` and `new Client({ connection })`.)
  *
  * @example
  * const connection = await Connection.connect(); // TEMPORAL_ADDRESS, temporal.toml, else localhost:7233
@@ -178,23 +179,6 @@ export class Connection {
   /** Connects if not connected yet. Rejects with a `ConnectionError` when the server does not answer. */
   async ensureConnected(): Promise<void> {
     await this.#connect();
-  }
-
-  /**
-   * The underlying worker connection, to pass to `createWorker({ connection })` so client and
-   * worker share it. Throws before the connection is established (await {@link ensureConnected}).
-   */
-  get nativeConnection(): NativeConnection {
-    if (this.#native === undefined) {
-      throw new Error(
-        'the connection is not established yet: await connection.ensureConnected() (or use Connection.connect)',
-      );
-    }
-    return this.#native;
-  }
-
-  get closed(): boolean {
-    return this.#closed;
   }
 
   /**

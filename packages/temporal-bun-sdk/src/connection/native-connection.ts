@@ -71,10 +71,6 @@ export class NativeConnection {
     return new NativeConnection(runtime, client, redactAddress(address));
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /** Releases the connection. Workers already created from it keep working. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -54,13 +54,12 @@ import {
 } from '../activity/info';
 import type { ActivityExecuteInput, ActivityInterceptorsFactory, Headers } from '../activity/interceptors';
 import type { ActivityImplementation } from '../activity/registry';
+import { WORKER_DEFAULTS } from './options';
 import { createPollingLoop, type PollingLoop } from './polling-loop';
 import type { TaskLoopContext } from './task-loop-context';
 
 type ActivityTask = coresdk.activity_task.ActivityTask;
 
-/** Default of {@link ActivityTaskLoopOptions.abandonAfterCancelMs}. */
-export const DEFAULT_ABANDON_AFTER_CANCEL_MS = 2_000;
 /**
  * The local start-to-close deadline fires this long after the timeout itself, so the server's (or,
  * for local activities, core's) own timeout normally wins and the workflow sees its timeout failure.
@@ -77,12 +76,15 @@ export interface ActivityTaskLoopOptions {
   interceptors?: readonly ActivityInterceptorsFactory[];
   /** Base of `Context.metricMeter` (tagged with namespace, task queue and activity type). Default: a no-op meter. */
   metricMeter?: MetricMeter;
-  /** Exposed as `Context.client`. Default none: `Context.client` throws `IllegalStateError`. */
+  /**
+   * Exposed as `Context.client` (`createWorker` passes a client over the worker's connection).
+   * Default none: `Context.client` throws `IllegalStateError`.
+   */
   client?: ActivityContextClient;
   /**
    * How long an activity cancelled because its result is no longer wanted (timed out, not found,
-   * worker shutdown) may keep running before its task is completed without it. The function is not
-   * stopped (JavaScript cannot be), only no longer waited for. In milliseconds. Default 2000.
+   * worker shutdown) may keep running before its task is completed without it: the worker's
+   * `abandonAfterCancelTime`, in milliseconds. Default: that option's default.
    */
   abandonAfterCancelMs?: number;
 }
@@ -131,7 +133,7 @@ export class ActivityTaskLoop {
     this.#interceptors = options.interceptors ?? [];
     this.#metricMeter = options.metricMeter ?? noopMetricMeter;
     this.#client = options.client;
-    this.#abandonAfterCancelMs = Math.max(0, options.abandonAfterCancelMs ?? DEFAULT_ABANDON_AFTER_CANCEL_MS);
+    this.#abandonAfterCancelMs = Math.max(0, options.abandonAfterCancelMs ?? WORKER_DEFAULTS.abandonAfterCancelTimeMs);
   }
 
   /** Number of activity executions (local ones included) whose task is not yet completed. */

@@ -91,6 +91,15 @@ export interface WorkerOptions {
    * with reason "worker shutdown". Default 0 (cancelled at once).
    */
   shutdownGraceTime?: Duration;
+  /**
+   * How long an activity cancelled because nobody wants its result any more (its start-to-close
+   * timeout passed, the server no longer knows it, or the worker is shutting down) may keep running
+   * before its task is completed without it. The function is not stopped (JavaScript cannot stop
+   * it), only no longer waited for, so an activity that ignores its cancellation cannot hold a slot
+   * or the worker's shutdown forever. `0` completes the task as soon as the cancellation is
+   * delivered. Default `'2s'`.
+   */
+  abandonAfterCancelTime?: Duration;
   /** Payload converter, failure converter and payload codecs; codecs run outside the sandbox. */
   dataConverter?: DataConverter;
   interceptors?: WorkerInterceptors;
@@ -131,6 +140,7 @@ export const WORKER_DEFAULTS = {
   maxHeartbeatThrottleIntervalMs: 60_000,
   defaultHeartbeatThrottleIntervalMs: 30_000,
   shutdownGraceTimeMs: 0,
+  abandonAfterCancelTimeMs: 2_000,
   reuseV8Context: true,
 } as const;
 
@@ -171,6 +181,8 @@ export interface CompiledWorkerOptions {
   /** `bundlerOptions.ignoreModules`, checked. */
   ignoreModules: string[];
   shutdownGraceTimeMs: number;
+  /** See {@link WorkerOptions.abandonAfterCancelTime}. */
+  abandonAfterCancelMs: number;
   /** What the bridge's worker receives. */
   native: NativeWorkerOptions;
 }
@@ -269,6 +281,7 @@ const WORKER_OPTION_NAMES = [
   'maxTaskQueueActivitiesPerSecond',
   'enableNonLocalActivities',
   'shutdownGraceTime',
+  'abandonAfterCancelTime',
   'dataConverter',
   'interceptors',
   'sinks',
@@ -520,6 +533,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     workflowBundle,
     ignoreModules,
     shutdownGraceTimeMs: durationMs(options, 'shutdownGraceTime', WORKER_DEFAULTS.shutdownGraceTimeMs, true),
+    abandonAfterCancelMs: durationMs(options, 'abandonAfterCancelTime', WORKER_DEFAULTS.abandonAfterCancelTimeMs, true),
     native: {
       namespace,
       taskQueue: options.taskQueue,

@@ -37,8 +37,6 @@ export function classifyPollError(error: unknown): PollErrorKind {
 export interface PollingLoop {
   /** Resolves once the poll reported shutdown and every handler started by the loop has settled. */
   readonly done: Promise<void>;
-  /** Number of handlers still running. */
-  readonly inFlight: number;
 }
 
 /** A poll loop failed for good; `cause` is the poll error. */
@@ -81,11 +79,5 @@ export function createPollingLoop<Task>(options: PollingLoopOptions<Task>): Poll
     while (handlers.size > 0) await Promise.allSettled([...handlers]);
   };
 
-  const done = run();
-  return {
-    done,
-    get inFlight() {
-      return handlers.size;
-    },
-  };
+  return { done: run() };
 }

@@ -26,10 +26,6 @@ export class ShutdownController {
     this.#options = options;
   }
 
-  get requested(): boolean {
-    return this.#requested;
-  }
-
   /** Requests shutdown; activities still running after `graceMs` are cancelled. */
   request(graceMs: number): void {
     if (!this.#requested) {

@@ -12,7 +12,9 @@
 import { IllegalStateError } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { NativeWorker } from '../native';
+import type { ActivityContextClient } from '../activity/context';
 import { createActivityRegistry } from '../activity/registry';
+import { Client } from '../client/client';
 import { ActivityTaskLoop } from './activity-task-loop';
 import { checkWorkerPeerPackages } from '../common/peer-packages';
 import { bundleWorkflowCode } from '../workflow/bundler';
@@ -109,7 +111,16 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     };
     const workflowLoop =
       manager === undefined ? undefined : new WorkflowTaskLoop(context, manager, { sinks: options.sinks });
-    const activityLoop = new ActivityTaskLoop(context, { activities, interceptors: options.interceptors?.activity });
+    // Activities reach the server through the worker's connection, namespace and data converter
+    // (`Context.current().client`), as in the official worker. This SDK's Client has the shape of
+    // the `@temporalio/client` one that `@temporalio/activity` names.
+    const client = new Client({ connection, namespace: compiled.namespace, identity: options.identity, dataConverter });
+    const activityLoop = new ActivityTaskLoop(context, {
+      activities,
+      interceptors: options.interceptors?.activity,
+      client: client as unknown as ActivityContextClient,
+      abandonAfterCancelMs: compiled.abandonAfterCancelMs,
+    });
     return new Worker({
       options: compiled,
       connection,

@@ -7,11 +7,18 @@ const shutDown = () => new NativeError('SHUT_DOWN', 'the worker is shut down and
 /** A poller that plays back a script of results: a task value, or an error to throw; then shutdown. */
 function scriptedPoller<T>(script: Array<T | Error>) {
   let index = 0;
+  let exhausted!: () => void;
+  const exhaustedPromise = new Promise<void>((resolve) => {
+    exhausted = resolve;
+  });
   return {
     get polls() {
       return index;
     },
+    /** Resolves once the script ran out and the poll reported shutdown. */
+    exhausted: exhaustedPromise,
     poll: async (): Promise<T> => {
+      if (index >= script.length) exhausted();
       const next = index < script.length ? script[index] : shutDown();
       index++;
       if (next instanceof Error) throw next;
@@ -54,10 +61,9 @@ describe('createPollingLoop', () => {
     });
     await loop.done;
     expect(handled.sort()).toEqual([1, 2, 3]);
-    expect(loop.inFlight).toBe(0);
   });
 
-  test('handlers run concurrently with polling', async () => {
+  test('handlers run concurrently with polling, and done waits for them after shutdown', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const started: number[] = [];
@@ -73,12 +79,18 @@ describe('createPollingLoop', () => {
         await gate;
       },
     });
+    let finished = false;
+    void loop.done.then(() => {
+      finished = true;
+    });
     await bothStarted;
     expect(started).toEqual([1, 2]); // the second task started while the first was still running
-    expect(loop.inFlight).toBe(2);
+    await poller.exhausted; // the poll after them reported shutdown
+    await Bun.sleep(0);
+    expect(finished).toBe(false); // both handlers still wait at the gate
     release();
     await loop.done;
-    expect(loop.inFlight).toBe(0);
+    expect(finished).toBe(true);
   });
 
   test('stops on shutdown without polling again', async () => {
