@@ -8,6 +8,7 @@ pub mod buffers;
 pub mod channel;
 pub mod client;
 pub mod diagnostics;
+pub mod envconfig;
 pub mod error;
 pub mod guard;
 pub mod handles;
