@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import { Connection } from 'temporal-bun-sdk/client';
 import { startBenchServer } from './harness/dev-server';
 import { runFfiChannel, type FfiChannelResult } from './harness/ffi-channel';
+import { appendHistory, runId } from './harness/history';
 import { loadAverage, machineBusyFraction } from './harness/proc-stats';
 import { killAll } from './harness/processes';
 import { computeFigures, renderTable, renderThreadTable, WORKER_LABELS, writeReadmeSection } from './harness/report';
 import { runScenario, type RunResult } from './harness/run-scenario';
 import { readSettings, type WorkerKind } from './harness/settings';
+import { runTimerGaps, type TimerGapsResult } from './harness/timer-gaps';
 
 const benchDirectory = import.meta.dir;
 const settings = readSettings();
@@ -68,7 +70,7 @@ const versions = {
 const loadAtStart = loadAverage();
 // Nothing of the benchmark runs yet: whatever keeps the CPUs busy now is someone else's.
 const busyAtStart = await machineBusyFraction(2_000);
-const invocationId = startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+const invocationId = runId(startedAt.toISOString());
 log(
   `${machine.cpus} × ${machine.cpu}, Bun ${machine.bun}, load ${loadAtStart.join(' ')}, CPUs ${(busyAtStart * 100).toFixed(0)}% busy; commit ${versions.commit}`,
 );
@@ -77,6 +79,7 @@ log(`settings: ${JSON.stringify(settings)}`);
 const runs: RunResult[] = [];
 const failures: { kind: WorkerKind; scenario: string; round: number; error: string }[] = [];
 const ffi: FfiChannelResult[] = [];
+let timerGaps: TimerGapsResult | undefined;
 let serverVersion = '';
 
 const server = await startBenchServer();
@@ -130,6 +133,18 @@ try {
   } finally {
     await connection.close();
   }
+  if (settings.timerGapRuns > 0 && settings.workers.includes('ours')) {
+    try {
+      timerGaps = await runTimerGaps(benchDirectory, {
+        address: server.address,
+        namespace: server.namespace,
+        runs: settings.timerGapRuns,
+      });
+    } catch (error) {
+      failures.push({ kind: 'ours', scenario: 'timer gaps', round: 0, error: String(error) });
+      log(`timer gaps: FAILED: ${String(error)}`);
+    }
+  }
 } finally {
   await server.stop();
   killAll();
@@ -152,7 +167,7 @@ if (settings.ffiRuns > 0) {
 const loadAtEnd = loadAverage();
 const busyAtEnd = await machineBusyFraction(2_000);
 const durationS = (Date.now() - startedAt.getTime()) / 1000;
-const figures = computeFigures(runs, ffi, settings);
+const figures = computeFigures(runs, ffi, settings, timerGaps);
 const table = renderTable(figures);
 const threadTable = renderThreadTable(runs, settings.workers);
 const heaviestLoad = Math.max(loadAtStart[0], loadAtEnd[0], ...runs.map((run) => run.loadAfter[0]));
@@ -195,12 +210,13 @@ const raw = {
   figures: figures.map((figure) => ({ ...figure })),
   runs,
   ffi,
+  timerGaps,
   failures,
 };
-const json = `${JSON.stringify(raw, null, 2)}\n`;
-writeFileSync(join(resultsDirectory, `${invocationId}.json`), json);
-writeFileSync(join(resultsDirectory, 'latest.json'), json);
-log(`raw results: bench/results/${invocationId}.json (and latest.json)`);
+// Only the latest raw data is kept; the history table keeps each invocation's medians and ratios.
+writeFileSync(join(resultsDirectory, 'latest.json'), `${JSON.stringify(raw, null, 2)}\n`);
+appendHistory(join(resultsDirectory, 'history.md'), raw);
+log(`raw results: bench/results/latest.json; a row for ${invocationId} appended to bench/results/history.md`);
 if (settings.profile) {
   log(
     `CPU profiles (main JS thread of each worker): bench/results/profiles/${invocationId}/; README left as it was (profiled figures)`,

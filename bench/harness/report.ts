@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { FfiChannelResult } from './ffi-channel';
+import type { TimerGapsResult } from './timer-gaps';
 import type { RunResult } from './run-scenario';
 import type { BenchSettings, WorkerKind } from './settings';
 import { median, percentile, spread, type Spread } from './statistics';
@@ -37,7 +38,12 @@ function valuesBy(
   return byKind;
 }
 
-export function computeFigures(runs: RunResult[], ffi: FfiChannelResult[], settings: BenchSettings): Figure[] {
+export function computeFigures(
+  runs: RunResult[],
+  ffi: FfiChannelResult[],
+  settings: BenchSettings,
+  timerGaps?: TimerGapsResult,
+): Figure[] {
   const a = (run: RunResult) => run.scenario === 'A';
   const b = (run: RunResult) => run.scenario === 'B';
   const all = () => true;
@@ -142,6 +148,24 @@ export function computeFigures(runs: RunResult[], ffi: FfiChannelResult[], setti
         values: {},
         digits: 2,
         oursOnly: result.cpuMicrosPerCompletion,
+      },
+    );
+  }
+  if (timerGaps !== undefined) {
+    figures.push(
+      {
+        id: 'timerGapMax',
+        label: 'idle worker, both task streams open: longest gap of a 10 ms JS interval, ms',
+        values: {},
+        digits: 1,
+        oursOnly: timerGaps.longestGapMs,
+      },
+      {
+        id: 'timerGapP99',
+        label: 'idle worker, both task streams open: p99 gap of a 10 ms JS interval, ms',
+        values: {},
+        digits: 1,
+        oursOnly: timerGaps.p99GapMs,
       },
     );
   }

@@ -26,6 +26,11 @@ export interface BenchSettings {
   pollIntervalMs: number;
   /** BENCH_FFI_RUNS: runs of the FFI channel micro-benchmark (bench/ffi-channel); 0 skips it. */
   ffiRuns: number;
+  /**
+   * BENCH_TIMER_GAP_RUNS: runs of the JS timer gap measurement in an idle worker
+   * (bench/ffi-channel/timer-gaps.bench.ts); 0 skips it.
+   */
+  timerGapRuns: number;
   /** BENCH_WRITE_README: 0 leaves bench/README.md alone (the results still go to bench/results/). */
   writeReadme: boolean;
   /** BENCH_CLIENT_TIMEOUT_MS: a client process taking longer fails the run. */
@@ -51,6 +56,7 @@ export const SETTINGS_ENV: Record<keyof BenchSettings, string> = {
   workers: 'BENCH_WORKERS',
   pollIntervalMs: 'BENCH_POLL_INTERVAL_MS',
   ffiRuns: 'BENCH_FFI_RUNS',
+  timerGapRuns: 'BENCH_TIMER_GAP_RUNS',
   writeReadme: 'BENCH_WRITE_README',
   clientTimeoutMs: 'BENCH_CLIENT_TIMEOUT_MS',
   profile: 'BENCH_PROFILE',
@@ -69,6 +75,7 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   workers: ['ours', 'official'],
   pollIntervalMs: 5,
   ffiRuns: 3,
+  timerGapRuns: 3,
   writeReadme: true,
   clientTimeoutMs: 300_000,
   profile: false,
@@ -112,6 +119,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     workers: list<WorkerKind>('workers', ['ours', 'official']),
     pollIntervalMs: integer('pollIntervalMs', 1),
     ffiRuns: integer('ffiRuns', 0),
+    timerGapRuns: integer('timerGapRuns', 0),
     writeReadme: (env[SETTINGS_ENV.writeReadme] ?? '1') !== '0',
     clientTimeoutMs: integer('clientTimeoutMs', 1_000),
     profile: (env[SETTINGS_ENV.profile] ?? '0') === '1',
