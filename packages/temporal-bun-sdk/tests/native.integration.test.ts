@@ -270,37 +270,33 @@ describe('worker', () => {
     recordedRun = { workflowId, runId, taskQueue, history };
   });
 
-  test('JS timers keep firing on schedule while polls are outstanding', async () => {
+  // How regularly they fire is a figure of bench/ (ffi-channel/timer-gaps.bench.ts), not an assertion.
+  test('JS timers keep firing, and other calls complete, while polls are outstanding', async () => {
     const worker = createWorker(uniqueTaskQueue('timers'));
+    let pollsSettled = 0;
     const polls = [worker.pollWorkflowActivation(), worker.pollActivityTask()].map((poll) =>
-      poll.then(
-        () => undefined,
-        (error: unknown) => error,
-      ),
+      poll
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+        .finally(() => {
+          pollsSettled++;
+        }),
     );
     expect(runtime.outstandingCalls).toBeGreaterThanOrEqual(2);
 
-    const gapsMs: number[] = [];
-    let previous = performance.now();
+    let ticks = 0;
     const ticker = setInterval(() => {
-      const now = performance.now();
-      gapsMs.push(now - previous);
-      previous = now;
+      ticks++;
     }, 10);
     // Other calls complete meanwhile: the polls do not hold the completion queue.
-    const describeStarted = performance.now();
-    await client.workflowService('DescribeNamespace', { namespace: server.namespace });
-    const describeMs = performance.now() - describeStarted;
-    await Bun.sleep(500);
+    const described = await client.workflowService('DescribeNamespace', { namespace: server.namespace });
+    expect(described.namespaceInfo?.name).toBe(server.namespace);
+    while (ticks < 5) await Bun.sleep(10);
     clearInterval(ticker);
-
-    const maxGapMs = Math.max(...gapsMs);
-    console.log(
-      `timer over ~500 ms with 2 polls pending: ${gapsMs.length} ticks, max gap ${maxGapMs.toFixed(1)} ms, ` +
-        `DescribeNamespace meanwhile ${describeMs.toFixed(1)} ms`,
-    );
-    expect(gapsMs.length).toBeGreaterThanOrEqual(20);
-    expect(maxGapMs).toBeLessThan(200);
+    // Both polls are still waiting at the server: nothing was there for them.
+    expect(pollsSettled).toBe(0);
 
     worker.initiateShutdown();
     const [workflowPoll, activityPoll] = await Promise.all(polls);
@@ -497,16 +493,12 @@ describe('task streams and deferred acknowledgements', () => {
 });
 
 describe('bad input', () => {
-  test('connecting to an address nobody listens on fails with CONNECT_FAILED in bounded time', async () => {
+  test('connecting to an address nobody listens on fails with CONNECT_FAILED', async () => {
     const closedPort = await findFreePort();
-    const started = performance.now();
     const error = await rejectionOf(
       NativeClient.connect(runtime, { address: `127.0.0.1:${closedPort}`, connectTimeoutMs: 1_000 }),
     );
-    const elapsedMs = performance.now() - started;
-    console.log(`CONNECT_FAILED after ${elapsedMs.toFixed(0)} ms: ${error.message}`);
     expect(error.code).toBe('CONNECT_FAILED');
-    expect(elapsedMs).toBeLessThan(15_000);
   });
 
   test('unknown client options are rejected with INVALID_ARGUMENT naming the key', async () => {

@@ -2,8 +2,7 @@
  * The CLIs' logger: one line per record on stderr (`<time> <LEVEL> <message> key=value …`), so
  * that stdout carries only what scripts read (the worker's ready line) and logs stay greppable.
  */
-import { BaseLogger, type LogLevel, type LogMetadata } from '../worker';
-import { LEVEL_ORDER } from '../common/logger';
+import { BaseLogger, LEVEL_ORDER, type LogLevel, type LogMetadata } from '../common/logger';
 /** Fields every record of a one-worker process carries; they add nothing to its log lines. */
 const OMITTED_FIELDS = new Set(['sdkComponent', 'taskQueue', 'timestampMs']);
 

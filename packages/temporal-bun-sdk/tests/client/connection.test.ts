@@ -3,6 +3,7 @@
  * and temporal.toml, explicit options winning, and errors that say what to do next.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,16 +34,14 @@ const scratch = mkdtempSync(join(tmpdir(), 'temporal-connection-'));
 const noConfigFile = { TEMPORAL_CONFIG_FILE: join(scratch, 'absent.toml') };
 
 describe('Connection.connect', () => {
-  test('an unreachable address fails fast with a ConnectionError that names the address and what to do', async () => {
+  test('an unreachable address fails with a ConnectionError that names the address and what to do', async () => {
     const address = `127.0.0.1:${await findFreePort()}`;
-    const startedAt = Date.now();
     let error: unknown;
     try {
       await Connection.connect({ address, connectTimeout: '3s', envConfig: false });
     } catch (caught) {
       error = caught;
     }
-    expect(Date.now() - startedAt).toBeLessThan(10_000);
     expect(error).toBeInstanceOf(ConnectionError);
     const connectionError = error as ConnectionError;
     expect(connectionError.address).toBe(address);
@@ -86,8 +85,17 @@ describe('Connection.connect', () => {
     setEnv({ ...noConfigFile, TEMPORAL_ADDRESS: env.server.address });
     const client = new Client();
     try {
-      const count = await client.workflow.count();
-      expect(count.count).toBeGreaterThanOrEqual(0);
+      const workflowId = `from-the-environment-${randomUUID()}`;
+      const handle = await client.workflow.start('noWorkerPollsThis', {
+        taskQueue: `no-worker-${randomUUID()}`,
+        workflowId,
+      });
+      const description = await handle.describe();
+      expect(client.connection.options.address).toBe(env.server.address);
+      expect(description.workflowId).toBe(workflowId);
+      expect(description.type).toBe('noWorkerPollsThis');
+      expect(description.status.name).toBe('RUNNING');
+      await handle.terminate('test done');
     } finally {
       await client.connection.close();
     }

@@ -218,9 +218,7 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
 
   test('workflow code that never yields fails its task with a deadlock error instead of hanging the worker', async () => {
     const { manager } = await newManager({ isolateExecutionTimeoutMs: 200 });
-    const started = performance.now();
     const result = await manager.activate(startActivation(randomUUID(), 'spinsForever'), placement);
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(result.completion.failed?.failure?.message).toContain('Potential deadlock detected');
   });
 
