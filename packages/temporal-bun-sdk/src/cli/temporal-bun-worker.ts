@@ -259,9 +259,12 @@ export async function runWorkerCli(argv: string[]): Promise<number> {
           '\n',
       );
     }
+    // The flags were merged over the environment and the profile already: nothing more to read.
     nativeConnection = await NativeConnection.connect({
       ...connection.native,
+      namespace: connection.namespace,
       connectTimeoutMs: command.connectTimeoutMs,
+      envConfig: false,
     });
     let worker: Worker;
     try {

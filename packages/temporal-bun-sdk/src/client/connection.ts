@@ -149,7 +149,14 @@ export class Connection {
         apiKey: resolved.apiKey !== undefined,
         connectTimeoutMs,
       },
-      { ...toNativeConnectionSettings(resolved), identity, connectTimeoutMs },
+      // Resolved here, so the native connection reads nothing more (envConfig: false).
+      {
+        ...toNativeConnectionSettings(resolved),
+        namespace: resolved.namespace,
+        identity,
+        connectTimeoutMs,
+        envConfig: false,
+      },
       undefined,
     );
   }
@@ -165,13 +172,13 @@ export class Connection {
     return new Connection(
       {
         address: native.address,
-        namespace: options.namespace ?? 'default',
+        namespace: options.namespace ?? native.namespace,
         identity: options.identity ?? defaultIdentity(),
         tls: false,
         apiKey: false,
         connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
       },
-      { address: native.address },
+      { address: native.address, namespace: native.namespace, envConfig: false },
       native,
     );
   }

@@ -1,7 +1,9 @@
 /**
  * Connection settings from Temporal's environment conventions: `TEMPORAL_*` variables and profiles
- * in `temporal.toml`, the same rules as Temporal's other SDKs and the `temporal` CLI (the reference
- * is sdk-core's `temporalio-common` `envconfig.rs`).
+ * in `temporal.toml`. They are resolved by sdk-core's own envconfig (`temporalio_common::envconfig`,
+ * through the bridge's `tbs_envconfig_load_profile`), the code the official SDKs wrap, so a profile
+ * means here what it means to the `temporal` CLI and the other SDKs. This module turns the profile
+ * into connection settings and merges it with what code says.
  *
  * Resolution order, lowest to highest priority:
  * 1. the profile in the config file (`configFile` option, else `$TEMPORAL_CONFIG_FILE`, else
@@ -9,6 +11,9 @@
  *    `$TEMPORAL_PROFILE`, else `default`;
  * 2. environment variables (`TEMPORAL_ADDRESS`, …), applied on top of the profile;
  * 3. options given in code ({@link resolveConnectionOptions}: explicit options win).
+ *
+ * The client (`new Client()`, `Connection`) and the worker (`createWorker`, `NativeConnection`)
+ * both resolve their connection this way.
  *
  * @example
  * const fromEnv = loadClientConnectConfig();
@@ -32,9 +37,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { NativeClientOptions, NativeClientTlsOptions } from '../native';
+import { errorMessage } from '../common/error-message';
+import {
+  loadEnvConfigProfile,
+  NativeError,
+  type NativeClientOptions,
+  type NativeClientTlsOptions,
+  type NativeEnvConfigDataSource,
+  type NativeEnvConfigProfile,
+} from '../native';
 
-/** The environment variables read by {@link loadClientConnectConfig}, by role. One place for their names. */
+/**
+ * The environment variables that {@link loadClientConnectConfig} reads (through sdk-core), by role,
+ * for messages and documentation. An empty variable counts as unset (except a gRPC metadata one).
+ */
 export const ENV_VARS = {
   /** Path of the TOML config file. */
   configFile: 'TEMPORAL_CONFIG_FILE',
@@ -138,6 +154,10 @@ export interface LoadClientConnectConfigOptions {
   configFile?: string;
   /** Environment to read instead of `process.env` (tests, or a CLI's merged view). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The config file's TOML text, instead of a file. */
+  configData?: string;
+  /** Refuse keys in the config file that Temporal does not define. Default false. */
+  configFileStrict?: boolean;
   /** Ignore the config file. Default false. */
   disableFile?: boolean;
   /** Ignore the environment variables (including `TEMPORAL_CONFIG_FILE`/`TEMPORAL_PROFILE`). Default false. */
@@ -164,248 +184,21 @@ export function defaultConfigFilePath(
   return configDir ? join(configDir, 'temporalio', CONFIG_FILE_NAME) : undefined;
 }
 
-/** A certificate or key: where it is (`path`) or what it is (`data`). */
-type DataSource = { path: string } | { data: string };
+type TlsSection = NonNullable<NativeEnvConfigProfile['tls']>;
 
-interface TlsSection {
-  disabled?: boolean;
-  clientCert?: DataSource;
-  clientKey?: DataSource;
-  serverCaCert?: DataSource;
-  serverName?: string;
-  disableHostVerification: boolean;
-}
-
-interface Profile {
-  address?: string;
-  namespace?: string;
-  apiKey?: string;
-  tls?: TlsSection;
-  grpcMeta: Map<string, string>;
-}
-
-/** `MY_HEADER` → `my-header`, as the other SDKs normalise gRPC metadata keys. */
-function normalizeMetadataKey(key: string): string {
-  return key.toLowerCase().replaceAll('_', '-');
-}
-
-function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalString(table: Record<string, unknown>, key: string, where: string): string | undefined {
-  const value = table[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string')
-    throw new EnvConfigError(`${where}: ${key} must be a string, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function optionalBoolean(table: Record<string, unknown>, key: string, where: string): boolean | undefined {
-  const value = table[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean')
-    throw new EnvConfigError(`${where}: ${key} must be true or false, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-/** `<name>_path` / `<name>_data` of a TOML tls table; an empty `_data` counts as absent. */
-function tomlDataSource(table: Record<string, unknown>, name: string, where: string): DataSource | undefined {
-  const path = optionalString(table, `${name}_path`, where);
-  const data = optionalString(table, `${name}_data`, where);
-  if (path !== undefined && data !== undefined) {
-    throw new EnvConfigError(`${where}: set either ${name}_path or ${name}_data, not both`);
-  }
-  if (path !== undefined) return { path };
-  if (data !== undefined && data.length > 0) return { data };
-  return undefined;
-}
-
-function parseTomlProfile(value: unknown, where: string): Profile {
-  if (!isTable(value)) throw new EnvConfigError(`${where} must be a table ([${where.split(' ').pop()}])`);
-  const profile: Profile = {
-    address: optionalString(value, 'address', where),
-    namespace: optionalString(value, 'namespace', where),
-    apiKey: optionalString(value, 'api_key', where),
-    grpcMeta: new Map(),
-  };
-  const tls = value.tls;
-  if (tls !== undefined) {
-    const tlsWhere = `${where}.tls`;
-    if (!isTable(tls)) throw new EnvConfigError(`${tlsWhere} must be a table`);
-    profile.tls = {
-      disabled: optionalBoolean(tls, 'disabled', tlsWhere),
-      clientCert: tomlDataSource(tls, 'client_cert', tlsWhere),
-      clientKey: tomlDataSource(tls, 'client_key', tlsWhere),
-      serverCaCert: tomlDataSource(tls, 'server_ca_cert', tlsWhere),
-      serverName: optionalString(tls, 'server_name', tlsWhere),
-      disableHostVerification: optionalBoolean(tls, 'disable_host_verification', tlsWhere) ?? false,
-    };
-  }
-  const grpcMeta = value.grpc_meta;
-  if (grpcMeta !== undefined) {
-    if (!isTable(grpcMeta)) throw new EnvConfigError(`${where}.grpc_meta must be a table of strings`);
-    for (const [key, metaValue] of Object.entries(grpcMeta)) {
-      if (typeof metaValue !== 'string') {
-        throw new EnvConfigError(`${where}.grpc_meta: ${key} must be a string, got ${JSON.stringify(metaValue)}`);
-      }
-      profile.grpcMeta.set(normalizeMetadataKey(key), metaValue);
-    }
-  }
-  return profile;
-}
-
-/** The profiles of a `temporal.toml` document, by name. */
-function parseConfigFile(text: string, file: string): Map<string, Profile> {
-  let document: object;
-  try {
-    document = Bun.TOML.parse(text);
-  } catch (cause) {
-    throw new EnvConfigError(`${file} is not valid TOML: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
-  }
-  const profiles = new Map<string, Profile>();
-  const table = (document as Record<string, unknown>).profile;
-  if (table === undefined) return profiles;
-  if (!isTable(table)) throw new EnvConfigError(`${file}: "profile" must be a table of profiles ([profile.NAME])`);
-  for (const [name, value] of Object.entries(table)) {
-    profiles.set(name, parseTomlProfile(value, `${file}: profile.${name}`));
-  }
-  return profiles;
-}
-
-/** Reads a boolean variable (`true`/`false`/`1`/`0`, any case). */
-function envBoolean(env: Readonly<Record<string, string | undefined>>, name: string): boolean | undefined {
-  const value = env[name];
-  if (value === undefined || value === '') return undefined;
-  switch (value.toLowerCase()) {
-    case 'true':
-    case '1':
-      return true;
-    case 'false':
-    case '0':
-      return false;
-    default:
-      throw new EnvConfigError(`${name} must be true or false (or 1 or 0), got ${JSON.stringify(value)}`);
-  }
-}
-
-/** A non-empty variable's value; an empty variable counts as unset. */
-function envString(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-/** Applies `<PATH>`/`<DATA>` variables over a profile's data source (a path may not replace data and vice versa). */
-function envDataSource(
-  env: Readonly<Record<string, string | undefined>>,
-  current: DataSource | undefined,
-  pathVariable: string,
-  dataVariable: string,
-  what: string,
-): DataSource | undefined {
-  const path = envString(env, pathVariable);
-  const data = envString(env, dataVariable);
-  if (path !== undefined && data !== undefined) {
-    throw new EnvConfigError(`set either ${pathVariable} or ${dataVariable}, not both`);
-  }
-  if (path !== undefined) {
-    if (current && 'data' in current) {
-      throw new EnvConfigError(
-        `${pathVariable} sets the ${what} path but the config profile already sets its data: remove one`,
-      );
-    }
-    return { path };
-  }
-  if (data !== undefined) {
-    if (current && 'path' in current) {
-      throw new EnvConfigError(
-        `${dataVariable} sets the ${what} data but the config profile already sets its path: remove one`,
-      );
-    }
-    return { data };
-  }
-  return current;
-}
-
-const TLS_VARIABLES = [
-  ENV_VARS.tls,
-  ENV_VARS.tlsClientCertPath,
-  ENV_VARS.tlsClientCertData,
-  ENV_VARS.tlsClientKeyPath,
-  ENV_VARS.tlsClientKeyData,
-  ENV_VARS.tlsServerCaCertPath,
-  ENV_VARS.tlsServerCaCertData,
-  ENV_VARS.tlsServerName,
-  ENV_VARS.tlsDisableHostVerification,
-];
-
-function applyEnvironment(profile: Profile, env: Readonly<Record<string, string | undefined>>): void {
-  profile.address = envString(env, ENV_VARS.address) ?? profile.address;
-  profile.namespace = envString(env, ENV_VARS.namespace) ?? profile.namespace;
-  profile.apiKey = envString(env, ENV_VARS.apiKey) ?? profile.apiKey;
-
-  if (profile.tls === undefined && TLS_VARIABLES.some((name) => envString(env, name) !== undefined)) {
-    profile.tls = { disableHostVerification: false };
-  }
-  const tls = profile.tls;
-  if (tls) {
-    const enabled = envBoolean(env, ENV_VARS.tls);
-    if (enabled !== undefined) tls.disabled = !enabled;
-    tls.clientCert = envDataSource(
-      env,
-      tls.clientCert,
-      ENV_VARS.tlsClientCertPath,
-      ENV_VARS.tlsClientCertData,
-      'client certificate',
-    );
-    tls.clientKey = envDataSource(
-      env,
-      tls.clientKey,
-      ENV_VARS.tlsClientKeyPath,
-      ENV_VARS.tlsClientKeyData,
-      'client key',
-    );
-    tls.serverCaCert = envDataSource(
-      env,
-      tls.serverCaCert,
-      ENV_VARS.tlsServerCaCertPath,
-      ENV_VARS.tlsServerCaCertData,
-      'server CA certificate',
-    );
-    tls.serverName = envString(env, ENV_VARS.tlsServerName) ?? tls.serverName;
-    tls.disableHostVerification = envBoolean(env, ENV_VARS.tlsDisableHostVerification) ?? tls.disableHostVerification;
-  }
-
-  // Sorted so that the outcome does not depend on the environment's key order.
-  const metaVariables = Object.keys(env)
-    .filter((name) => name.startsWith(ENV_VARS.grpcMetaPrefix) && name.length > ENV_VARS.grpcMetaPrefix.length)
-    .sort();
-  for (const name of metaVariables) {
-    const key = normalizeMetadataKey(name.slice(ENV_VARS.grpcMetaPrefix.length));
-    const value = env[name];
-    if (value === undefined || value === '') profile.grpcMeta.delete(key);
-    else profile.grpcMeta.set(key, value);
-  }
-}
-
-function readDataSource(source: DataSource | undefined, what: string): Uint8Array | undefined {
+function readDataSource(source: NativeEnvConfigDataSource | undefined, what: string): Uint8Array | undefined {
   if (source === undefined) return undefined;
   if ('data' in source) return Buffer.from(source.data, 'utf8');
   try {
     return readFileSync(source.path);
   } catch (cause) {
-    throw new EnvConfigError(
-      `could not read the ${what} at ${source.path}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
+    throw new EnvConfigError(`could not read the ${what} at ${source.path}: ${errorMessage(cause)}`, { cause });
   }
 }
 
 /** TLS as the profile decides it: a tls table turns TLS on unless disabled; without one, an API key does. */
-function profileTls(profile: Profile): boolean | TLSConfig | undefined {
-  const tls = profile.tls;
+function profileTls(profile: NativeEnvConfigProfile): boolean | TLSConfig | undefined {
+  const tls: TlsSection | undefined = profile.tls;
   if (tls === undefined) return profile.apiKey !== undefined ? true : undefined;
   if (tls.disabled === true) return false;
   if (tls.disableHostVerification) {
@@ -431,6 +224,15 @@ function profileTls(profile: Profile): boolean | TLSConfig | undefined {
   return Object.keys(config).length === 0 ? true : config;
 }
 
+/** The `TEMPORAL_*` variables of `env` that are set (the only ones core reads). */
+function temporalVariables(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && name.startsWith('TEMPORAL_')) variables[name] = value;
+  }
+  return variables;
+}
+
 /**
  * Loads the connection settings of one profile of the config file, with the environment applied on
  * top. Certificate and key files are read now. Absent fields were not configured anywhere (no
@@ -446,36 +248,30 @@ export function loadClientConnectConfig(options: LoadClientConnectConfigOptions 
     throw new EnvConfigError('loadClientConnectConfig: disableFile and disableEnv cannot both be true');
   }
   const env = options.disableEnv ? {} : (options.env ?? process.env);
-  let profile: Profile = { grpcMeta: new Map() };
-
-  if (!options.disableFile) {
-    const requestedProfile = options.profile ?? envString(env, ENV_VARS.profile);
-    const configFile = options.configFile ?? envString(env, ENV_VARS.configFile) ?? defaultConfigFilePath(env);
-    let profiles = new Map<string, Profile>();
-    if (configFile !== undefined && existsSync(configFile)) {
-      let text: string;
-      try {
-        text = readFileSync(configFile, 'utf8');
-      } catch (cause) {
-        throw new EnvConfigError(`could not read the Temporal config file ${configFile}: ${String(cause)}`, { cause });
-      }
-      profiles = parseConfigFile(text, configFile);
-    } else if (options.configFile !== undefined) {
-      throw new EnvConfigError(`the Temporal config file ${options.configFile} does not exist: check the path`);
-    }
-    const name = requestedProfile ?? CONNECTION_DEFAULTS.profile;
-    const found = profiles.get(name);
-    if (found) profile = found;
-    else if (requestedProfile !== undefined) {
-      const known = [...profiles.keys()];
-      throw new EnvConfigError(
-        `profile "${name}" was not found in ${configFile ?? 'the Temporal config file'}` +
-          (known.length > 0 ? ` (it has: ${known.join(', ')})` : ' (it has no profiles)') +
-          `: add [profile.${name}] or choose another profile with ${ENV_VARS.profile}`,
-      );
-    }
+  if (!options.disableFile && options.configFile !== undefined && !existsSync(options.configFile)) {
+    throw new EnvConfigError(`the Temporal config file ${options.configFile} does not exist: check the path`);
   }
-  if (!options.disableEnv) applyEnvironment(profile, env);
+  // Core finds the default file from the process's own environment; the one given here decides.
+  const configFile =
+    options.configFile ??
+    (options.configData !== undefined || (env[ENV_VARS.configFile] ?? '') !== ''
+      ? undefined
+      : defaultConfigFilePath(env));
+  let profile: NativeEnvConfigProfile;
+  try {
+    profile = loadEnvConfigProfile({
+      profile: options.profile,
+      configFile,
+      configData: options.configData,
+      env: temporalVariables(env),
+      disableFile: options.disableFile ?? false,
+      disableEnv: options.disableEnv ?? false,
+      configFileStrict: options.configFileStrict ?? false,
+    });
+  } catch (cause) {
+    if (cause instanceof NativeError) throw new EnvConfigError(cause.message, { cause });
+    throw cause;
+  }
 
   const config: ClientConnectConfig = {};
   if (profile.address !== undefined) config.address = profile.address;
@@ -483,7 +279,7 @@ export function loadClientConnectConfig(options: LoadClientConnectConfigOptions 
   if (profile.apiKey !== undefined) config.apiKey = profile.apiKey;
   const tls = profileTls(profile);
   if (tls !== undefined) config.tls = tls;
-  if (profile.grpcMeta.size > 0) config.metadata = Object.fromEntries(profile.grpcMeta);
+  if (Object.keys(profile.grpcMeta).length > 0) config.metadata = profile.grpcMeta;
   return config;
 }
 

@@ -2,7 +2,12 @@
  * The connection layer: the process-wide bridge runtime and `NativeConnection`, below both the
  * client and the worker.
  */
-export { NativeConnection, type NativeConnectionOptions } from './native-connection';
+export {
+  NativeConnection,
+  resolveNativeConnectionOptions,
+  type NativeConnectionOptions,
+  type ResolvedNativeConnectionOptions,
+} from './native-connection';
 export {
   coreLogFilterString,
   forwardCoreLog,

@@ -1,7 +1,19 @@
 /**
  * The bridge to the Rust core (`crates/bridge`). This folder is the only code that imports `bun:ffi`.
  */
-export { loadBridgeLibrary, nativeSymbols, type BridgeSymbols, type LoadedBridgeLibrary } from './symbols';
+export {
+  loadBridgeLibrary,
+  loadBridgeLibrarySync,
+  nativeSymbols,
+  type BridgeSymbols,
+  type LoadedBridgeLibrary,
+} from './symbols';
+export {
+  loadEnvConfigProfile,
+  type NativeEnvConfigDataSource,
+  type NativeEnvConfigProfile,
+  type NativeEnvConfigRequest,
+} from './envconfig';
 export {
   BRIDGE_PATH_ENV,
   BridgeLibraryError,

@@ -17,7 +17,7 @@ import { dlopen } from 'bun:ffi';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SDK_VERSION } from '../common/package-info';
-import { importPlatformLibrary } from './platform-packages';
+import { requirePlatformLibrary } from './platform-packages';
 import {
   BRIDGE_LIBRARY_FILE,
   bridgePlatformFor,
@@ -53,9 +53,9 @@ export class BridgeLibraryError extends Error {
  * The platform package's library for `platform`, or `undefined` when that package is not
  * installed (the other platforms' never are: their imports fail at run time, inside the `try`).
  */
-async function platformPackageLibrary(platform: BridgePlatform): Promise<string | undefined> {
+function platformPackageLibrary(platform: BridgePlatform): string | undefined {
   try {
-    return await importPlatformLibrary(platform.key);
+    return requirePlatformLibrary(platform.key);
   } catch (error) {
     if (isModuleNotFound(error, platform.packageName)) return undefined;
     throw new BridgeLibraryError(
@@ -70,7 +70,12 @@ async function platformPackageLibrary(platform: BridgePlatform): Promise<string 
 function isModuleNotFound(error: unknown, packageName: string): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
-  return typeof message === 'string' && message.includes(packageName) && /cannot find|not found/i.test(message);
+  // Inside a compiled executable a package that was not embedded fails with "Cannot require module".
+  return (
+    typeof message === 'string' &&
+    message.includes(packageName) &&
+    /cannot find|cannot require|not found/i.test(message)
+  );
 }
 
 /**
@@ -96,6 +101,14 @@ export async function locateBridgeLibrary(
   host: HostPlatform = hostPlatform(),
   env: Record<string, string | undefined> = process.env,
 ): Promise<LocatedBridgeLibrary> {
+  return locateBridgeLibrarySync(host, env);
+}
+
+/** {@link locateBridgeLibrary}, synchronously (it does no asynchronous work). */
+export function locateBridgeLibrarySync(
+  host: HostPlatform = hostPlatform(),
+  env: Record<string, string | undefined> = process.env,
+): LocatedBridgeLibrary {
   const fromEnv = env[BRIDGE_PATH_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const path = resolve(fromEnv);
@@ -107,7 +120,7 @@ export async function locateBridgeLibrary(
     return { path, source: 'environment' };
   }
   const platform = bridgePlatformFor(host);
-  const fromPackage = platform === undefined ? undefined : await platformPackageLibrary(platform);
+  const fromPackage = platform === undefined ? undefined : platformPackageLibrary(platform);
   if (fromPackage !== undefined) return { path: fromPackage, source: 'platform-package' };
   const fromRepository = repositoryBuild(platform);
   if (fromRepository !== undefined) return { path: fromRepository, source: 'repository-build' };

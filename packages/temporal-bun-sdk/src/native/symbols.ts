@@ -2,13 +2,14 @@
  * The one `bun:ffi` symbol table of the bridge (`crates/bridge`, see its README for the contract).
  *
  * The library is found and opened by {@link loadBridgeLibrary} (see `library.ts`), which
- * `NativeRuntime.create` awaits: every other call needs a runtime. Importing the SDK (for types,
- * or for unit tests that fake the native layer) never requires the library.
+ * `NativeRuntime.create` awaits, or by {@link loadBridgeLibrarySync} for the one call that needs no
+ * runtime (`tbs_envconfig_load_profile`). Importing the SDK (for types, or for unit tests that
+ * fake the native layer) never requires the library.
  */
 import { FFIType, dlopen, type Library } from 'bun:ffi';
 import {
   checkBridgeVersion,
-  locateBridgeLibrary,
+  locateBridgeLibrarySync,
   readBridgeVersion,
   BridgeLibraryError,
   type LocatedBridgeLibrary,
@@ -65,6 +66,9 @@ const symbolTable = {
 
   // Diagnostics
   tbs_diagnostics_echo: { args: ['u64', 'ptr', 'usize', 'u32', 'u64'], returns: 'i32' },
+
+  // Environment configuration
+  tbs_envconfig_load_profile: { args: ['ptr', 'usize'], returns: 'ptr' },
 } as const;
 
 export type BridgeSymbols = Library<typeof symbolTable>['symbols'];
@@ -75,22 +79,26 @@ export interface LoadedBridgeLibrary extends LocatedBridgeLibrary {
 }
 
 let library: { opened: Library<typeof symbolTable>; loaded: LoadedBridgeLibrary } | undefined;
-let loading: Promise<LoadedBridgeLibrary> | undefined;
 
 /**
  * Finds, checks and opens the bridge library once per process; later calls return the same one.
  * Rejects with a `BridgeLibraryError` that says what to install or set.
  */
 export function loadBridgeLibrary(): Promise<LoadedBridgeLibrary> {
-  if (library !== undefined) return Promise.resolve(library.loaded);
-  loading ??= openBridgeLibrary().finally(() => {
-    loading = undefined;
-  });
-  return loading;
+  try {
+    return Promise.resolve(loadBridgeLibrarySync());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
-async function openBridgeLibrary(): Promise<LoadedBridgeLibrary> {
-  const located = await locateBridgeLibrary();
+/**
+ * {@link loadBridgeLibrary}, synchronously: for the synchronous calls into the bridge that need no
+ * runtime (resolving `temporal.toml` in `new Client()`). Throws a `BridgeLibraryError`.
+ */
+export function loadBridgeLibrarySync(): LoadedBridgeLibrary {
+  if (library !== undefined) return library.loaded;
+  const located = locateBridgeLibrarySync();
   const version = readBridgeVersion(located.path);
   checkBridgeVersion(located, version);
   let opened: Library<typeof symbolTable>;

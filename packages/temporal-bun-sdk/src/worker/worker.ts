@@ -21,7 +21,7 @@ import { bundleWorkflowCode } from '../workflow/bundler';
 import { loadWorkflowBundle, type LoadedWorkflowBundle } from '../workflow/prebuilt-bundle';
 import { WorkflowIsolateManager } from '../workflow/isolate-manager';
 import { WorkflowTaskLoop } from './workflow-task-loop';
-import { forwardCoreLog, NativeConnection, onCoreLog } from '../connection';
+import { forwardCoreLog, NativeConnection, onCoreLog, resolveNativeConnectionOptions } from '../connection';
 import { ConsoleLogger, withMetadata, type Logger } from '../common/logger';
 import { MetricsEmitter, type WorkerMetricsSnapshot } from './metrics';
 import { compileWorkerOptions, WORKER_DEFAULTS, type CompiledWorkerOptions, type WorkerOptions } from './options';
@@ -41,6 +41,11 @@ interface WorkerParts {
   activityLoop: ActivityTaskLoop;
 }
 
+/** `compiled` polling `namespace` (the connection's, when the options name none). */
+function withNamespace(compiled: CompiledWorkerOptions, namespace: string): CompiledWorkerOptions {
+  return { ...compiled, namespace, native: { ...compiled.native, namespace } };
+}
+
 /**
  * Creates a worker: validates the options, bundles `workflowsPath` (or loads the prebuilt
  * `workflowBundle`), connects, and checks that the namespace exists. Rejects with a typed error naming what is wrong; nothing is left running then.
@@ -50,7 +55,13 @@ interface WorkerParts {
  * await worker.run(); // until worker.shutdown()
  */
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
-  const compiled = compileWorkerOptions(options);
+  const validated = compileWorkerOptions(options);
+  // The connection resolves as the client's does: explicit options, then TEMPORAL_* and the
+  // temporal.toml profile, then the defaults. Its namespace is the worker's when it names none.
+  const given = options.connection;
+  const connectionOptions = given instanceof NativeConnection ? undefined : resolveNativeConnectionOptions(given);
+  const connectionNamespace = given instanceof NativeConnection ? given.namespace : connectionOptions!.namespace;
+  const compiled = options.namespace === undefined ? withNamespace(validated, connectionNamespace) : validated;
   const baseLogger = options.logger ?? new ConsoleLogger('INFO');
   const logger = withMetadata(baseLogger, { sdkComponent: 'worker', taskQueue: compiled.taskQueue });
   const activities = createActivityRegistry(options.activities ?? {});
@@ -58,13 +69,11 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   const metrics = new MetricsEmitter(options.metrics, (error) => logger.warn('The metrics hook threw', { error }));
 
   checkWorkerPeerPackages();
-  const ownsConnection = !(options.connection instanceof NativeConnection);
+  const ownsConnection = !(given instanceof NativeConnection);
   // Connecting (network I/O, on the bridge's threads) overlaps bundling and the workflows' load
   // probe (CPU, here). A failure is handled below; until then it must not count as unhandled.
   const connecting =
-    options.connection instanceof NativeConnection
-      ? Promise.resolve(options.connection)
-      : NativeConnection.connect(options.connection);
+    given instanceof NativeConnection ? Promise.resolve(given) : NativeConnection.connect(connectionOptions);
   connecting.catch(() => undefined);
   let manager: WorkflowIsolateManager | undefined;
   try {

@@ -9,6 +9,7 @@ import {
   resolveConnectionOptions,
   toNativeConnectionSettings,
 } from '../../src/config';
+import { resolveNativeConnectionOptions } from '../../src/connection';
 
 const directory = mkdtempSync(join(tmpdir(), 'temporal-env-config-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -157,24 +158,24 @@ describe('loadClientConnectConfig', () => {
     expect(text(fromEnv.serverRootCACertificate)).toBe('CERT-FROM-FILE');
   });
 
-  test('conflicting or incomplete TLS settings are errors that say what to change', () => {
+  test("conflicting or incomplete TLS settings are errors that say what to change (in sdk-core's words)", () => {
     expect(() =>
       loadClientConnectConfig({
         disableFile: true,
         env: { TEMPORAL_TLS_CLIENT_CERT_PATH: '/a', TEMPORAL_TLS_CLIENT_CERT_DATA: 'b' },
       }),
-    ).toThrow(/either TEMPORAL_TLS_CLIENT_CERT_PATH or TEMPORAL_TLS_CLIENT_CERT_DATA/);
+    ).toThrow(/Cannot specify both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_CERT_DATA/);
     expect(() =>
       loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_CLIENT_CERT_DATA: 'cert' } }),
     ).toThrow(/needs both a client certificate and a client key/);
     const both = writeFile('[profile.default.tls]\nclient_cert_path = "/a"\nclient_cert_data = "b"\n');
     expect(() => loadClientConnectConfig({ configFile: both, env: {} })).toThrow(
-      /client_cert_path or client_cert_data/,
+      /Cannot specify both client_cert_path and client_cert_data/,
     );
     const dataInFile = writeFile('[profile.default.tls]\nserver_ca_cert_data = "ca"\n');
     expect(() =>
       loadClientConnectConfig({ configFile: dataInFile, env: { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem' } }),
-    ).toThrow(/already sets its data/);
+    ).toThrow(/server CA cert path via TEMPORAL_TLS_SERVER_CA_CERT_PATH when server CA cert data is already specified/);
     expect(() =>
       loadClientConnectConfig({
         disableFile: true,
@@ -194,7 +195,7 @@ describe('loadClientConnectConfig', () => {
 
   test('an explicitly named profile or config file that does not exist is an error; the default ones may be absent', () => {
     expect(() => loadClientConnectConfig({ configFile: sampleConfig, profile: 'staging', env: {} })).toThrow(
-      /profile "staging" was not found .*\(it has: default, custom\)/,
+      /profile "staging" was not found in .*temporal-1\.toml \(it has: custom, default\)/,
     );
     expect(() => loadClientConnectConfig({ configFile: sampleConfig, env: { TEMPORAL_PROFILE: 'staging' } })).toThrow(
       EnvConfigError,
@@ -209,10 +210,12 @@ describe('loadClientConnectConfig', () => {
 
   test('malformed TOML or wrongly typed fields are errors naming the file', () => {
     const broken = writeFile('[profile.default\naddress = 1');
-    expect(() => loadClientConnectConfig({ configFile: broken, env: {} })).toThrow(/is not valid TOML/);
+    expect(() => loadClientConnectConfig({ configFile: broken, env: {} })).toThrow(
+      /temporal-\d+\.toml is not valid TOML/,
+    );
     const wrongType = writeFile('[profile.default]\naddress = 7233\n');
     expect(() => loadClientConnectConfig({ configFile: wrongType, env: {} })).toThrow(
-      /profile\.default: address must be a string/,
+      /temporal-\d+\.toml is not valid TOML[\s\S]*line 2[\s\S]*invalid type: integer `7233`, expected a string/,
     );
   });
 
@@ -227,6 +230,78 @@ describe('loadClientConnectConfig', () => {
       address: 'env:1',
     });
     expect(() => loadClientConnectConfig({ disableEnv: true, disableFile: true })).toThrow(EnvConfigError);
+  });
+  test('configData gives the file as text; configFileStrict refuses keys Temporal does not define', () => {
+    const data = '[profile.default]\naddress = "from-data:1"\nadress_typo = "x"\n';
+    expect(loadClientConnectConfig({ configData: data, env: {} }).address).toBe('from-data:1');
+    expect(() => loadClientConnectConfig({ configData: data, configFileStrict: true, env: {} })).toThrow(
+      /the config data is not valid TOML[\s\S]*unknown field `adress_typo`/,
+    );
+  });
+
+  test('errors are EnvConfigErrors that keep the bridge error as their cause', () => {
+    let caught: unknown;
+    try {
+      loadClientConnectConfig({ configData: '[profile.default\n', env: {} });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(EnvConfigError);
+    expect((caught as EnvConfigError).cause).toMatchObject({ name: 'NativeError', code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe("resolveNativeConnectionOptions (the worker's connection)", () => {
+  const env = { TEMPORAL_ADDRESS: 'env-host:7233', TEMPORAL_NAMESPACE: 'env-ns', TEMPORAL_GRPC_META_FROM_ENV: 'e' };
+
+  test('resolves like the client: explicit options, then the environment, then the defaults', () => {
+    expect(resolveNativeConnectionOptions({ envConfig: { env } })).toEqual({
+      address: 'env-host:7233',
+      namespace: 'env-ns',
+      metadata: { 'from-env': 'e' },
+      envConfig: false,
+    });
+    expect(
+      resolveNativeConnectionOptions({
+        address: 'mine:1',
+        metadata: { 'from-env': 'mine' },
+        identity: 'me',
+        envConfig: { env },
+      }),
+    ).toEqual({
+      address: 'mine:1',
+      namespace: 'env-ns',
+      metadata: { 'from-env': 'mine' },
+      identity: 'me',
+      envConfig: false,
+    });
+    expect(resolveNativeConnectionOptions({ envConfig: false })).toEqual({
+      address: 'localhost:7233',
+      namespace: 'default',
+      envConfig: false,
+    });
+  });
+
+  test('an http:// address stays plaintext even when the environment has an API key', () => {
+    const resolved = resolveNativeConnectionOptions({
+      address: 'http://h:1',
+      envConfig: { env: { TEMPORAL_API_KEY: 'k' } },
+    });
+    expect(resolved.address).toBe('http://h:1');
+    expect(resolved.apiKey).toBe('k');
+    expect(resolved.tls).toBeUndefined();
+    expect(resolveNativeConnectionOptions({ envConfig: { env: { TEMPORAL_API_KEY: 'k' } } }).tls).toBe(true);
+  });
+
+  test("explicit PEM settings win over the environment's TLS", () => {
+    const resolved = resolveNativeConnectionOptions({
+      tls: { domain: 'sni', serverRootCaCert: 'CA' },
+      envConfig: { env: { TEMPORAL_TLS: 'false' } },
+    });
+    expect(resolved.tls).toEqual({ domain: 'sni', serverRootCaCert: 'CA' });
+    expect(() => resolveNativeConnectionOptions({ tls: { clientCert: 'CRT' }, envConfig: false })).toThrow(
+      /clientCert and tls.clientPrivateKey go together/,
+    );
   });
 });
 
