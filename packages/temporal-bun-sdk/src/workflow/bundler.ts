@@ -136,6 +136,10 @@ export const disallowedPackages: readonly string[] = [
 ];
 
 const ENTRY_SPECIFIER = 'temporal-bun-sdk:workflow-bundle-entry';
+/** The sandbox runtime (`sandbox-runtime/index.ts`): the first module every bundle evaluates. */
+const SANDBOX_RUNTIME_PATH = join(import.meta.dir, 'sandbox-runtime', 'index.ts');
+/** This package's sources: their bare imports resolve where the workflow library does (one copy of each). */
+const SDK_SOURCE_DIRECTORY = dirname(import.meta.dir);
 /**
  * The entry imports the workflows through this name, resolved by the plugin to the absolute path:
  * Bun's resolver caches directory listings, and a workflows file created just after another
@@ -195,6 +199,7 @@ export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promis
   const stubbedImports: { module: string; importer: string }[] = [];
   const plugin = workflowBundlePlugin({
     entryCode,
+    libraryDirectory: dirname(workerInterfacePath),
     workflowsPath,
     payloadConverterPath,
     failureConverterPath,
@@ -266,11 +271,12 @@ export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promis
   }
 
   const libraryEntry = [
+    `import { installSharedLibrary } from ${JSON.stringify(SANDBOX_RUNTIME_PATH)};`,
     `const api = require(${JSON.stringify(sources.workerInterfacePath)});`,
     `const { overrideGlobals } = require(${JSON.stringify(sources.globalOverridesPath)});`,
     'const modules = Object.create(null);',
     ...[...exposed].map((path) => `modules[${JSON.stringify(path)}] = require(${JSON.stringify(path)});`),
-    'globalThis.__TEMPORAL_LIBRARY__ = { api, overrideGlobals, modules };',
+    'installSharedLibrary({ api, overrideGlobals, modules });',
     // An ES module: its top level runs when the script is evaluated (a CommonJS entry would wait for a require).
     'export {};',
   ].join('\n');
@@ -282,6 +288,7 @@ export function importPayloadConverter() { return require('__temporal_custom_pay
 export function importFailureConverter() { return require('__temporal_custom_failure_converter'); }
 `;
   const pluginParts = {
+    libraryDirectory: dirname(sources.workerInterfacePath),
     workflowsPath: sources.workflowsPath,
     payloadConverterPath: sources.payloadConverterPath,
     failureConverterPath: sources.failureConverterPath,
@@ -319,7 +326,7 @@ export function importFailureConverter() { return require('__temporal_custom_fai
     library: { ...library, filename: `temporal-workflow-library-${hash}.js` },
     runModules: {
       // One line above the module code: the source map's lines shift by one.
-      code: `(function temporalRunModules(module, exports, require) {\n${runModules.code}\n})`,
+      code: `globalThis.__temporal_run_modules = function temporalRunModules(module, exports, require) {\n${runModules.code}\n};`,
       sourceMap: shiftSourceMapLines(runModules.sourceMap, 1),
       filename: `temporal-workflow-runs-${hash}.js`,
     },
@@ -467,6 +474,7 @@ function generateEntry(parts: {
   // are loaded with `require` so they stay lazy: they are evaluated inside `initRuntime`, once the
   // activator exists, so module-level code already sees the workflow's Date and Math.random.
   return `
+import { installOwnContextRuntime } from ${JSON.stringify(SANDBOX_RUNTIME_PATH)};
 import * as api from ${JSON.stringify(parts.workerInterfacePath)};
 import { overrideGlobals } from ${JSON.stringify(parts.globalOverridesPath)};
 ${REQUIRE_SHIM}
@@ -477,6 +485,7 @@ globalThis.__TEMPORAL__ = {
   importWorkflows: function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); },
   importInterceptors: function importInterceptors() { return [${requireList(parts.interceptorModules)}]; },
 };
+installOwnContextRuntime(api);
 `;
 }
 
@@ -512,6 +521,8 @@ interface PluginParts {
   failureConverterPath: string | undefined;
   ignoreModules: readonly string[];
   onStub: (module: string, importer: string) => void;
+  /** Where the bundle's `@temporalio/workflow` is installed: the runtime's imports resolve from there. */
+  libraryDirectory: string;
   /**
    * The library of a shared context: the worker interface's `require` of a custom converter reads
    * the running run's converter module, instantiated with its other modules. Default false.
@@ -545,6 +556,10 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
       }));
 
       build.onResolve({ filter: /^[^./]/ }, (args) => {
+        // The sandbox runtime's own imports (long, @temporalio/common…): the workflows' copy.
+        if (args.importer.startsWith(SDK_SOURCE_DIRECTORY) && !args.path.startsWith('node:')) {
+          return { path: Bun.resolveSync(args.path, parts.libraryDirectory) };
+        }
         const module = args.path.startsWith('node:') ? args.path.slice('node:'.length) : args.path;
         if (args.path.startsWith('node:') || builtinModules.includes(module)) {
           if (allowedBuiltinModules.includes(module)) return { path: module, namespace: SHIM_NAMESPACE };

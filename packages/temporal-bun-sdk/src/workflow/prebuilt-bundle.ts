@@ -37,7 +37,7 @@ export interface LoadedWorkflowBundle {
 }
 
 /** Bumped whenever the file's layout, or what the sandbox expects of the bundled code, changes. */
-const PREBUILT_BUNDLE_FORMAT = 1;
+const PREBUILT_BUNDLE_FORMAT = 2;
 const HEADER =
   '/*! temporal-bun-sdk workflow bundle: made by `temporal-bun bundle`; pass its text to createWorker({ workflowBundle: { code } }) */';
 const BODY_PREFIX = 'export default ';

@@ -149,7 +149,7 @@ describe('what a prebuilt workflow bundle refuses', () => {
     const loaded = loadWorkflowBundle({ code: prebuilt });
     expect(loaded.workflowPackageVersion).toBe('1.24.0');
     expect(loaded.bundle.code).toContain('__TEMPORAL__');
-    expect(loaded.reusable?.library.code).toContain('__TEMPORAL_LIBRARY__');
-    expect(loaded.reusable?.runModules.code.startsWith('(function temporalRunModules(')).toBe(true);
+    expect(loaded.reusable?.library.code).toContain('installSharedLibrary');
+    expect(loaded.reusable?.runModules.code.startsWith('globalThis.__temporal_run_modules = function temporalRunModules(')).toBe(true);
   });
 });

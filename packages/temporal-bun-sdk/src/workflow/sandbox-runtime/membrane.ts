@@ -1,0 +1,177 @@
+/**
+ * Values crossing between the worker and the sandbox, always as copies made in the receiving
+ * realm's terms, so that no object of one realm is ever handed to code of the other.
+ *
+ * - {@link importFromHost}: what the worker sends (activations, run placement) becomes sandbox
+ *   objects: plain objects (protobuf messages with their defaults and `oneof` virtual fields),
+ *   arrays, `Uint8Array`s, `Long`s, `Date`s, `Map`s and `Set`s of the sandbox. Functions are dropped.
+ * - {@link exportToHost}: what the sandbox answers (completions, sink calls, run info) becomes data
+ *   the worker can read without running any sandbox code: objects without a prototype, whose
+ *   properties are all plain data; arrays, byte arrays and dates made by the runtime, and Longs as
+ *   `{ low, high, unsigned }` records. The worker copies that into its own realm
+ *   (`vm-shared.ts`, `fromSandbox`) using only own-property reads.
+ */
+import Long from 'long';
+import {
+  ArrayBufferIsView,
+  ArrayIsArray,
+  DatePrototypeGetTime,
+  MapPrototypeForEach,
+  MapPrototypeGet,
+  MapPrototypeSet,
+  ObjectCreate,
+  ObjectGetOwnPropertyNames,
+  ObjectGetPrototypeOf,
+  ObjectKeys,
+  ObjectPrototypeToString,
+  ReflectGetOwnPropertyDescriptor,
+  SandboxDate,
+  SandboxError,
+  SandboxMap,
+  SandboxRangeError,
+  SandboxSet,
+  SandboxTypeError,
+  SandboxUint8Array,
+  SetPrototypeAdd,
+  SetPrototypeForEach,
+  append,
+  defineData,
+} from './primordials';
+
+const MAX_DEPTH = 64;
+
+/** Accessor properties (protobuf `oneof` names such as `variant`) by host prototype. */
+const accessorKeysByPrototype = new SandboxMap<unknown, string[]>();
+
+function accessorKeysOf(prototype: object): string[] {
+  let keys = MapPrototypeGet(accessorKeysByPrototype, prototype) as string[] | undefined;
+  if (keys !== undefined) return keys;
+  keys = [];
+  // A message class's prototype; the host's Object.prototype (whose prototype is null) has none we want.
+  if (ObjectGetPrototypeOf(prototype) !== null) {
+    for (const key of ObjectGetOwnPropertyNames(prototype)) {
+      const descriptor = ReflectGetOwnPropertyDescriptor(prototype, key);
+      if (descriptor !== undefined && typeof descriptor.get === 'function') append(keys, key);
+    }
+  }
+  MapPrototypeSet(accessorKeysByPrototype, prototype, keys);
+  return keys;
+}
+
+/** A copy of a host value made of this realm's objects (see the module comment). */
+export function importFromHost(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return typeof value === 'function' ? undefined : value;
+  if (depth > MAX_DEPTH) throw new SandboxRangeError('a value sent to the workflow sandbox is nested too deeply');
+  if (ArrayIsArray(value)) {
+    const copy: unknown[] = [];
+    const length = (value as unknown[]).length;
+    for (let index = 0; index < length; index++) append(copy, importFromHost((value as unknown[])[index], depth + 1));
+    return copy;
+  }
+  if (ArrayBufferIsView(value)) return new SandboxUint8Array(value as unknown as Uint8Array);
+  const record = value as Record<string, unknown>;
+  if (record.__isLong__ === true) {
+    return Long.fromBits(record.low as number, record.high as number, record.unsigned as boolean);
+  }
+  const tag = ObjectPrototypeToString(value);
+  if (tag === '[object Date]') return new SandboxDate(DatePrototypeGetTime(value as Date));
+  if (tag === '[object Map]') {
+    const copy = new SandboxMap<unknown, unknown>();
+    MapPrototypeForEach(value as Map<unknown, unknown>, (item, key) =>
+      MapPrototypeSet(copy, importFromHost(key, depth + 1), importFromHost(item, depth + 1)),
+    );
+    return copy;
+  }
+  if (tag === '[object Set]') {
+    const copy = new SandboxSet<unknown>();
+    SetPrototypeForEach(value as Set<unknown>, (item) => SetPrototypeAdd(copy, importFromHost(item, depth + 1)));
+    return copy;
+  }
+  const copy: Record<string, unknown> = {};
+  // for…in: a protobuf message's unset fields are defaults on its class's prototype.
+  for (const key in record) {
+    if (key.charCodeAt(0) === 36 /* $: protobufjs reflection ($type) */) continue;
+    const item = record[key];
+    if (typeof item !== 'function') defineData(copy, key, importFromHost(item, depth + 1));
+  }
+  const prototype = ObjectGetPrototypeOf(value);
+  if (prototype !== null) {
+    for (const key of accessorKeysOf(prototype)) defineData(copy, key, importFromHost(record[key], depth + 1));
+  }
+  return copy;
+}
+
+/** A copy of a sandbox value that the worker can read as plain data (see the module comment). */
+export function exportToHost(value: unknown, seen?: Map<unknown, unknown>, depth = 0): unknown {
+  if (value === null || value === undefined) return value;
+  const type = typeof value;
+  if (type === 'function' || type === 'symbol') return undefined;
+  if (type !== 'object') return value;
+  if (depth > MAX_DEPTH) return '[nested too deeply]';
+  const known = seen === undefined ? undefined : MapPrototypeGet(seen, value);
+  if (known !== undefined) return known;
+  seen ??= new SandboxMap();
+  if (ArrayIsArray(value)) {
+    const copy: unknown[] = [];
+    MapPrototypeSet(seen, value, copy);
+    const length = (value as unknown[]).length;
+    for (let index = 0; index < length; index++) append(copy, exportToHost((value as unknown[])[index], seen, depth + 1));
+    return copy;
+  }
+  if (ArrayBufferIsView(value)) return new SandboxUint8Array(value as unknown as Uint8Array);
+  const record = value as Record<string, unknown>;
+  if (record.__isLong__ === true) {
+    const copy = ObjectCreate(null) as Record<string, unknown>;
+    copy.low = record.low;
+    copy.high = record.high;
+    copy.unsigned = record.unsigned === true;
+    copy.__isLong__ = true;
+    return copy;
+  }
+  const tag = ObjectPrototypeToString(value);
+  if (tag === '[object Date]') return new SandboxDate(DatePrototypeGetTime(value as Date));
+  const copy = ObjectCreate(null) as Record<string, unknown>;
+  MapPrototypeSet(seen, value, copy);
+  if (value instanceof SandboxError) {
+    // Errors' name, message and stack are usually not own enumerable properties.
+    copy.name = exportToHost(record.name, seen, depth + 1);
+    copy.message = exportToHost(record.message, seen, depth + 1);
+    copy.stack = exportToHost(record.stack, seen, depth + 1);
+  }
+  if (tag === '[object Map]' || tag === '[object Set]') {
+    const entries: unknown[] = [];
+    const each = (item: unknown, key: unknown) =>
+      append(entries, tag === '[object Map]' ? [exportToHost(key, seen, depth + 1), exportToHost(item, seen, depth + 1)] : exportToHost(item, seen, depth + 1));
+    if (tag === '[object Map]') MapPrototypeForEach(value as Map<unknown, unknown>, each);
+    else SetPrototypeForEach(value as Set<unknown>, (item) => each(item, undefined));
+    copy.entries = entries;
+    return copy;
+  }
+  for (const key of ObjectKeys(value)) {
+    const descriptor = ReflectGetOwnPropertyDescriptor(value, key);
+    // Only data: a getter would be sandbox code for the worker to run.
+    if (descriptor !== undefined && 'value' in descriptor) copy[key] = exportToHost(descriptor.value, seen, depth + 1);
+  }
+  return copy;
+}
+
+/** A sandbox error in place of an error a host function threw (same kind, message and code). */
+export function sandboxErrorFrom(hostError: unknown): unknown {
+  if (hostError === null || typeof hostError !== 'object') return hostError;
+  let message = '';
+  let name = 'Error';
+  let code: unknown;
+  try {
+    const record = hostError as Record<string, unknown>;
+    message = typeof record.message === 'string' ? record.message : '';
+    name = typeof record.name === 'string' ? record.name : 'Error';
+    code = typeof record.code === 'string' ? record.code : undefined;
+  } catch {
+    // Unreadable: a plain error.
+  }
+  const error =
+    name === 'TypeError' ? new SandboxTypeError(message) : name === 'RangeError' ? new SandboxRangeError(message) : new SandboxError(message);
+  if (name !== error.name) defineData(error, 'name', name);
+  if (code !== undefined) defineData(error, 'code', code);
+  return error;
+}
