@@ -26,7 +26,12 @@ import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import Long from 'long';
 import { errorMessage } from '../common/error-message';
 import { type Logger, logLevelEnabled } from '../common/logger';
-import { type ReusableWorkflowBundle, type WorkflowBundle, WorkflowBundleError, bundleReusableWorkflowCode } from './bundler';
+import {
+  type ReusableWorkflowBundle,
+  type WorkflowBundle,
+  WorkflowBundleError,
+  bundleReusableWorkflowCode,
+} from './bundler';
 import { ReusableWorkflowContext, SharedContextLayout } from './reusable-vm';
 import { sandboxLog } from './sandbox-console';
 import { type RawSourceMap, SourceMapLookup } from './source-map';
@@ -102,7 +107,9 @@ const DEFAULT_ISOLATE_EXECUTION_TIMEOUT_MS = 5_000;
 /** The workflow type of the start-up probe run: no module exports a function of this name. */
 const PROBE_WORKFLOW_TYPE = '__temporal_bun_sdk_load_probe__';
 
-type Layout = { kind: 'context-per-run'; layout: ContextPerRunLayout } | { kind: 'shared-context'; layout: SharedContextLayout };
+type Layout =
+  | { kind: 'context-per-run'; layout: ContextPerRunLayout }
+  | { kind: 'shared-context'; layout: SharedContextLayout };
 
 export class WorkflowIsolateManager {
   readonly #options: WorkflowIsolateManagerOptions & { isolateExecutionTimeoutMs: number };
@@ -164,7 +171,8 @@ export class WorkflowIsolateManager {
       }
     } else {
       const bundle = options.bundle;
-      if (bundle === undefined) throw new IllegalStateError('WorkflowIsolateManager needs a bundle to run a context per run');
+      if (bundle === undefined)
+        throw new IllegalStateError('WorkflowIsolateManager needs a bundle to run a context per run');
       manager = new WorkflowIsolateManager(options, [bundle], (configuration, timeoutMs) => ({
         kind: 'context-per-run',
         layout: new ContextPerRunLayout(bundle, configuration, timeoutMs),
@@ -214,7 +222,8 @@ export class WorkflowIsolateManager {
     // Loaded, and exports functions: just not one named for the probe.
     if (failure === undefined) return;
     if (errorMessage(failure).startsWith(`Failed to initialize workflow of type '${PROBE_WORKFLOW_TYPE}'`)) return;
-    const bundleName = this.#options.bundle?.filename ?? this.#options.reusable?.library.filename ?? 'the workflow bundle';
+    const bundleName =
+      this.#options.bundle?.filename ?? this.#options.reusable?.library.filename ?? 'the workflow bundle';
     throw new WorkflowBundleError(`the workflows failed to load (${bundleName}): ${errorMessage(failure)}`, [], {
       cause: failure,
     });
@@ -284,7 +293,13 @@ export class WorkflowIsolateManager {
         const started = run.start(activation, placement);
         if ('failure' in started) {
           run.forget();
-          return { completion: started.completion, sinkCalls: [], workflowInfo: undefined, evicted: false, failure: started.failure };
+          return {
+            completion: started.completion,
+            sinkCalls: [],
+            workflowInfo: undefined,
+            evicted: false,
+            failure: started.failure,
+          };
         }
       } catch (error) {
         run?.forget();
@@ -299,7 +314,7 @@ export class WorkflowIsolateManager {
     let outcome: Awaited<ReturnType<WorkflowRun['activate']>>;
     try {
       outcome = await run.activate(
-        jobs.length === activation.jobs.length ? activation : { ...activation, jobs } as WorkflowActivation,
+        jobs.length === activation.jobs.length ? activation : ({ ...activation, jobs } as WorkflowActivation),
       );
     } catch (error) {
       // Outside workflow code: a deadlock, a disposed run.
@@ -339,7 +354,12 @@ export class WorkflowIsolateManager {
       return new WorkflowRun(info, () => context.newRun());
     }
     let run: WorkflowRun | undefined;
-    return (run = new WorkflowRun(info, (owner) => layout.layout.newSandbox(owner, this.#hooks(() => run))));
+    return (run = new WorkflowRun(info, (owner) =>
+      layout.layout.newSandbox(
+        owner,
+        this.#hooks(() => run),
+      ),
+    ));
   }
 
   #hooks(currentRun: () => WorkflowRun | undefined): SandboxHooks {
@@ -433,7 +453,9 @@ function provisionalInfo(activation: WorkflowActivation, placement: WorkflowRunP
  * Splits the bundle for a shared context; `undefined` (after a warning) when it cannot be split,
  * so that the worker still runs, one context per run.
  */
-async function splitForSharedContext(options: WorkflowIsolateManagerOptions): Promise<ReusableWorkflowBundle | undefined> {
+async function splitForSharedContext(
+  options: WorkflowIsolateManagerOptions,
+): Promise<ReusableWorkflowBundle | undefined> {
   if (options.bundle === undefined) return undefined;
   try {
     return await bundleReusableWorkflowCode(options.bundle);

@@ -168,7 +168,8 @@ export function fromSandbox(value: unknown, depth = 0): unknown {
   if (time !== undefined) return new Date(time);
   if (Object.getPrototypeOf(value) !== null) return undefined;
   const record = value as Record<string, unknown>;
-  if (record.__isLong__ === true) return Long.fromBits(record.low as number, record.high as number, record.unsigned === true);
+  if (record.__isLong__ === true)
+    return Long.fromBits(record.low as number, record.high as number, record.unsigned === true);
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(record)) copy[key] = fromSandbox(record[key], depth + 1);
   return copy;
@@ -191,7 +192,8 @@ export function errorFromSandbox(data: unknown): Error {
   if (typeof record.name === 'string') error.name = record.name;
   if (typeof record.stack === 'string') error.stack = record.stack;
   for (const [key, item] of Object.entries(record)) {
-    if (key !== 'name' && key !== 'message' && key !== 'stack') (error as unknown as Record<string, unknown>)[key] = item;
+    if (key !== 'name' && key !== 'message' && key !== 'stack')
+      (error as unknown as Record<string, unknown>)[key] = item;
   }
   return error;
 }

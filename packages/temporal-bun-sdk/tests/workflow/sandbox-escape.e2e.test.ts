@@ -37,7 +37,9 @@ describe.each([true, false])('the workflow sandbox (reuseV8Context: %p)', (reuse
       const escapes = await client.result<Record<string, string>>(
         await client.start('escapeAttempts', { taskQueue, args: [{ nested: { list: [1, 2] } }] }),
       );
-      const pollution = await client.result<Record<string, string>>(await client.start('pollutePrototypes', { taskQueue }));
+      const pollution = await client.result<Record<string, string>>(
+        await client.start('pollutePrototypes', { taskQueue }),
+      );
       const [seen, ...ordinary] = await Promise.all([
         client.start('seesPollution', { taskQueue }).then((run) => client.result<Record<string, unknown>>(run)),
         ...[1, 2, 3].map((count) =>

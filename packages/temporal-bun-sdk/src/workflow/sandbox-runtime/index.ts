@@ -27,7 +27,13 @@ import {
   SandboxMap,
 } from './primordials';
 import { installSealedGlobals } from './sealed-globals';
-import { type RunModulesFactory, type SharedContext, type SharedLibrary, type SharedRun, installSharedContext } from './shared-context';
+import {
+  type RunModulesFactory,
+  type SharedContext,
+  type SharedLibrary,
+  type SharedRun,
+  installSharedContext,
+} from './shared-context';
 import { installStackTraces } from './stack-traces';
 
 type SandboxGlobal = typeof globalThis & Record<PropertyKey, unknown>;
@@ -83,7 +89,12 @@ installStackTraces(global, host, () => currentActivator()?.promiseStackStore as 
 
 // ── The worker's entry point ──────────────────────────────────────────────────────────────────
 
-ReflectDefineProperty(global, '__temporal_call', { value: undefined, writable: true, enumerable: false, configurable: false });
+ReflectDefineProperty(global, '__temporal_call', {
+  value: undefined,
+  writable: true,
+  enumerable: false,
+  configurable: false,
+});
 
 function takeRequest(): HostRequest {
   const request = global.__temporal_call as HostRequest | undefined;
@@ -136,7 +147,8 @@ function driverStep(driver: ActivationDriver, request: HostRequest): unknown {
     }
     case 'failWithUnhandledRejection': {
       // The reason is this realm's (a rejected sandbox promise's); anything else is copied in.
-      const reason = request.raw instanceof Object || typeof request.raw !== 'object' ? request.raw : importFromHost(request.raw);
+      const reason =
+        request.raw instanceof Object || typeof request.raw !== 'object' ? request.raw : importFromHost(request.raw);
       return exportToHost(driver.failWithUnhandledRejection(reason));
     }
     default:
@@ -181,7 +193,9 @@ export function installSharedLibrary(library: SharedLibrary): void {
   let context: SharedContext | undefined;
   const runs = new SandboxMap<number, { shared: SharedRun; driver?: ActivationDriver }>();
   const runOf = (request: HostRequest) => {
-    const run = MapPrototypeGet(runs as Map<unknown, unknown>, request.run) as { shared: SharedRun; driver?: ActivationDriver } | undefined;
+    const run = MapPrototypeGet(runs as Map<unknown, unknown>, request.run) as
+      | { shared: SharedRun; driver?: ActivationDriver }
+      | undefined;
     if (run === undefined) throw new SandboxError(`workflow run ${request.run} is not in this context`);
     return run;
   };

@@ -115,7 +115,8 @@ export function exportToHost(value: unknown, seen?: Map<unknown, unknown>, depth
     const copy: unknown[] = [];
     MapPrototypeSet(seen, value, copy);
     const length = (value as unknown[]).length;
-    for (let index = 0; index < length; index++) append(copy, exportToHost((value as unknown[])[index], seen, depth + 1));
+    for (let index = 0; index < length; index++)
+      append(copy, exportToHost((value as unknown[])[index], seen, depth + 1));
     return copy;
   }
   if (ArrayBufferIsView(value)) return new SandboxUint8Array(value as unknown as Uint8Array);
@@ -141,7 +142,12 @@ export function exportToHost(value: unknown, seen?: Map<unknown, unknown>, depth
   if (tag === '[object Map]' || tag === '[object Set]') {
     const entries: unknown[] = [];
     const each = (item: unknown, key: unknown) =>
-      append(entries, tag === '[object Map]' ? [exportToHost(key, seen, depth + 1), exportToHost(item, seen, depth + 1)] : exportToHost(item, seen, depth + 1));
+      append(
+        entries,
+        tag === '[object Map]'
+          ? [exportToHost(key, seen, depth + 1), exportToHost(item, seen, depth + 1)]
+          : exportToHost(item, seen, depth + 1),
+      );
     if (tag === '[object Map]') MapPrototypeForEach(value as Map<unknown, unknown>, each);
     else SetPrototypeForEach(value as Set<unknown>, (item) => each(item, undefined));
     copy.entries = entries;
@@ -170,7 +176,11 @@ export function sandboxErrorFrom(hostError: unknown): unknown {
     // Unreadable: a plain error.
   }
   const error =
-    name === 'TypeError' ? new SandboxTypeError(message) : name === 'RangeError' ? new SandboxRangeError(message) : new SandboxError(message);
+    name === 'TypeError'
+      ? new SandboxTypeError(message)
+      : name === 'RangeError'
+        ? new SandboxRangeError(message)
+        : new SandboxError(message);
   if (name !== error.name) defineData(error, 'name', name);
   if (code !== undefined) defineData(error, 'code', code);
   return error;

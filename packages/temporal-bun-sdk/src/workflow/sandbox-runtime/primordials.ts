@@ -48,7 +48,10 @@ export const ArrayBufferIsView = ArrayBuffer.isView;
 export const StringCtor = String;
 export const NumberIsFinite = Number.isFinite;
 
-export const ArrayPrototypePush = uncurryThis(Array.prototype.push) as (array: unknown[], ...items: unknown[]) => number;
+export const ArrayPrototypePush = uncurryThis(Array.prototype.push) as (
+  array: unknown[],
+  ...items: unknown[]
+) => number;
 export const ArrayPrototypeJoin = uncurryThis(Array.prototype.join) as (array: unknown[], separator?: string) => string;
 export const StringPrototypeSplit = uncurryThis(String.prototype.split as (separator: string) => string[]);
 export const StringPrototypeSlice = uncurryThis(String.prototype.slice);
@@ -64,7 +67,10 @@ export const MapPrototypeSet = uncurryThis(Map.prototype.set) as (
   value: unknown,
 ) => Map<unknown, unknown>;
 export const MapPrototypeHas = uncurryThis(Map.prototype.has) as (map: Map<unknown, unknown>, key: unknown) => boolean;
-export const MapPrototypeDelete = uncurryThis(Map.prototype.delete) as (map: Map<unknown, unknown>, key: unknown) => boolean;
+export const MapPrototypeDelete = uncurryThis(Map.prototype.delete) as (
+  map: Map<unknown, unknown>,
+  key: unknown,
+) => boolean;
 export const MapPrototypeForEach = uncurryThis(Map.prototype.forEach) as (
   map: Map<unknown, unknown>,
   callback: (value: unknown, key: unknown) => void,
@@ -75,7 +81,10 @@ export const SetPrototypeForEach = uncurryThis(Set.prototype.forEach) as (
   set: Set<unknown>,
   callback: (value: unknown) => void,
 ) => void;
-export const WeakMapPrototypeGet = uncurryThis(WeakMap.prototype.get) as (map: WeakMap<object, unknown>, key: object) => unknown;
+export const WeakMapPrototypeGet = uncurryThis(WeakMap.prototype.get) as (
+  map: WeakMap<object, unknown>,
+  key: object,
+) => unknown;
 export const WeakMapPrototypeSet = uncurryThis(WeakMap.prototype.set) as (
   map: WeakMap<object, unknown>,
   key: object,
@@ -85,10 +94,22 @@ export const ObjectPrototypeToString = uncurryThis(Object.prototype.toString);
 
 /** Appends to an array the runtime made, without `Array.prototype.push` (workflow code may replace it). */
 export function append<T>(array: T[], item: T): void {
-  ReflectDefineProperty(array, array.length, { __proto__: null, value: item, writable: true, enumerable: true, configurable: true } as PropertyDescriptor);
+  ReflectDefineProperty(array, array.length, {
+    __proto__: null,
+    value: item,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  } as PropertyDescriptor);
 }
 
 /** A plain data property, defined (not assigned: no setter on a prototype can intercept it). */
 export function defineData(target: object, key: PropertyKey, value: unknown): void {
-  ReflectDefineProperty(target, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true } as PropertyDescriptor);
+  ReflectDefineProperty(target, key, {
+    __proto__: null,
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  } as PropertyDescriptor);
 }

@@ -126,7 +126,9 @@ export function startRun(
   }
   const initialize = activation.jobs?.find((job) => job.initializeWorkflow)?.initializeWorkflow;
   if (!initialize) {
-    throw new IllegalStateError(`activation of run ${activation.runId}, which is not cached, has no initializeWorkflow job`);
+    throw new IllegalStateError(
+      `activation of run ${activation.runId}, which is not cached, has no initializeWorkflow job`,
+    );
   }
   const info = workflowInfoFromActivation(activation, initialize, placement);
   api.initRuntime({

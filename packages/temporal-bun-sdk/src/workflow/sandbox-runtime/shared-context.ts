@@ -97,7 +97,12 @@ export interface SharedContext {
   readonly api: SharedLibrary['api'];
 }
 
-function dataDescriptor(value: unknown, writable: boolean, enumerable: boolean, configurable: boolean): PropertyDescriptor {
+function dataDescriptor(
+  value: unknown,
+  writable: boolean,
+  enumerable: boolean,
+  configurable: boolean,
+): PropertyDescriptor {
   return { __proto__: null, value, writable, enumerable, configurable } as PropertyDescriptor;
 }
 
@@ -192,7 +197,9 @@ export function installSharedContext(
   // ── Shared prototypes ─────────────────────────────────────────────────────────────────────────
 
   const isSandboxValue = (value: object) =>
-    typeof value === 'function' ? value instanceof SandboxFunction : value instanceof SandboxObject || ObjectGetPrototypeOf(value) === null;
+    typeof value === 'function'
+      ? value instanceof SandboxFunction
+      : value instanceof SandboxObject || ObjectGetPrototypeOf(value) === null;
 
   const sharedPrototypes = new SandboxSet<object>();
   function sharePrototypeChain(start: unknown): void {
@@ -238,7 +245,8 @@ export function installSharedContext(
     return descriptor !== null && typeof descriptor === 'object' ? { ...descriptor, configurable: true } : descriptor;
   }
   function guardTarget(name: string, target: unknown): void {
-    if (target === global) throw new SandboxTypeError(`${name} cannot be applied to the global object in workflow code`);
+    if (target === global)
+      throw new SandboxTypeError(`${name} cannot be applied to the global object in workflow code`);
     if (SetPrototypeHas(sharedPrototypes, target)) throw sharedObjectError(name);
   }
   function refuseOnShared<F extends (target: object, ...rest: never[]) => unknown>(name: string, original: F): F {
@@ -255,16 +263,25 @@ export function installSharedContext(
   Object.defineProperty = {
     defineProperty<T>(target: T, key: PropertyKey, descriptor: PropertyDescriptor & ThisType<unknown>): T {
       if (SetPrototypeHas(sharedPrototypes, target)) throw sharedObjectError('Object.defineProperty');
-      return objectDefineProperty(target, key, target === global ? (removable(descriptor) as PropertyDescriptor) : descriptor);
+      return objectDefineProperty(
+        target,
+        key,
+        target === global ? (removable(descriptor) as PropertyDescriptor) : descriptor,
+      );
     },
   }.defineProperty;
   Object.defineProperties = {
     defineProperties<T>(target: T, descriptors: PropertyDescriptorMap & ThisType<unknown>): T {
       if (SetPrototypeHas(sharedPrototypes, target)) throw sharedObjectError('Object.defineProperties');
-      if (target !== global || descriptors === null || typeof descriptors !== 'object') return objectDefineProperties(target, descriptors);
+      if (target !== global || descriptors === null || typeof descriptors !== 'object')
+        return objectDefineProperties(target, descriptors);
       const made: PropertyDescriptorMap = {};
       for (const key of ReflectOwnKeys(descriptors)) {
-        ReflectDefineProperty(made, key, dataDescriptor(removable((descriptors as Record<PropertyKey, unknown>)[key]), true, true, true));
+        ReflectDefineProperty(
+          made,
+          key,
+          dataDescriptor(removable((descriptors as Record<PropertyKey, unknown>)[key]), true, true, true),
+        );
       }
       return objectDefineProperties(target, made);
     },
@@ -272,7 +289,11 @@ export function installSharedContext(
   Reflect.defineProperty = {
     defineProperty(target: object, key: PropertyKey, descriptor: PropertyDescriptor): boolean {
       if (SetPrototypeHas(sharedPrototypes, target)) throw sharedObjectError('Reflect.defineProperty');
-      return reflectDefineProperty(target, key, target === global ? (removable(descriptor) as PropertyDescriptor) : descriptor);
+      return reflectDefineProperty(
+        target,
+        key,
+        target === global ? (removable(descriptor) as PropertyDescriptor) : descriptor,
+      );
     },
   }.defineProperty;
   Object.freeze = refuseOnShared('freeze', Object.freeze);
@@ -284,7 +305,11 @@ export function installSharedContext(
 
   const pristine = new SandboxMap<PropertyKey, PropertyDescriptor>();
   for (const key of ReflectOwnKeys(global)) {
-    MapPrototypeSet(pristine as Map<unknown, unknown>, key, ownDescriptor(ReflectGetOwnPropertyDescriptor(global, key)!));
+    MapPrototypeSet(
+      pristine as Map<unknown, unknown>,
+      key,
+      ownDescriptor(ReflectGetOwnPropertyDescriptor(global, key)!),
+    );
   }
   const pristinePrototype = ReflectGetPrototypeOf(global);
   // Properties that can change: all but those both non-configurable and non-writable.
@@ -322,7 +347,8 @@ export function installSharedContext(
   // destroy() empties.
   const seen = new SandboxSet<unknown>();
   SetPrototypeAdd(seen, global);
-  if (global.__temporal_globalSandboxDestructors !== undefined) SetPrototypeAdd(seen, global.__temporal_globalSandboxDestructors);
+  if (global.__temporal_globalSandboxDestructors !== undefined)
+    SetPrototypeAdd(seen, global.__temporal_globalSandboxDestructors);
   for (const key of ReflectOwnKeys(global)) {
     const descriptor = MapPrototypeGet(pristine as Map<unknown, unknown>, key) as PropertyDescriptor;
     if (ObjectHasOwn(descriptor, 'value')) freezeDeeply(descriptor.value, seen);
@@ -371,7 +397,8 @@ export function installSharedContext(
       const key = watchedKeys[index]!;
       const original = watchedOriginals[index]!;
       if (!compareDescriptors && ObjectHasOwn(original, 'value')) {
-        if (ObjectIs(global[key], original.value) && (original.value !== undefined || ObjectHasOwn(global, key))) continue;
+        if (ObjectIs(global[key], original.value) && (original.value !== undefined || ObjectHasOwn(global, key)))
+          continue;
       }
       const descriptor = ReflectGetOwnPropertyDescriptor(global, key);
       if (descriptor === undefined) append((deleted ??= []), key);
@@ -415,13 +442,18 @@ export function installSharedContext(
       for (let index = 0; index < changed.length; index += 2) {
         const key = changed[index] as PropertyKey;
         const original = MapPrototypeGet(pristine as Map<unknown, unknown>, key) as PropertyDescriptor | undefined;
-        const undone = original === undefined ? ReflectDeleteProperty(global, key) : ReflectDefineProperty(global, key, original);
+        const undone =
+          original === undefined ? ReflectDeleteProperty(global, key) : ReflectDefineProperty(global, key, original);
         if (!undone) throw isolationError(`the global ${String(key)}`);
       }
     }
     if (difference.deleted !== undefined) {
       for (const key of difference.deleted) {
-        ReflectDefineProperty(global, key, MapPrototypeGet(pristine as Map<unknown, unknown>, key) as PropertyDescriptor);
+        ReflectDefineProperty(
+          global,
+          key,
+          MapPrototypeGet(pristine as Map<unknown, unknown>, key) as PropertyDescriptor,
+        );
       }
     }
     if (difference.prototype !== pristinePrototype) ReflectSetPrototypeOf(global, pristinePrototype);

@@ -56,7 +56,8 @@ interface PromiseStackStore {
 }
 
 /** Frames past these belong to the SDK's activation machinery, not to the workflow. */
-const INBOUND_HANDLER = /^(?:Activator\.)?(?:startWorkflow|queryWorkflow|signalWorkflow|update|validateUpdate)NextHandler$/;
+const INBOUND_HANDLER =
+  /^(?:Activator\.)?(?:startWorkflow|queryWorkflow|signalWorkflow|update|validateUpdate)NextHandler$/;
 const WORKER_INTERFACE = /[\\/]workflow[\\/](?:src|lib)[\\/]worker-interface\.[jt]s$/;
 const INTERCEPTOR_CHAIN = /[\\/]common[\\/](?:src|lib)[\\/]interceptors\.[jt]s$/;
 /** JavaScriptCore formats captured stacks as "name@file:line:column" ("async name@…" for awaiting callers). */
@@ -71,8 +72,9 @@ export function installStackTraces(
   host: SandboxHostCapabilities,
   activatorStore: () => PromiseStackStore | undefined,
 ): void {
-  const captureStackTrace = (SandboxError as unknown as { captureStackTrace(target: object, constructor?: unknown): void })
-    .captureStackTrace;
+  const captureStackTrace = (
+    SandboxError as unknown as { captureStackTrace(target: object, constructor?: unknown): void }
+  ).captureStackTrace;
   const mapPosition = host.mapPosition;
 
   /** The host's answer, as primitives only (its object is never kept). */
@@ -88,7 +90,8 @@ export function installStackTraces(
     const mappedLine = answer.line;
     const mappedColumn = answer.column;
     const name = answer.name;
-    if (typeof source !== 'string' || typeof mappedLine !== 'number' || typeof mappedColumn !== 'number') return undefined;
+    if (typeof source !== 'string' || typeof mappedLine !== 'number' || typeof mappedColumn !== 'number')
+      return undefined;
     return { source, line: mappedLine, column: mappedColumn, name: typeof name === 'string' ? name : undefined };
   }
 
@@ -98,7 +101,13 @@ export function installStackTraces(
     line: number | undefined,
     column: number | undefined,
   ): FileLocation {
-    const location: FileLocation = { file_path: file, function_name: functionName || undefined, line, column, internal_code: false };
+    const location: FileLocation = {
+      file_path: file,
+      function_name: functionName || undefined,
+      line,
+      column,
+      internal_code: false,
+    };
     if (file !== undefined && line !== undefined && column !== undefined) {
       const original = originalPosition(file, line, column);
       if (original) {
@@ -260,5 +269,10 @@ export function installStackTraces(
   ReflectDefineProperty(WorkflowPromise, Symbol.hasInstance, {
     value: (value: unknown) => value instanceof OriginalPromise,
   });
-  ReflectDefineProperty(global, 'Promise', { value: WorkflowPromise, writable: true, configurable: true, enumerable: false });
+  ReflectDefineProperty(global, 'Promise', {
+    value: WorkflowPromise,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 }

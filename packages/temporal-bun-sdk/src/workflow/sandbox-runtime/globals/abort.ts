@@ -244,7 +244,8 @@ export function createAbortClasses(): {
           if (signalSources === undefined) {
             follow(signal);
           } else {
-            for (let sourceIndex = 0; sourceIndex < signalSources.length; sourceIndex++) follow(signalSources[sourceIndex]!);
+            for (let sourceIndex = 0; sourceIndex < signalSources.length; sourceIndex++)
+              follow(signalSources[sourceIndex]!);
           }
         }
         return result;
@@ -291,7 +292,13 @@ export function createAbortClasses(): {
         return;
       }
       // An event handler takes its place among the listeners when it is first set.
-      const listener: Listener = { __proto__: null, callback: value, once: false, capture: false, removed: false } as Listener;
+      const listener: Listener = {
+        __proto__: null,
+        callback: value,
+        once: false,
+        capture: false,
+        removed: false,
+      } as Listener;
       this.#handler = listener;
       listPush(this.#listeners, listener);
     }
@@ -313,7 +320,10 @@ export function createAbortClasses(): {
         capture = BooleanCtor(bag.capture);
         removalSignal = bag.signal;
         if (removalSignal !== undefined && !isSignal(removalSignal)) {
-          throw codedTypeError('The "options.signal" property must be an instance of AbortSignal', 'ERR_INVALID_ARG_TYPE');
+          throw codedTypeError(
+            'The "options.signal" property must be an instance of AbortSignal',
+            'ERR_INVALID_ARG_TYPE',
+          );
         }
       }
       if (callback === undefined || callback === null) return;

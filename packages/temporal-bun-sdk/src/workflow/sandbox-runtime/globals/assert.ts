@@ -113,7 +113,10 @@ function codedTypeError(message: string, code: string): TypeError {
 }
 
 function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
-  return codedTypeError(`The "${name}" argument must be ${expected}. ${typeDescription(actual)}`, 'ERR_INVALID_ARG_TYPE');
+  return codedTypeError(
+    `The "${name}" argument must be ${expected}. ${typeDescription(actual)}`,
+    'ERR_INVALID_ARG_TYPE',
+  );
 }
 
 /** The message Node's `AssertionError` makes when none is given. */
@@ -173,9 +176,7 @@ export function createAssert(): SandboxAssert {
       if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
       const { message, actual, expected, operator, stackStartFn } = options;
       super(
-        message !== undefined && message !== null
-          ? StringCtor(message)
-          : generatedMessage(actual, expected, operator),
+        message !== undefined && message !== null ? StringCtor(message) : generatedMessage(actual, expected, operator),
       );
       defineData(this, 'generatedMessage', message === undefined || message === null);
       defineData(this, 'code', 'ERR_ASSERTION');
@@ -235,7 +236,13 @@ export function createAssert(): SandboxAssert {
     innerOk(ok, args.length, args[0], args[1]);
   }
 
-  function fail(actual?: unknown, expected?: unknown, message?: unknown, operator?: unknown, stackStartFn?: unknown): never {
+  function fail(
+    actual?: unknown,
+    expected?: unknown,
+    message?: unknown,
+    operator?: unknown,
+    stackStartFn?: unknown,
+  ): never {
     const argumentCount = arguments.length;
     let text = message;
     let shownActual = actual;
@@ -398,13 +405,24 @@ export function createAssert(): SandboxAssert {
       if (errorName) details += ` (${StringCtor(errorName)})`;
       details += message ? `: ${StringCtor(message)}` : '.';
       const kind = stackStartFn === rejects ? 'rejection' : 'exception';
-      innerFail({ actual: undefined, expected: error, operator, message: `Missing expected ${kind}${details}`, stackStartFn });
+      innerFail({
+        actual: undefined,
+        expected: error,
+        operator,
+        message: `Missing expected ${kind}${details}`,
+        stackStartFn,
+      });
     }
     if (!error) return;
     expectedException(actual, error, message, stackStartFn);
   }
 
-  function expectedException(actual: unknown, expected: unknown, message: unknown, fn: (...args: never[]) => unknown): void {
+  function expectedException(
+    actual: unknown,
+    expected: unknown,
+    message: unknown,
+    fn: (...args: never[]) => unknown,
+  ): void {
     const operator = (fn as { name: string }).name;
     let text = message;
     let generated = false;
@@ -419,7 +437,13 @@ export function createAssert(): SandboxAssert {
         innerFail({ actual, expected, message: text, operator, stackStartFn: fn }, generated);
       }
       if (typeof actual !== 'object' || actual === null) {
-        const error = new AssertionError({ actual, expected, message: text, operator: 'deepStrictEqual', stackStartFn: fn });
+        const error = new AssertionError({
+          actual,
+          expected,
+          message: text,
+          operator: 'deepStrictEqual',
+          stackStartFn: fn,
+        });
         defineData(error, 'operator', operator);
         throw error;
       }
@@ -442,7 +466,11 @@ export function createAssert(): SandboxAssert {
         const key = keys[index]!;
         const actualValue = actualObject[key];
         const expectedValue = expectedObject[key];
-        if (typeof actualValue === 'string' && isRegExp(expectedValue) && RegExpPrototypeExec(expectedValue, actualValue) !== null) {
+        if (
+          typeof actualValue === 'string' &&
+          isRegExp(expectedValue) &&
+          RegExpPrototypeExec(expectedValue, actualValue) !== null
+        ) {
           continue;
         }
         if (!(key in actualObject) || !isDeepStrictEqual(actualValue, expectedValue)) {
@@ -480,7 +508,10 @@ export function createAssert(): SandboxAssert {
         if (isError(actual)) {
           const constructor = (actual as { constructor?: { name?: unknown } }).constructor;
           const name = (constructor && constructor.name) || actual.name;
-          text += expectedClass.name === name ? 'an error with identical name but a different prototype.' : `"${StringCtor(name)}"`;
+          text +=
+            expectedClass.name === name
+              ? 'an error with identical name but a different prototype.'
+              : `"${StringCtor(name)}"`;
           if (actual.message) text += `\n\nError message:\n\n${StringCtor(actual.message)}`;
         } else {
           text += `"${inspect(actual, { depth: -1 })}"`;

@@ -54,7 +54,8 @@ export function createAsyncLocalStorageClass(
       __temporal_globalSandboxDestructors?: unknown;
     };
     const activator = sandboxGlobal.__TEMPORAL_ACTIVATOR__;
-    const runDestructors = activator === undefined || activator === null ? undefined : activator.workflowSandboxDestructors;
+    const runDestructors =
+      activator === undefined || activator === null ? undefined : activator.workflowSandboxDestructors;
     if (runDestructors !== undefined && runDestructors !== null) {
       ArrayPrototypePush(runDestructors as unknown[], disable);
       return;

@@ -60,7 +60,7 @@ interface Memos {
   position: number;
 }
 
-const enum Iteration {
+enum Iteration {
   None = 0,
   Array = 1,
   Set = 2,
@@ -166,7 +166,10 @@ function innerDeepEqual(actual: unknown, expected: unknown, strict: boolean, mem
     if (!isSet(b) || SetPrototypeGetSize(a as Set<unknown>) !== SetPrototypeGetSize(b as Set<unknown>)) return false;
     return keyCheck(a, b, strict, memos, Iteration.Set, undefined);
   } else if (isMap(a)) {
-    if (!isMap(b) || MapPrototypeGetSize(a as Map<unknown, unknown>) !== MapPrototypeGetSize(b as Map<unknown, unknown>)) {
+    if (
+      !isMap(b) ||
+      MapPrototypeGetSize(a as Map<unknown, unknown>) !== MapPrototypeGetSize(b as Map<unknown, unknown>)
+    ) {
       return false;
     }
     return keyCheck(a, b, strict, memos, Iteration.Map, undefined);
@@ -315,7 +318,10 @@ function objectEquivalent(
     const arrayB = b as unknown[];
     for (let index = 0; index < arrayA.length; index++) {
       if (ObjectPrototypeHasOwnProperty(arrayA, index)) {
-        if (!ObjectPrototypeHasOwnProperty(arrayB, index) || !innerDeepEqual(arrayA[index], arrayB[index], strict, memos)) {
+        if (
+          !ObjectPrototypeHasOwnProperty(arrayB, index) ||
+          !innerDeepEqual(arrayA[index], arrayB[index], strict, memos)
+        ) {
           return false;
         }
       } else if (ObjectPrototypeHasOwnProperty(arrayB, index)) {
@@ -327,7 +333,12 @@ function objectEquivalent(
           const key = keysA[index]!;
           if (
             !ObjectPrototypeHasOwnProperty(arrayB, key) ||
-            !innerDeepEqual((arrayA as unknown as Record<string, unknown>)[key], (arrayB as unknown as Record<string, unknown>)[key], strict, memos)
+            !innerDeepEqual(
+              (arrayA as unknown as Record<string, unknown>)[key],
+              (arrayB as unknown as Record<string, unknown>)[key],
+              strict,
+              memos,
+            )
           ) {
             return false;
           }
@@ -338,7 +349,9 @@ function objectEquivalent(
   }
   for (let index = 0; index < keys.length; index++) {
     const key = keys[index]!;
-    if (!innerDeepEqual((a as Record<PropertyKey, unknown>)[key], (b as Record<PropertyKey, unknown>)[key], strict, memos)) {
+    if (
+      !innerDeepEqual((a as Record<PropertyKey, unknown>)[key], (b as Record<PropertyKey, unknown>)[key], strict, memos)
+    ) {
       return false;
     }
   }
@@ -452,7 +465,10 @@ function takeEqualEntry(
 ): boolean {
   for (let index = 0; index < pendingKeys.length; index++) {
     const candidate = pendingKeys[index];
-    if (innerDeepEqual(key, candidate, strict, memos) && innerDeepEqual(item, MapPrototypeGet(map, candidate), strict, memos)) {
+    if (
+      innerDeepEqual(key, candidate, strict, memos) &&
+      innerDeepEqual(item, MapPrototypeGet(map, candidate), strict, memos)
+    ) {
       removeAt(pendingKeys, index);
       return true;
     }

@@ -182,44 +182,48 @@ export function format(args: readonly unknown[]): string {
       const next = StringPrototypeCharCodeAt(first, ++index);
       if (argIndex + 1 !== args.length) {
         switch (next) {
-          case 115 /* s */: {
-            const arg = args[++argIndex];
-            if (typeof arg === 'number') piece = formatNumber(arg);
-            else if (typeof arg === 'bigint') piece = `${StringCtor(arg)}n`;
-            else if (typeof arg === 'symbol') piece = SymbolPrototypeToString(arg);
-            else if ((typeof arg !== 'object' && typeof arg !== 'function') || arg === null) piece = StringCtor(arg);
-            else if (typeof arg === 'object' && hasBuiltInToString(arg)) piece = inspect(arg, { depth: 0 });
-            else piece = StringCtor(arg);
-            break;
-          }
+          case 115 /* s */:
+            {
+              const arg = args[++argIndex];
+              if (typeof arg === 'number') piece = formatNumber(arg);
+              else if (typeof arg === 'bigint') piece = `${StringCtor(arg)}n`;
+              else if (typeof arg === 'symbol') piece = SymbolPrototypeToString(arg);
+              else if ((typeof arg !== 'object' && typeof arg !== 'function') || arg === null) piece = StringCtor(arg);
+              else if (typeof arg === 'object' && hasBuiltInToString(arg)) piece = inspect(arg, { depth: 0 });
+              else piece = StringCtor(arg);
+              break;
+            }
           case 106 /* j */:
             piece = formatJson(args[++argIndex]);
             break;
-          case 100 /* d */: {
-            const arg = args[++argIndex];
-            if (typeof arg === 'bigint') piece = `${StringCtor(arg)}n`;
-            else if (typeof arg === 'symbol') piece = 'NaN';
-            else piece = formatNumber(NumberCtor(arg));
-            break;
-          }
+          case 100 /* d */:
+            {
+              const arg = args[++argIndex];
+              if (typeof arg === 'bigint') piece = `${StringCtor(arg)}n`;
+              else if (typeof arg === 'symbol') piece = 'NaN';
+              else piece = formatNumber(NumberCtor(arg));
+              break;
+            }
           case 79 /* O */:
             piece = inspect(args[++argIndex]);
             break;
           case 111 /* o */:
             piece = inspect(args[++argIndex], { depth: 4 });
             break;
-          case 105 /* i */: {
-            const arg = args[++argIndex];
-            if (typeof arg === 'bigint') piece = `${StringCtor(arg)}n`;
-            else if (typeof arg === 'symbol') piece = 'NaN';
-            else piece = formatNumber(NumberParseInt(arg as string));
-            break;
-          }
-          case 102 /* f */: {
-            const arg = args[++argIndex];
-            piece = typeof arg === 'symbol' ? 'NaN' : formatNumber(NumberParseFloat(arg as string));
-            break;
-          }
+          case 105 /* i */:
+            {
+              const arg = args[++argIndex];
+              if (typeof arg === 'bigint') piece = `${StringCtor(arg)}n`;
+              else if (typeof arg === 'symbol') piece = 'NaN';
+              else piece = formatNumber(NumberParseInt(arg as string));
+              break;
+            }
+          case 102 /* f */:
+            {
+              const arg = args[++argIndex];
+              piece = typeof arg === 'symbol' ? 'NaN' : formatNumber(NumberParseFloat(arg as string));
+              break;
+            }
           case 99 /* c */:
             argIndex += 1;
             piece = '';
@@ -641,7 +645,11 @@ function formatProperty(context: InspectContext, object: object, key: PropertyKe
 
 function isIdentifierChar(code: number): boolean {
   return (
-    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 36
   );
 }
 

@@ -74,8 +74,9 @@ export const SymbolHasInstance: typeof Symbol.hasInstance = Symbol.hasInstance;
 
 export const ErrorCtor = Error;
 export const ErrorPrototype = Error.prototype;
-export const ErrorCaptureStackTrace = (Error as { captureStackTrace?: (target: object, constructorOpt?: unknown) => void })
-  .captureStackTrace;
+export const ErrorCaptureStackTrace = (
+  Error as { captureStackTrace?: (target: object, constructorOpt?: unknown) => void }
+).captureStackTrace;
 export const TypeErrorCtor = TypeError;
 export const RangeErrorCtor = RangeError;
 export const SyntaxErrorCtor = SyntaxError;
@@ -134,7 +135,8 @@ export const PromisePrototypeThen = uncurryThis(Promise.prototype.then) as <T, R
   onRejected: (reason: unknown) => R,
 ) => Promise<R>;
 const NativePromiseResolve = Promise.resolve;
-export const PromiseResolve = (value: unknown): Promise<unknown> => ReflectApply(NativePromiseResolve, PromiseCtor, [value]);
+export const PromiseResolve = (value: unknown): Promise<unknown> =>
+  ReflectApply(NativePromiseResolve, PromiseCtor, [value]);
 
 export const ArrayBufferCtor = ArrayBuffer;
 export const ArrayBufferIsView = ArrayBuffer.isView;
@@ -281,7 +283,13 @@ export function getOwnProperty(target: object, key: PropertyKey): OwnProperty | 
 
 /** Defines a data property (as an object literal or `CreateDataProperty` would), setters ignored. */
 export function defineData(target: object, key: PropertyKey, value: unknown, enumerable = true): void {
-  ReflectDefineProperty(target, key, { __proto__: null, value, writable: true, enumerable, configurable: true } as never);
+  ReflectDefineProperty(target, key, {
+    __proto__: null,
+    value,
+    writable: true,
+    enumerable,
+    configurable: true,
+  } as never);
 }
 
 /** Defines non-enumerable methods, getters and data on a prototype or constructor (as `class` bodies do). */

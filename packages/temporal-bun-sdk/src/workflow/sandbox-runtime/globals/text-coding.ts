@@ -27,7 +27,9 @@ export function toDOMString(value: unknown): string {
 export function dictionaryMember(dictionary: unknown, name: string, what: string): unknown {
   if (dictionary === undefined || dictionary === null) return undefined;
   if (typeof dictionary !== 'object' && typeof dictionary !== 'function') {
-    const error = new TypeErrorCtor(`The "${what}" argument must be of type object. Received type ${typeof dictionary}`);
+    const error = new TypeErrorCtor(
+      `The "${what}" argument must be of type object. Received type ${typeof dictionary}`,
+    );
     defineData(error, 'code', 'ERR_INVALID_ARG_TYPE');
     throw error;
   }
@@ -177,4 +179,3 @@ export function createTextCoding(host: SandboxHostCapabilities): {
     TextDecoder: TextDecoder as unknown as typeof globalThis.TextDecoder,
   };
 }
-

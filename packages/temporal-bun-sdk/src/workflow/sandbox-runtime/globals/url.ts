@@ -94,7 +94,11 @@ export function createURLClasses(host: SandboxHostCapabilities): {
   defineHidden(searchParamsIteratorPrototype, 'next', iteratorMethods.next);
   defineToStringTag(searchParamsIteratorPrototype, 'URLSearchParams Iterator');
 
-  function newIterator(hostParams: HostURLSearchParams, kind: IterationKind, stackStart: unknown): IterableIterator<unknown> {
+  function newIterator(
+    hostParams: HostURLSearchParams,
+    kind: IterationKind,
+    stackStart: unknown,
+  ): IterableIterator<unknown> {
     const hostIterator = callHostMethod(hostParams, 'entries', [], keepHost<Iterator<unknown>>, stackStart);
     const iterator = ObjectCreate(searchParamsIteratorPrototype) as IterableIterator<unknown>;
     WeakMapPrototypeSet(iteratorStates, iterator, { __proto__: null, host: hostIterator, kind } as IteratorState);
@@ -404,7 +408,8 @@ export function createURLClasses(host: SandboxHostCapabilities): {
     const pairs = newList<string>();
     const iteratorMethod = (init as Record<symbol, unknown>)[SymbolIterator];
     if (iteratorMethod !== undefined && iteratorMethod !== null) {
-      if (typeof iteratorMethod !== 'function') throw codedTypeError('Query pairs must be iterable', 'ERR_ARG_NOT_ITERABLE');
+      if (typeof iteratorMethod !== 'function')
+        throw codedTypeError('Query pairs must be iterable', 'ERR_ARG_NOT_ITERABLE');
       const iterator = ReflectApply(iteratorMethod, init, []) as Iterator<unknown>;
       for (;;) {
         const step = iterator.next();
