@@ -25,11 +25,15 @@ export interface WorkerInterceptors {
 export interface WorkerOptions {
   /**
    * The server to poll: an existing {@link NativeConnection} (shared, not closed by the worker), or
-   * options to open one that the worker owns and closes at shutdown.
-   * Default: `{ address: 'localhost:7233' }`.
+   * options to open one that the worker owns and closes at shutdown. Its settings resolve as the
+   * client's do: these options, then `TEMPORAL_*` and the `temporal.toml` profile, then
+   * `localhost:7233` (see `NativeConnectionOptions`). Default: `{}`.
    */
   connection?: NativeConnection | NativeConnectionOptions;
-  /** Default `'default'`. */
+  /**
+   * Default: the connection's namespace (`TEMPORAL_NAMESPACE` / the profile's, or the one its
+   * options name), else `'default'`.
+   */
   namespace?: string;
   /** Required. The task queue polled for both workflow and activity tasks. */
   taskQueue: string;
