@@ -219,7 +219,6 @@ export function installSharedContext(
     }
   }
   // Prototypes no global names: iterators, generators, async functions.
-  /* biome-ignore lint/complexity/useArrowFunction: generator and async function prototypes */
   const hiddenIntrinsics: unknown[] = [
     [][Symbol.iterator](),
     new Map().entries(),
