@@ -160,16 +160,20 @@ function workerTs(): string {
  * The worker: runs the workflows of ./workflows.ts and the activities of ./activities.ts for the
  * task queue in ./shared.ts until Ctrl+C.
  *
- *   bun run worker    (server: $TEMPORAL_ADDRESS, default localhost:7233; $TEMPORAL_NAMESPACE, default "default")
+ *   bun run worker    (server and namespace: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE or the temporal.toml
+ *                     profile, else localhost:7233 and "default", the same as the client's)
  */
 import { createWorker, type Logger, type Worker } from 'temporal-bun-sdk';
 import * as activities from './activities';
 import { TASK_QUEUE } from './shared';
 
 export interface WorkerSettings {
-  /** \`host:port\` of the Temporal server. Default: $TEMPORAL_ADDRESS, else localhost:7233. */
+  /**
+   * \`host:port\` of the Temporal server; when given, the environment is not read. Default:
+   * $TEMPORAL_ADDRESS or the temporal.toml profile, else localhost:7233.
+   */
   address?: string;
-  /** Default: $TEMPORAL_NAMESPACE, else "default". */
+  /** Default: $TEMPORAL_NAMESPACE or the profile's, else "default". */
   namespace?: string;
   /** Default: the SDK's console logger at INFO. */
   logger?: Logger;
@@ -178,8 +182,9 @@ export interface WorkerSettings {
 /** Connects to the server and prepares a worker; call \`run()\` on it to start polling. */
 export async function startWorker(settings: WorkerSettings = {}): Promise<Worker> {
   return await createWorker({
-    connection: { address: settings.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' },
-    namespace: settings.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+    // Without an address the connection resolves as the client's: TEMPORAL_*, then temporal.toml.
+    connection: settings.address === undefined ? {} : { address: settings.address, envConfig: false },
+    ...(settings.namespace === undefined ? {} : { namespace: settings.namespace }),
     taskQueue: TASK_QUEUE,
     // Bundled with Bun.build when the worker starts, then run in the workflow sandbox.
     workflowsPath: require.resolve('./workflows'),
@@ -210,17 +215,15 @@ function clientTs(): string {
  * The client: starts a greeting workflow and prints its result. A worker must be running on the
  * same server (\`bun run worker\`).
  *
- *   bun run client [name]    (server: $TEMPORAL_ADDRESS, default localhost:7233; $TEMPORAL_NAMESPACE, default "default")
+ *   bun run client [name]    (server and namespace: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE or the
+ *                            temporal.toml profile, else localhost:7233 and "default")
  */
 import { Client, Connection } from 'temporal-bun-sdk/client';
 import { TASK_QUEUE } from './shared';
 import { greetingWorkflow } from './workflows';
 
 const name = process.argv[2] ?? 'Temporal';
-const connection = await Connection.connect({
-  address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
-  namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-});
+const connection = await Connection.connect();
 try {
   const client = new Client({ connection });
   const handle = await client.workflow.start(greetingWorkflow, {
@@ -350,7 +353,7 @@ bunx temporal-bun-worker --dev --task-queue ${taskQueue} --workflows src/workflo
 ${FENCE}
 
 Or the project's own worker, against a server you run (\`temporal server start-dev\`, or set
-\`TEMPORAL_ADDRESS\` and \`TEMPORAL_NAMESPACE\`):
+\`TEMPORAL_ADDRESS\` and \`TEMPORAL_NAMESPACE\`, or a profile in \`temporal.toml\`):
 
 ${FENCE}sh
 bun run worker

@@ -158,11 +158,14 @@ describe('temporal-bun init writes a ready project', () => {
     const worker = read(directory, 'src/worker.ts');
     expect(worker).toContain("import { createWorker, type Logger, type Worker } from 'temporal-bun-sdk'");
     expect(worker).toContain("workflowsPath: require.resolve('./workflows')");
-    expect(worker).toContain("process.env.TEMPORAL_ADDRESS ?? 'localhost:7233'");
+    // No address of its own: the connection resolves as the client's (TEMPORAL_*, temporal.toml).
+    expect(worker).toContain('connection: settings.address === undefined ? {} :');
+    expect(worker).not.toContain('process.env.TEMPORAL_ADDRESS');
     expect(worker).toContain("['SIGINT', 'SIGTERM']");
 
     const client = read(directory, 'src/client.ts');
     expect(client).toContain("import { Client, Connection } from 'temporal-bun-sdk/client'");
+    expect(client).toContain('await Connection.connect();');
     expect(client).toContain('await handle.result()');
 
     const workflowTest = read(directory, 'tests/workflow.test.ts');
