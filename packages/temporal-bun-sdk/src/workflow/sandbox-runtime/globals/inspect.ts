@@ -459,6 +459,7 @@ function formatSpecial(
   }
   if (tryBrand(() => DatePrototypeGetTime(object as Date))) {
     const time = DatePrototypeGetTime(object as Date);
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check without a global that workflow code could replace
     return { base: time === time ? DatePrototypeToISOString(object as Date) : 'Invalid Date', entries: undefined };
   }
   if (isError(object)) return { base: errorBase(context, object as Error, level), entries: undefined };
