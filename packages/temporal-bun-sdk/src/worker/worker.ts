@@ -17,8 +17,8 @@ import { createActivityRegistry } from '../activity/registry';
 import { Client } from '../client/client';
 import { ActivityTaskLoop } from './activity-task-loop';
 import { checkWorkerPeerPackages } from '../common/peer-packages';
-import { bundleWorkflowCode } from '../workflow/bundler';
-import { loadWorkflowBundle, type LoadedWorkflowBundle } from '../workflow/prebuilt-bundle';
+import { bundleSharedContextWorkflowCode, bundleWorkflowCode } from '../workflow/bundler';
+import { type LoadedWorkflowBundle, loadSharedContextBundle, loadWorkflowBundle } from '../workflow/prebuilt-bundle';
 import { WorkflowIsolateManager } from '../workflow/isolate-manager';
 import { WorkflowTaskLoop } from './workflow-task-loop';
 import { forwardCoreLog, NativeConnection, onCoreLog, resolveNativeConnectionOptions } from '../connection';
@@ -69,6 +69,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   const metrics = new MetricsEmitter(options.metrics, (error) => logger.warn('The metrics hook threw', { error }));
 
   checkWorkerPeerPackages();
+  // The sandbox layout is chosen once: the bundler makes only that layout's code.
+  const reuseV8Context = options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context;
   const ownsConnection = !(given instanceof NativeConnection);
   // Connecting (network I/O, on the bridge's threads) overlaps bundling and the workflows' load
   // probe (CPU, here). A failure is handled below; until then it must not count as unhandled.
@@ -77,7 +79,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   connecting.catch(() => undefined);
   let manager: WorkflowIsolateManager | undefined;
   try {
-    const workflows = await workflowCode(compiled, options, logger);
+    const workflows = await workflowCode(compiled, options, logger, reuseV8Context);
     manager =
       workflows === undefined
         ? undefined
@@ -88,7 +90,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
             registeredActivityNames: activities.keys(),
             payloadConverter: dataConverter.payloadConverter,
             failureConverter: dataConverter.failureConverter,
-            reuseV8Context: options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context,
+            reuseV8Context,
           });
   } catch (error) {
     if (ownsConnection)
@@ -148,23 +150,29 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   }
 }
 
-/** The workflows to run: `workflowsPath` bundled now, or the prebuilt `workflowBundle`; none for an activity-only worker. */
+/**
+ * The workflows to run: `workflowsPath` bundled now (only the code of the worker's sandbox layout),
+ * or the prebuilt `workflowBundle`; none for an activity-only worker.
+ */
 async function workflowCode(
   compiled: CompiledWorkerOptions,
   options: WorkerOptions,
   logger: Logger,
+  reuseV8Context: boolean,
 ): Promise<LoadedWorkflowBundle | undefined> {
   if (compiled.workflowBundle !== undefined) return loadWorkflowBundle(compiled.workflowBundle);
   if (compiled.workflowsPath === undefined) return undefined;
-  const bundle = await bundleWorkflowCode({
+  const bundleOptions = {
     workflowsPath: compiled.workflowsPath,
     workflowInterceptorModules: options.interceptors?.workflowModules,
     payloadConverterPath: options.dataConverter?.payloadConverterPath,
     failureConverterPath: options.dataConverter?.failureConverterPath,
     ignoreModules: compiled.ignoreModules,
     logger,
-  });
-  return loadWorkflowBundle(bundle);
+  };
+  return reuseV8Context
+    ? loadSharedContextBundle(await bundleSharedContextWorkflowCode(bundleOptions))
+    : loadWorkflowBundle(await bundleWorkflowCode(bundleOptions));
 }
 
 export class Worker {

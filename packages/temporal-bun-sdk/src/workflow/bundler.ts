@@ -12,7 +12,7 @@
  * two with {@link bundleReusableWorkflowCode}: the SDK's library, evaluated once per context, and
  * the workflows' own modules, instantiated afresh for every run.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { BunPlugin } from 'bun';
@@ -90,6 +90,8 @@ export interface WorkflowScript {
 export interface ReusableWorkflowBundle {
   library: WorkflowScript;
   runModules: WorkflowScript;
+  /** The bundled `@temporalio/workflow/lib/worker-interface.js` (which version the bundle holds). */
+  workerInterfacePath?: string;
 }
 
 /** One diagnostic reported by `Bun.build`. */
@@ -178,22 +180,14 @@ const builtinShims: Record<string, string> = {
  * const manager = await WorkflowIsolateManager.create({ bundle, logger });
  */
 export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promise<WorkflowBundle> {
-  const workflowsPath = resolveWorkflowsModule(resolveExistingModule(options.workflowsPath, 'workflowsPath'));
-  const interceptorModules = [...new Set(options.workflowInterceptorModules ?? [])].map((path) =>
-    resolveModulePath(path, 'workflowInterceptorModules'),
-  );
-  const payloadConverterPath =
-    options.payloadConverterPath === undefined
-      ? undefined
-      : resolveExistingModule(options.payloadConverterPath, 'payloadConverterPath');
-  const failureConverterPath =
-    options.failureConverterPath === undefined
-      ? undefined
-      : resolveExistingModule(options.failureConverterPath, 'failureConverterPath');
-
-  const resolveDirectory = dirname(workflowsPath);
-  const workerInterfacePath = resolveWorkflowLibrary('@temporalio/workflow/lib/worker-interface.js', resolveDirectory);
-  const globalOverridesPath = resolveWorkflowLibrary('@temporalio/workflow/lib/global-overrides.js', resolveDirectory);
+  const {
+    workflowsPath,
+    interceptorModules,
+    payloadConverterPath,
+    failureConverterPath,
+    workerInterfacePath,
+    globalOverridesPath,
+  } = resolveBundleInputs(options);
   const entryCode = generateEntry({ workerInterfacePath, globalOverridesPath, interceptorModules });
 
   const stubbedImports: { module: string; importer: string }[] = [];
@@ -270,23 +264,8 @@ export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promis
       if (shared.has(target) && !isGeneratedModule(target)) exposed.add(target);
   }
 
-  const libraryEntry = [
-    `import { installSharedLibrary } from ${JSON.stringify(SANDBOX_RUNTIME_PATH)};`,
-    `const api = require(${JSON.stringify(sources.workerInterfacePath)});`,
-    `const { overrideGlobals } = require(${JSON.stringify(sources.globalOverridesPath)});`,
-    'const modules = Object.create(null);',
-    ...[...exposed].map((path) => `modules[${JSON.stringify(path)}] = require(${JSON.stringify(path)});`),
-    'installSharedLibrary({ api, overrideGlobals, modules });',
-    // An ES module: its top level runs when the script is evaluated (a CommonJS entry would wait for a require).
-    'export {};',
-  ].join('\n');
-  const runModulesEntry = `
-${WORKFLOWS_CHECK}
-export function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); }
-export function importInterceptors() { return [${requireList(sources.interceptorModules)}]; }
-export function importPayloadConverter() { return require('__temporal_custom_payload_converter'); }
-export function importFailureConverter() { return require('__temporal_custom_failure_converter'); }
-`;
+  const libraryEntry = libraryEntryCode(sources.workerInterfacePath, sources.globalOverridesPath, exposed);
+  const runModulesEntry = runModulesEntryCode(sources.interceptorModules);
   const pluginParts = {
     libraryDirectory: dirname(sources.workerInterfacePath),
     workflowsPath: sources.workflowsPath,
@@ -319,8 +298,76 @@ export function importFailureConverter() { return require('__temporal_custom_fai
     );
   }
 
-  const library = await buildOutput(libraryResult, sources.workflowsPath);
-  const runModules = await buildOutput(runModulesResult, sources.workflowsPath);
+  return reusableBundleOutput(libraryResult, runModulesResult, sources.workflowsPath, sources.workerInterfacePath);
+}
+
+/**
+ * Bundles `workflowsPath` for a context shared by many runs, without first making the whole
+ * bundle: what a worker with `reuseV8Context` runs. Two `Bun.build` calls, one after the other:
+ * the per-run modules first, with every import that lands in a library package (the installed
+ * `@temporalio/workflow` and the packages it depends on) left external and recorded; then the
+ * library, which exposes exactly those modules by path. The split follows packages rather than
+ * the worker interface's own module graph (as {@link bundleReusableWorkflowCode} of a whole bundle
+ * does), so a module of those packages that only the workflows import is shared too.
+ */
+export async function bundleSharedContextWorkflowCode(options: WorkflowBundleOptions): Promise<ReusableWorkflowBundle> {
+  const {
+    workflowsPath,
+    interceptorModules,
+    payloadConverterPath,
+    failureConverterPath,
+    workerInterfacePath,
+    globalOverridesPath,
+  } = resolveBundleInputs(options);
+  const stubbedImports: { module: string; importer: string }[] = [];
+  const pluginParts = {
+    libraryDirectory: dirname(workerInterfacePath),
+    workflowsPath,
+    payloadConverterPath,
+    failureConverterPath,
+    ignoreModules: options.ignoreModules ?? [],
+  };
+  const exposed = new Set<string>([workerInterfacePath, globalOverridesPath]);
+  const runModulesResult = await runBuild(workflowsPath, {
+    format: 'cjs',
+    plugins: [
+      workflowBundlePlugin({
+        ...pluginParts,
+        entryCode: runModulesEntryCode(interceptorModules),
+        convertersFromRun: false,
+        onStub: (module, importer) => stubbedImports.push({ module, importer }),
+      }),
+      libraryPackagesExternalPlugin(libraryPackageRoots(workerInterfacePath), exposed),
+    ],
+  });
+  reportBuild(runModulesResult, stubbedImports, workflowsPath, options.logger);
+  const libraryResult = await runBuild(workflowsPath, {
+    format: 'iife',
+    plugins: [
+      workflowBundlePlugin({
+        ...pluginParts,
+        entryCode: libraryEntryCode(workerInterfacePath, globalOverridesPath, exposed),
+        convertersFromRun: true,
+        onStub: () => undefined,
+      }),
+    ],
+  });
+  const bundle = await reusableBundleOutput(libraryResult, runModulesResult, workflowsPath, workerInterfacePath);
+  options.logger?.info('Workflow bundle created', {
+    workflowsPath,
+    sizeKiB: Math.round((bundle.library.code.length + bundle.runModules.code.length) / 1024),
+  });
+  return bundle;
+}
+
+async function reusableBundleOutput(
+  libraryResult: Awaited<ReturnType<typeof Bun.build>>,
+  runModulesResult: Awaited<ReturnType<typeof Bun.build>>,
+  workflowsPath: string,
+  workerInterfacePath: string,
+): Promise<ReusableWorkflowBundle> {
+  const library = await buildOutput(libraryResult, workflowsPath);
+  const runModules = await buildOutput(runModulesResult, workflowsPath);
   const hash = Bun.hash(library.code + runModules.code).toString(16);
   return {
     library: { ...library, filename: `temporal-workflow-library-${hash}.js` },
@@ -329,6 +376,108 @@ export function importFailureConverter() { return require('__temporal_custom_fai
       code: `globalThis.__temporal_run_modules = function temporalRunModules(module, exports, require) {\n${runModules.code}\n};`,
       sourceMap: shiftSourceMapLines(runModules.sourceMap, 1),
       filename: `temporal-workflow-runs-${hash}.js`,
+    },
+    workerInterfacePath,
+  };
+}
+
+/** The library script's entry: the runtime, the worker interface, and the modules runs require. */
+function libraryEntryCode(workerInterfacePath: string, globalOverridesPath: string, exposed: Iterable<string>): string {
+  return [
+    `import { installSharedLibrary } from ${JSON.stringify(SANDBOX_RUNTIME_PATH)};`,
+    `const api = require(${JSON.stringify(workerInterfacePath)});`,
+    `const { overrideGlobals } = require(${JSON.stringify(globalOverridesPath)});`,
+    'const modules = Object.create(null);',
+    ...[...exposed].map((path) => `modules[${JSON.stringify(path)}] = require(${JSON.stringify(path)});`),
+    'installSharedLibrary({ api, overrideGlobals, modules });',
+    // An ES module: its top level runs when the script is evaluated (a CommonJS entry would wait for a require).
+    'export {};',
+  ].join('\n');
+}
+
+/** The run-module script's entry: the importers of each run's own modules. */
+function runModulesEntryCode(interceptorModules: readonly string[]): string {
+  return `
+${WORKFLOWS_CHECK}
+export function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); }
+export function importInterceptors() { return [${requireList(interceptorModules)}]; }
+export function importPayloadConverter() { return require('__temporal_custom_payload_converter'); }
+export function importFailureConverter() { return require('__temporal_custom_failure_converter'); }
+`;
+}
+
+/** Build warnings and stubbed imports, to the logger. */
+function reportBuild(
+  result: Awaited<ReturnType<typeof Bun.build>>,
+  stubbedImports: { module: string; importer: string }[],
+  workflowsPath: string,
+  logger: Logger | undefined,
+): void {
+  for (const warning of result.logs.map(toDiagnostic).filter((diagnostic) => diagnostic.level === 'warning')) {
+    logger?.warn(`workflow bundle: ${formatDiagnostic(warning)}`, { workflowsPath });
+  }
+  for (const { module, importer } of stubbedImports) {
+    logger?.warn(
+      `Workflow code imports '${module}' (from ${importer}); it is replaced by a stub that throws when used. ` +
+        'Workflow code must be deterministic: move this work to an activity, or use `import type` if only types are needed.',
+      { workflowsPath, module, importer },
+    );
+  }
+}
+
+/**
+ * The installed packages the library shares: `@temporalio/workflow` (where the worker interface
+ * is) and, transitively, the packages it depends on, found as Node resolves them.
+ */
+function libraryPackageRoots(workerInterfacePath: string): Set<string> {
+  const first = packageRoot(workerInterfacePath);
+  const roots = new Set<string>();
+  const pending = first === undefined ? [] : [first];
+  while (pending.length > 0) {
+    const root = pending.pop()!;
+    if (roots.has(root)) continue;
+    roots.add(root);
+    let manifest: { dependencies?: Record<string, string> };
+    try {
+      manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    for (const name of Object.keys(manifest.dependencies ?? {})) {
+      const found = findInstalledPackage(name, root);
+      if (found !== undefined) pending.push(found);
+    }
+  }
+  return roots;
+}
+
+/** The directory of package `name` as seen from `fromDirectory` (node_modules lookup upwards). */
+function findInstalledPackage(name: string, fromDirectory: string): string | undefined {
+  for (let directory = fromDirectory; ; directory = dirname(directory)) {
+    const candidate = join(directory, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dirname(directory) === directory) return undefined;
+  }
+}
+
+/** Per-run build: an import that resolves into a library package stays external, required by path. */
+function libraryPackagesExternalPlugin(libraryRoots: Set<string>, exposed: Set<string>): BunPlugin {
+  return {
+    name: 'temporal-library-packages',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (!isAbsolute(args.importer) || isGeneratedModule(args.path)) return undefined;
+        let resolved: string;
+        try {
+          resolved = realpathSync(Bun.resolveSync(args.path, dirname(args.importer)));
+        } catch {
+          return undefined; // the build reports it
+        }
+        const root = packageRoot(resolved);
+        if (root === undefined || !libraryRoots.has(root)) return undefined;
+        exposed.add(resolved);
+        return { path: resolved, external: true };
+      });
     },
   };
 }
@@ -460,6 +609,39 @@ function shiftSourceMapLines(json: string, lines: number): string {
   return JSON.stringify(map);
 }
 
+/** The absolute inputs of a bundle, checked: the modules exist, `@temporalio/workflow` resolves. */
+function resolveBundleInputs(options: WorkflowBundleOptions) {
+  const workflowsPath = resolveWorkflowsModule(resolveExistingModule(options.workflowsPath, 'workflowsPath'));
+  const interceptorModules = [...new Set(options.workflowInterceptorModules ?? [])].map((path) =>
+    resolveModulePath(path, 'workflowInterceptorModules'),
+  );
+  const payloadConverterPath =
+    options.payloadConverterPath === undefined
+      ? undefined
+      : resolveExistingModule(options.payloadConverterPath, 'payloadConverterPath');
+  const failureConverterPath =
+    options.failureConverterPath === undefined
+      ? undefined
+      : resolveExistingModule(options.failureConverterPath, 'failureConverterPath');
+
+  const resolveDirectory = dirname(workflowsPath);
+  // Real paths: the per-run build of a shared context compares them with what the resolver answers.
+  const workerInterfacePath = realpathSync(
+    resolveWorkflowLibrary('@temporalio/workflow/lib/worker-interface.js', resolveDirectory),
+  );
+  const globalOverridesPath = realpathSync(
+    resolveWorkflowLibrary('@temporalio/workflow/lib/global-overrides.js', resolveDirectory),
+  );
+  return {
+    workflowsPath,
+    interceptorModules,
+    payloadConverterPath,
+    failureConverterPath,
+    workerInterfacePath,
+    globalOverridesPath,
+  };
+}
+
 /** `require(a), require(b), …` of module paths, as entry source. */
 function requireList(paths: readonly string[]): string {
   return paths.map((path) => `require(${JSON.stringify(path)})`).join(', ');
@@ -558,7 +740,11 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
       build.onResolve({ filter: /^[^./]/ }, (args) => {
         // The sandbox runtime's own imports (long, @temporalio/common…): the workflows' copy.
         if (args.importer.startsWith(SDK_SOURCE_DIRECTORY) && !args.path.startsWith('node:')) {
-          return { path: Bun.resolveSync(args.path, parts.libraryDirectory) };
+          try {
+            return { path: Bun.resolveSync(args.path, parts.libraryDirectory) };
+          } catch {
+            return undefined; // not beside the workflow library: this package's own copy
+          }
         }
         const module = args.path.startsWith('node:') ? args.path.slice('node:'.length) : args.path;
         if (args.path.startsWith('node:') || builtinModules.includes(module)) {

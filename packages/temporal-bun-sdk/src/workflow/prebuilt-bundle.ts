@@ -29,7 +29,8 @@ export type WorkflowBundleOption = { code: string } | { codePath: string } | Wor
 
 /** A workflow bundle ready for the isolate manager: the whole bundle, and its split when there is one. */
 export interface LoadedWorkflowBundle {
-  bundle: WorkflowBundle;
+  /** The whole bundle (a context per run); absent when only the shared-context split was made. */
+  bundle?: WorkflowBundle;
   /** Present for a prebuilt bundle; a {@link WorkflowBundle} with `sources` is split when needed. */
   reusable?: ReusableWorkflowBundle;
   /** The `@temporalio/workflow` version bundled into it. */
@@ -172,6 +173,26 @@ function bundledWorkflowPackageVersion(bundle: WorkflowBundle): string {
       `the workflow bundle ${bundle.filename} records no sources: make it with bundleWorkflowCode`,
     );
   }
+  return workflowPackageVersionAt(workerInterfacePath);
+}
+
+/**
+ * A shared-context bundle made in this process (`bundleSharedContextWorkflowCode`), checked like
+ * any other: its `@temporalio/workflow` must be a supported version.
+ */
+export function loadSharedContextBundle(reusable: ReusableWorkflowBundle): LoadedWorkflowBundle {
+  if (reusable.workerInterfacePath === undefined) {
+    throw new WorkflowBundleError(`the workflow bundle ${reusable.library.filename} records no worker interface`);
+  }
+  const workflowPackageVersion = workflowPackageVersionAt(reusable.workerInterfacePath);
+  checkPeerPackageVersions(
+    { [WORKFLOW_PACKAGE]: workflowPackageVersion },
+    `the workflow bundle ${reusable.library.filename}`,
+  );
+  return { reusable, workflowPackageVersion };
+}
+
+function workflowPackageVersionAt(workerInterfacePath: string): string {
   const manifestPath = join(dirname(dirname(workerInterfacePath)), 'package.json');
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name?: string; version?: string };

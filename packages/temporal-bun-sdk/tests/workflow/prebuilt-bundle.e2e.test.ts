@@ -148,7 +148,7 @@ describe('what a prebuilt workflow bundle refuses', () => {
   test('the prebuilt text round-trips into both sandbox layouts', () => {
     const loaded = loadWorkflowBundle({ code: prebuilt });
     expect(loaded.workflowPackageVersion).toBe('1.24.0');
-    expect(loaded.bundle.code).toContain('__TEMPORAL__');
+    expect(loaded.bundle?.code).toContain('__TEMPORAL__');
     expect(loaded.reusable?.library.code).toContain('installSharedLibrary');
     expect(
       loaded.reusable?.runModules.code.startsWith('globalThis.__temporal_run_modules = function temporalRunModules('),
