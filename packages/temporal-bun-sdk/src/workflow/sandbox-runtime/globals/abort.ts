@@ -4,14 +4,15 @@
  * `AbortSignal.any` with dependent signals aborted after their source). There is no
  * `AbortSignal.timeout`: it would read real time, so it throws and names the deterministic way.
  *
- * A listener that throws does not stop the others (as in DOM); its error is reported as an
- * unhandled rejection, which fails the workflow task as an uncaught error would.
+ * A listener that throws does not stop the others (as in DOM). Node would then report the error
+ * as an uncaught exception; here `abort()` rethrows the first one once every listener (and every
+ * dependent signal's) has run, so that it fails the workflow task where it happened instead of
+ * vanishing.
  */
 import {
   BooleanCtor,
   ErrorCtor,
   ObjectCreate,
-  PromiseCtor,
   ReflectApply,
   SymbolIterator,
   TypeErrorCtor,
@@ -29,8 +30,6 @@ interface Listener {
   capture: boolean;
   removed: boolean;
 }
-
-const PromiseReject = PromiseCtor.reject;
 
 function codedTypeError(message: string, code: string): TypeError {
   const error = new TypeErrorCtor(message);
@@ -159,11 +158,11 @@ export function createAbortClasses(): {
       isSignal = (value): value is AbortSignal => typeof value === 'object' && value !== null && #aborted in value;
       addAbortAlgorithm = (signal, algorithm) => listPush(signal.#algorithms, algorithm);
 
-      const runAbortSteps = (signal: AbortSignal): void => {
+      const runAbortSteps = (signal: AbortSignal, listenerErrors: unknown[]): void => {
         const algorithms = signal.#algorithms;
         signal.#algorithms = newList();
         for (let index = 0; index < algorithms.length; index++) algorithms[index]!();
-        dispatchAbort(signal);
+        dispatchAbort(signal, listenerErrors);
         // An aborted dependent no longer needs its other sources.
         const sources = signal.#sources;
         if (sources !== undefined) {
@@ -172,7 +171,7 @@ export function createAbortClasses(): {
         }
       };
 
-      const dispatchAbort = (signal: AbortSignal): void => {
+      const dispatchAbort = (signal: AbortSignal, listenerErrors: unknown[]): void => {
         const event = new Event(constructToken, 'abort', signal);
         setCurrentTarget(event, signal, 2);
         const listeners = newList<Listener>();
@@ -196,7 +195,7 @@ export function createAbortClasses(): {
               ReflectApply(handleEvent, callback, [event]);
             }
           } catch (error) {
-            ReflectApply(PromiseReject, PromiseCtor, [error]);
+            listPush(listenerErrors, error);
           }
           if (stoppedImmediately(event)) break;
         }
@@ -217,8 +216,12 @@ export function createAbortClasses(): {
           listPush(dependentsToAbort, dependent);
         }
         signal.#dependents = newList();
-        runAbortSteps(signal);
-        for (let index = 0; index < dependentsToAbort.length; index++) runAbortSteps(dependentsToAbort[index]!);
+        const listenerErrors = newList<unknown>();
+        runAbortSteps(signal, listenerErrors);
+        for (let index = 0; index < dependentsToAbort.length; index++) {
+          runAbortSteps(dependentsToAbort[index]!, listenerErrors);
+        }
+        if (listenerErrors.length > 0) throw listenerErrors[0];
       };
 
       createDependentSignal = (signals) => {

@@ -23,6 +23,7 @@ import {
   StringPrototypeIndexOf,
   StringPrototypeSlice,
   TypeErrorCtor,
+  at,
   defineData,
   defineHidden,
   listJoin,
@@ -229,11 +230,11 @@ export function createAssert(): SandboxAssert {
   }
 
   const assert = function assert(...args: unknown[]): void {
-    innerOk(assert, args.length, args[0], args[1]);
+    innerOk(assert, args.length, at(args, 0), at(args, 1));
   } as SandboxAssert;
 
   function ok(...args: unknown[]): void {
-    innerOk(ok, args.length, args[0], args[1]);
+    innerOk(ok, args.length, at(args, 0), at(args, 1));
   }
 
   function fail(
@@ -374,8 +375,8 @@ export function createAssert(): SandboxAssert {
   }
 
   function expectsError(stackStartFn: (...args: never[]) => unknown, actual: unknown, args: unknown[]): void {
-    let error = args[0];
-    let message = args[1];
+    let error = at(args, 0);
+    let message = at(args, 1);
     if (typeof error === 'string') {
       if (args.length === 2) {
         throw invalidArgType('error', 'of type function or an instance of Error, RegExp, or Object', error);
@@ -548,8 +549,8 @@ export function createAssert(): SandboxAssert {
 
   function expectsNoError(stackStartFn: (...args: never[]) => unknown, actual: unknown, args: unknown[]): void {
     if (actual === noException) return;
-    let error = args[0];
-    let message = args[1];
+    let error = at(args, 0);
+    let message = at(args, 1);
     if (typeof error === 'string') {
       message = error;
       error = undefined;
@@ -652,7 +653,7 @@ export function createAssert(): SandboxAssert {
 
   // `assert.strict`: the same functions, with the loose comparisons replaced by the strict ones.
   const strict = function strict(...args: unknown[]): void {
-    innerOk(strict, args.length, args[0], args[1]);
+    innerOk(strict, args.length, at(args, 0), at(args, 1));
   } as SandboxAssert;
   for (let index = 0; index < members.length; index++) {
     const member = members[index]!;

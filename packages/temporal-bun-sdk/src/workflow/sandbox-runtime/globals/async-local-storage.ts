@@ -14,7 +14,6 @@
 import type { HostAsyncLocalStorage, SandboxHostCapabilities } from '../host-capabilities';
 import { callHost, callHostMethod, copyNothing, keepHost } from './host-values';
 import {
-  ArrayPrototype,
   ReflectApply,
   StringCtor,
   TypeErrorCtor,
@@ -23,10 +22,12 @@ import {
   WeakSetPrototypeHas,
   defineData,
   defineToStringTag,
-  uncurryThis,
 } from './primordials';
 
-const ArrayPrototypePush = uncurryThis(ArrayPrototype.push) as (list: unknown[], value: unknown) => number;
+/** `list.push(value)` as a data property definition: a setter workflow code put on `Array.prototype` is not run. */
+function append(list: unknown[], value: unknown): void {
+  defineData(list, list.length, value);
+}
 
 interface StoreBox {
   store: unknown;
@@ -57,7 +58,7 @@ export function createAsyncLocalStorageClass(
     const runDestructors =
       activator === undefined || activator === null ? undefined : activator.workflowSandboxDestructors;
     if (runDestructors !== undefined && runDestructors !== null) {
-      ArrayPrototypePush(runDestructors as unknown[], disable);
+      append(runDestructors as unknown[], disable);
       return;
     }
     let globalDestructors = sandboxGlobal.__temporal_globalSandboxDestructors;
@@ -65,7 +66,7 @@ export function createAsyncLocalStorageClass(
       globalDestructors = [];
       sandboxGlobal.__temporal_globalSandboxDestructors = globalDestructors;
     }
-    ArrayPrototypePush(globalDestructors as unknown[], disable);
+    append(globalDestructors as unknown[], disable);
   }
 
   let isStorage!: (value: unknown) => boolean;

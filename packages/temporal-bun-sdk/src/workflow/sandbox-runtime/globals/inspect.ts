@@ -51,6 +51,7 @@ import {
   Uint8ArrayCtor,
   WeakMapPrototypeHas,
   WeakSetPrototypeHas,
+  at,
   getOwnProperty,
   isArrayBuffer,
   listJoin,
@@ -169,7 +170,7 @@ function hasBuiltInToString(value: object): boolean {
 
 /** `util.format(...args)`: printf-like `%s %d %i %f %j %o %O %c %%`, then the rest joined by spaces. */
 export function format(args: readonly unknown[]): string {
-  const first = args[0];
+  const first = at(args, 0);
   let argIndex = 0;
   let out = '';
   let separator = '';
@@ -405,7 +406,11 @@ function formatObject(context: InspectContext, object: object, level: number): s
     arrayLike = 'set';
     if (size === 0 && keys.length === 0) return `${start}}`;
   } else {
-    keys = enumerableKeys(object, false);
+    // A String object's characters are own index keys: its `[String: '…']` shows them already.
+    keys = enumerableKeys(
+      object,
+      tryBrand(() => StringPrototypeValueOf(object as never)),
+    );
     const special = formatSpecial(context, object, constructorName, level);
     if (special !== undefined) {
       if (keys.length === 0 && special.entries === undefined) return special.base;

@@ -247,6 +247,14 @@ export function toArray<T>(list: T[]): T[] {
   return ObjectSetPrototypeOf(list, ArrayPrototype) as T[];
 }
 
+/**
+ * `list[index]`, or `undefined` past its end without looking at `Array.prototype` (where workflow
+ * code may have put an index getter). For rest-parameter arrays, whose length is the caller's.
+ */
+export function at<T>(list: readonly T[], index: number): T | undefined {
+  return index < list.length ? list[index] : undefined;
+}
+
 export function listJoin(list: readonly string[], separator: string): string {
   let out = '';
   for (let index = 0; index < list.length; index++) {
