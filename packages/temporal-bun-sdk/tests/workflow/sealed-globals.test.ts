@@ -681,7 +681,9 @@ describe('URL and URLSearchParams', () => {
 
   test('console.log shows a URL and its params as Node does', () => {
     const realm = createRealm();
-    realm.run("console.log(new URLSearchParams('a=1&b=2')); console.log(new URL('https://a.test/p?q=1'));");
+    realm.run(
+      "console.log(new URLSearchParams('a=1&b=2')); console.log(new URL('https://a.test/p?q=1')); console.log(URL.prototype, URLSearchParams.prototype);",
+    );
     expect(realm.logs[0]).toEqual(['log', "URLSearchParams { 'a' => '1', 'b' => '2' }"]);
     expect(realm.logs[1]![1]).toBe(
       [
@@ -701,6 +703,7 @@ describe('URL and URLSearchParams', () => {
         '}',
       ].join('\n'),
     );
+    expect(realm.logs[2]).toEqual(['log', 'URL {} URLSearchParams {}']);
   });
 });
 
@@ -720,6 +723,10 @@ describe('AbortController and AbortSignal', () => {
       signal.addEventListener('abort', removed);
       signal.removeEventListener('abort', removed);
       signal.onabort = function () { order.push('handler:' + (this === signal)); };
+      const listenerLifetime = new AbortController();
+      signal.addEventListener('abort', () => order.push('removed with its signal'), { signal: listenerLifetime.signal });
+      listenerLifetime.abort();
+      signal.addEventListener('abort', () => order.push('never added'), { signal: listenerLifetime.signal });
       const before = [signal.aborted, signal.reason];
       controller.abort();
       controller.abort('second abort is ignored');

@@ -231,7 +231,9 @@ export function createURLClasses(host: SandboxHostCapabilities): {
     }
     return `URLSearchParams {${text === '' ? '' : `${text} `}}`;
   }
-  defineHidden(methods, customInspectSymbol, function inspectURLSearchParams(this: unknown): string {
+  defineHidden(methods, customInspectSymbol, function inspectURLSearchParams(this: unknown): unknown {
+    // Anything else (the prototype itself) is shown as an ordinary object.
+    if (!isSearchParams(this)) return this;
     return inspectSearchParams(hostParamsOf(this), inspectURLSearchParams);
   });
 
@@ -384,7 +386,8 @@ export function createURLClasses(host: SandboxHostCapabilities): {
     urlSetters[urlFields[index]!] = accessor === undefined ? undefined : accessor.set;
   }
   /** Node's multi-line `URL { href: …, origin: …, … }`. */
-  defineHidden(urlPrototype, customInspectSymbol, function inspectURL(this: unknown): string {
+  defineHidden(urlPrototype, customInspectSymbol, function inspectURL(this: unknown): unknown {
+    if (!isURL(this)) return this;
     const hostURL = hostURLOf(this);
     let text = '';
     for (let index = 0; index < urlFields.length; index++) {
