@@ -142,8 +142,13 @@ fn describe_error(
                  or choose another profile (TEMPORAL_PROFILE)"
             )
         }
+        ConfigError::InvalidConfig(reason) if request.disable_file => {
+            format!("invalid Temporal configuration (TEMPORAL_* variables): {reason}")
+        }
         ConfigError::InvalidConfig(reason) => {
-            format!("invalid Temporal configuration (config file {file}, TEMPORAL_* variables): {reason}")
+            format!(
+                "invalid Temporal configuration ({file} and the TEMPORAL_* variables): {reason}"
+            )
         }
         ConfigError::LoadError(cause) => {
             if let Some(io) = cause.downcast_ref::<std::io::Error>() {
@@ -338,6 +343,28 @@ address = "custom-server:9090"
         assert_eq!(
             profile["tls"],
             json!({ "disabled": true, "disableHostVerification": false })
+        );
+    }
+
+    #[test]
+    fn a_conflict_names_where_it_can_come_from() {
+        let both =
+            json!({ "TEMPORAL_TLS_CLIENT_CERT_PATH": "/a", "TEMPORAL_TLS_CLIENT_CERT_DATA": "b" });
+        let error = load(json!({ "disableFile": true, "env": both.clone() })).unwrap_err();
+        assert!(
+            error.message.starts_with(
+                "invalid Temporal configuration (TEMPORAL_* variables): Cannot specify both"
+            ),
+            "{}",
+            error.message
+        );
+        let error = load(json!({ "configFile": "/nonexistent/t.toml", "env": both })).unwrap_err();
+        assert!(
+            error.message.starts_with(
+                "invalid Temporal configuration (/nonexistent/t.toml and the TEMPORAL_* variables)"
+            ),
+            "{}",
+            error.message
         );
     }
 
