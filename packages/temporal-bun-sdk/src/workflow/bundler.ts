@@ -202,16 +202,7 @@ export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promis
   });
 
   const result = await runBuild(workflowsPath, { format: 'iife', plugins: [plugin] });
-  for (const warning of result.logs.map(toDiagnostic).filter((diagnostic) => diagnostic.level === 'warning')) {
-    options.logger?.warn(`workflow bundle: ${formatDiagnostic(warning)}`, { workflowsPath });
-  }
-  for (const { module, importer } of stubbedImports) {
-    options.logger?.warn(
-      `Workflow code imports '${module}' (from ${importer}); it is replaced by a stub that throws when used. ` +
-        'Workflow code must be deterministic: move this work to an activity, or use `import type` if only types are needed.',
-      { workflowsPath, module, importer },
-    );
-  }
+  reportBuild(result, stubbedImports, workflowsPath, options.logger);
 
   const { code, sourceMap } = await buildOutput(result, workflowsPath);
   const filename = `temporal-workflow-bundle-${Bun.hash(code).toString(16)}.js`;

@@ -20,7 +20,7 @@ import { createAbortClasses } from './globals/abort';
 import { createAssert } from './globals/assert';
 import { createAsyncLocalStorageClass } from './globals/async-local-storage';
 import { createConsole } from './globals/console';
-import { ReflectDefineProperty } from './globals/primordials';
+import { ReflectDefineProperty } from './primordials';
 import { createTextCoding } from './globals/text-coding';
 import { createURLClasses } from './globals/url';
 

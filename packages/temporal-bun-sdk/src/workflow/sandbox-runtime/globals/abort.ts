@@ -21,7 +21,7 @@ import {
   defineToStringTag,
   listPush,
   newList,
-} from './primordials';
+} from '../primordials';
 import { toDOMString } from './text-coding';
 
 interface Listener {

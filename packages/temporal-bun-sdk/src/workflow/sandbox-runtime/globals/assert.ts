@@ -29,7 +29,7 @@ import {
   listJoin,
   listPush,
   newList,
-} from './primordials';
+} from '../primordials';
 
 interface AssertionErrorOptions {
   message?: unknown;

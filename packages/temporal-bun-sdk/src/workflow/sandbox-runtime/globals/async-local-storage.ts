@@ -22,7 +22,7 @@ import {
   WeakSetPrototypeHas,
   defineData,
   defineToStringTag,
-} from './primordials';
+} from '../primordials';
 
 /** `list.push(value)` as a data property definition: a setter workflow code put on `Array.prototype` is not run. */
 function append(list: unknown[], value: unknown): void {

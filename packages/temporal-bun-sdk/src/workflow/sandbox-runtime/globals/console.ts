@@ -12,7 +12,7 @@ import {
   StringPrototypeIndexOf,
   StringPrototypeSlice,
   defineData,
-} from './primordials';
+} from '../primordials';
 
 export type SandboxConsole = Record<SandboxConsoleLevel, (...args: unknown[]) => void>;
 

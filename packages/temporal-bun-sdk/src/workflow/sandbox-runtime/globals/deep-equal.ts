@@ -42,7 +42,7 @@ import {
   isArrayBuffer,
   listPush,
   newList,
-} from './primordials';
+} from '../primordials';
 
 /** `util.isDeepStrictEqual`: what `assert.deepStrictEqual` accepts. */
 export function isDeepStrictEqual(actual: unknown, expected: unknown): boolean {

@@ -22,7 +22,7 @@ import {
   listPush,
   newList,
   toArray,
-} from './primordials';
+} from '../primordials';
 
 const errorConstructors: Readonly<Record<string, ErrorConstructor>> = {
   __proto__: null,

@@ -58,7 +58,7 @@ import {
   listPush,
   newList,
   type OwnProperty,
-} from './primordials';
+} from '../primordials';
 
 export interface InspectOptions {
   /** How many levels of nesting are shown; deeper objects are `[Object]`. Default 2. */

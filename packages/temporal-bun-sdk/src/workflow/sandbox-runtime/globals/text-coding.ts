@@ -15,7 +15,7 @@ import {
   bytesOf,
   defineData,
   defineToStringTag,
-} from './primordials';
+} from '../primordials';
 
 /** WebIDL's `DOMString` conversion: `String(value)`, except that a symbol is a TypeError. */
 export function toDOMString(value: unknown): string {

@@ -38,7 +38,7 @@ import {
   getOwnProperty,
   listPush,
   newList,
-} from './primordials';
+} from '../primordials';
 import { toDOMString } from './text-coding';
 
 const IteratorPrototype = ReflectGetPrototypeOf(ReflectGetPrototypeOf(ArrayPrototype[SymbolIterator]())!) as object;
