@@ -6,7 +6,7 @@ PKG := packages/temporal-bun-sdk
 EXAMPLE := examples/temporal-bun-sdk-example
 BIOME := $(ROOT)/$(PKG)/node_modules/.bin/biome
 
-.PHONY: setup build demo test lint format test-rust test-bun test-example test-consumer test-conformance typecheck package bench-channel bench bench-packaged bench-setup clean
+.PHONY: setup build demo test lint format check-ffi test-rust test-bun test-example test-consumer test-conformance typecheck package bench-channel bench bench-packaged bench-setup clean
 
 setup:
 	@bash scripts/setup
@@ -20,7 +20,15 @@ build: setup
 demo: build
 	cd $(EXAMPLE) && $(BUN) run src/demo.ts
 
-test: build lint test-rust typecheck test-bun test-example test-consumer test-conformance
+test: build lint check-ffi test-rust typecheck test-bun test-example test-consumer test-conformance
+
+# The FFI surface is declared once, by the Rust exports: src/native/symbols.ts and the signatures in
+# crates/bridge/README.md are generated from them (scripts/ffi-surface.ts), rpc_methods.rs from
+# @temporalio/proto's services (scripts/rpc-methods.ts). Fails when a committed copy is stale; each
+# script's --write regenerates it.
+check-ffi: setup
+	$(BUN) scripts/ffi-surface.ts
+	$(BUN) scripts/rpc-methods.ts
 
 test-rust: setup
 	scripts/cargo-bridge test --release --locked -p temporal-bun-bridge

@@ -18,8 +18,6 @@ use temporalio_client::{
 
 pub static CLIENTS: HandleTable<BridgeClient> = HandleTable::new(HandleKind::Client);
 
-pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 10_000;
-
 pub struct BridgeClient {
     /// Keeps the runtime (and its tokio threads) alive while the client exists.
     pub runtime: Arc<BridgeRuntime>,
@@ -33,18 +31,17 @@ pub struct BridgeClient {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientOptionsJson {
     pub address: String,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    #[serde(default)]
-    pub identity: Option<String>,
+    /// Required, as are `identity` and `connectTimeoutMs`: their defaults live in the host
+    /// (`src/common/defaults.ts` of the TypeScript package), never here.
+    pub namespace: String,
+    pub identity: String,
     #[serde(default)]
     pub api_key: Option<String>,
     #[serde(default)]
     pub metadata: Option<HashMap<String, String>>,
     #[serde(default)]
     pub tls: Option<TlsJson>,
-    #[serde(default)]
-    pub connect_timeout_ms: Option<u64>,
+    pub connect_timeout_ms: u64,
     #[serde(default)]
     pub client_name: Option<String>,
     #[serde(default)]
@@ -185,19 +182,6 @@ fn scrub(message: String, secrets: &[String]) -> String {
         })
 }
 
-pub fn default_identity() -> String {
-    let mut buf = [0u8; 256];
-    let host = unsafe {
-        if libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) == 0 {
-            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-            String::from_utf8_lossy(&buf[..end]).into_owned()
-        } else {
-            "unknown-host".to_owned()
-        }
-    };
-    format!("{}@{host}", std::process::id())
-}
-
 /// gRPC metadata split into text headers and binary (`-bin`) headers.
 type SplitMetadata = (HashMap<String, String>, HashMap<String, Vec<u8>>);
 
@@ -318,14 +302,10 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
         // sdk-core refuses DNS load balancing together with a proxy (the proxy resolves the server).
         .maybe_dns_load_balancing(proxy.is_some().then_some(None))
         .maybe_http_connect_proxy(proxy)
-        .identity(options.identity.unwrap_or_else(default_identity))
+        .identity(options.identity)
         .maybe_tls_options(tls)
         .maybe_api_key(api_key)
-        .connect_timeout(Duration::from_millis(
-            options
-                .connect_timeout_ms
-                .unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS),
-        ))
+        .connect_timeout(Duration::from_millis(options.connect_timeout_ms))
         .headers(headers)
         .binary_headers(binary_headers)
         .client_name(
@@ -342,7 +322,7 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
         .build();
     Ok(ConnectPlan {
         options: connection_options,
-        namespace: options.namespace.unwrap_or_else(|| "default".to_owned()),
+        namespace: options.namespace,
         secure,
         secrets,
     })
@@ -367,18 +347,25 @@ pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, String, boo
     let deadline = plan
         .options
         .connect_timeout
-        .unwrap_or(Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS));
+        .expect("plan_connect always sets the connect timeout");
     let connecting = Connection::connect(plan.options);
     let connection = match tokio::time::timeout(deadline, connecting).await {
         Err(_) => {
-            return Err(BridgeError::new(
+            let mut error = BridgeError::new(
                 ErrorCode::ConnectFailed,
                 format!("could not connect to {target}: no answer within {} ms; is a Temporal server running there?", deadline.as_millis()),
-            ))
+            );
+            error.cause = Some(format!("no answer within {} ms", deadline.as_millis()));
+            error.target = Some(target);
+            return Err(error);
         }
         Ok(Err(error)) => {
             let mut error = connect_error(&target, error);
             error.message = scrub(error.message, &plan.secrets);
+            error.cause = error.cause.map(|cause| scrub(cause, &plan.secrets));
+            if error.code == ErrorCode::ConnectFailed {
+                error.target = Some(target);
+            }
             return Err(error);
         }
         Ok(Ok(connection)) => connection,
@@ -388,19 +375,39 @@ pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, String, boo
 
 fn connect_error(target: &str, error: ClientConnectError) -> BridgeError {
     match error {
-        ClientConnectError::InvalidUri(e) => BridgeError::invalid_argument(format!("invalid address {target}: {e}")),
-        ClientConnectError::InvalidHeaders(e) => BridgeError::invalid_argument(format!("invalid metadata: {e}")),
-        ClientConnectError::InvalidConfig(e) => BridgeError::invalid_argument(format!("invalid client options: {e}")),
+        ClientConnectError::InvalidUri(e) => {
+            BridgeError::invalid_argument(format!("invalid address {target}: {e}"))
+        }
+        ClientConnectError::InvalidHeaders(e) => {
+            BridgeError::invalid_argument(format!("invalid metadata: {e}"))
+        }
+        ClientConnectError::InvalidConfig(e) => {
+            BridgeError::invalid_argument(format!("invalid client options: {e}"))
+        }
         ClientConnectError::SystemInfoCallError(status) => {
             let mut error = BridgeError::rpc("GetSystemInfo", &status);
             error.code = ErrorCode::ConnectFailed;
-            error.message = format!("connected to {target} but the server did not answer GetSystemInfo: {}", status.message());
+            error.message = format!(
+                "connected to {target} but the server did not answer GetSystemInfo: {}",
+                status.message()
+            );
+            error.cause = Some(status.message().to_owned());
+            if std::error::Error::source(&status).is_some() {
+                error = error.with_root_cause(&status);
+            }
             error
         }
-        other => BridgeError::new(
-            ErrorCode::ConnectFailed,
-            format!("could not connect to {target}: {other}; is a Temporal server running there (check the address, TLS and API key)?"),
-        ),
+        other => {
+            // Core's text for a transport failure is Rust debug output; the innermost error of its
+            // source chain ("Connection refused (os error 111)") is what the host shows.
+            let error =
+                BridgeError::new(ErrorCode::ConnectFailed, String::new()).with_root_cause(&other);
+            let cause = error.cause.clone().unwrap_or_default();
+            BridgeError {
+                message: format!("could not connect to {target}: {cause}; is a Temporal server running there (check the address, TLS and API key)?"),
+                ..error
+            }
+        }
     }
 }
 
@@ -658,6 +665,39 @@ pub extern "C" fn tbs_client_free(client: u64) -> i32 {
 mod tests {
     use super::*;
 
+    /// [`super::plan_connect`] with the keys the host always sends filled in where a test leaves
+    /// them out (`every_default_comes_from_the_host` checks that the real one requires them).
+    fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
+        let mut value: serde_json::Value = serde_json::from_slice(json).unwrap();
+        for (key, default) in [
+            ("namespace", serde_json::json!("default")),
+            ("identity", serde_json::json!("123@test-host")),
+            ("connectTimeoutMs", serde_json::json!(10_000)),
+        ] {
+            if value.get(key).is_none() {
+                value[key] = default;
+            }
+        }
+        super::plan_connect(value.to_string().as_bytes())
+    }
+
+    #[test]
+    fn every_default_comes_from_the_host() {
+        let full = r#"{"address":"h:1","namespace":"ns","identity":"1@h","connectTimeoutMs":5}"#;
+        super::plan_connect(full.as_bytes()).unwrap();
+        for key in ["namespace", "identity", "connectTimeoutMs"] {
+            let mut value: serde_json::Value = serde_json::from_str(full).unwrap();
+            value.as_object_mut().unwrap().remove(key);
+            let error = super::plan_connect(value.to_string().as_bytes()).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidArgument);
+            assert!(
+                error.message.contains(&format!("missing field `{key}`")),
+                "{key}: {}",
+                error.message
+            );
+        }
+    }
+
     #[test]
     fn a_bare_host_port_becomes_an_http_url_and_tls_or_an_api_key_makes_it_https() {
         let plan = plan_connect(br#"{"address":"127.0.0.1:7233"}"#).unwrap();
@@ -802,8 +842,6 @@ mod tests {
             Some(Duration::from_millis(250))
         );
         assert_eq!(plan.options.identity, "me");
-        let default = plan_connect(br#"{"address":"h:1"}"#).unwrap();
-        assert!(default.options.identity.contains('@'));
     }
 
     #[test]

@@ -54,12 +54,33 @@ impl From<&tonic::Status> for GrpcStatus {
     }
 }
 
+/// Why sdk-core refused a workflow activation completion (`CompleteWfError`), as data: the host
+/// reads these fields, never the message text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RejectedCompletion {
+    /// `"MALFORMED_COMPLETION"` (a bug in the host's completion) or `"WORKFLOWS_NOT_ENABLED"`.
+    pub kind: &'static str,
+    /// The run the completion was for (empty when core did not say).
+    pub run_id: String,
+    /// Core's reason, as it wrote it.
+    pub reason: String,
+}
+
 /// An error reported to the host.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BridgeError {
     pub code: ErrorCode,
     pub message: String,
-    pub grpc: Option<GrpcStatus>,
+    /// Boxed, as is the next field, so that a `BridgeResult` stays small (clippy's `result_large_err`).
+    pub grpc: Option<Box<GrpcStatus>>,
+    /// Set when sdk-core refused a workflow activation completion.
+    pub rejected_completion: Option<Box<RejectedCompletion>>,
+    /// The innermost cause of a connection failure (e.g. the operating system's
+    /// "Connection refused (os error 111)"), taken from the error's source chain.
+    pub cause: Option<String>,
+    /// The URL a connection failure was for, as the bridge dialled it (`https://…` when TLS is on),
+    /// credentials removed.
+    pub target: Option<String>,
 }
 
 pub type BridgeResult<T> = Result<T, BridgeError>;
@@ -70,6 +91,9 @@ impl BridgeError {
             code,
             message: message.into(),
             grpc: None,
+            rejected_completion: None,
+            cause: None,
+            target: None,
         }
     }
 
@@ -87,15 +111,31 @@ impl BridgeError {
 
     /// An RPC that the server answered with a non-OK status.
     pub fn rpc(context: &str, status: &tonic::Status) -> Self {
-        BridgeError {
-            code: ErrorCode::RpcError,
-            message: format!(
+        Self::new(
+            ErrorCode::RpcError,
+            format!(
                 "{context} failed: {} ({:?})",
                 status.message(),
                 status.code()
             ),
-            grpc: Some(status.into()),
+        )
+        .with_grpc(status)
+    }
+
+    /// Attaches the gRPC status the failure came from.
+    pub fn with_grpc(mut self, status: &tonic::Status) -> Self {
+        self.grpc = Some(Box::new(status.into()));
+        self
+    }
+
+    /// Attaches the innermost error of `error`'s source chain as the failure's cause.
+    pub fn with_root_cause(mut self, error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut innermost = error;
+        while let Some(source) = innermost.source() {
+            innermost = source;
         }
+        self.cause = Some(innermost.to_string());
+        self
     }
 
     pub fn to_json(&self) -> String {
@@ -110,6 +150,19 @@ impl BridgeError {
             value["grpcDetails"] = base64::engine::general_purpose::STANDARD
                 .encode(&grpc.details)
                 .into();
+        }
+        if let Some(rejected) = &self.rejected_completion {
+            value["rejectedCompletion"] = serde_json::json!({
+                "kind": rejected.kind,
+                "runId": rejected.run_id,
+                "reason": rejected.reason,
+            });
+        }
+        if let Some(cause) = &self.cause {
+            value["cause"] = cause.clone().into();
+        }
+        if let Some(target) = &self.target {
+            value["target"] = target.clone().into();
         }
         value.to_string()
     }
@@ -169,6 +222,43 @@ mod tests {
             serde_json::from_str(&BridgeError::invalid_argument("bad").to_json()).unwrap();
         assert_eq!(json["code"], "INVALID_ARGUMENT");
         assert!(json.get("grpcCode").is_none());
+    }
+
+    #[test]
+    fn rejected_completions_and_causes_are_fields_of_their_own() {
+        let mut error = BridgeError::worker("completing the workflow activation failed");
+        error.rejected_completion = Some(Box::new(RejectedCompletion {
+            kind: "MALFORMED_COMPLETION",
+            run_id: "run-1".to_owned(),
+            reason: "Workflow completion had empty status field".to_owned(),
+        }));
+        #[derive(Debug)]
+        struct Wrapper(std::io::Error);
+        impl fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "transport error")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let outer = Wrapper(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "refused here",
+        ));
+        let mut error = error.with_root_cause(&outer);
+        error.target = Some("https://h:1/".to_owned());
+        let json: serde_json::Value = serde_json::from_str(&error.to_json()).unwrap();
+        assert_eq!(json["rejectedCompletion"]["kind"], "MALFORMED_COMPLETION");
+        assert_eq!(json["rejectedCompletion"]["runId"], "run-1");
+        assert_eq!(
+            json["rejectedCompletion"]["reason"],
+            "Workflow completion had empty status field"
+        );
+        assert_eq!(json["cause"], "refused here");
+        assert_eq!(json["target"], "https://h:1/");
     }
 
     #[test]

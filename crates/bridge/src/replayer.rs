@@ -19,24 +19,23 @@ use temporalio_sdk_core::{
 /// Histories buffered before `push_history` waits for the replayer to take one.
 const FEED_BUFFER: usize = 16;
 
-#[derive(Deserialize, Debug, Default)]
+/// Every key is required (the host's `runReplayHistory` holds the defaults); `identity` may be
+/// `null` (core's default identity).
+#[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplayerOptionsJson {
-    pub namespace: Option<String>,
-    pub task_queue: Option<String>,
+    pub namespace: String,
+    pub task_queue: String,
+    #[serde(deserialize_with = "Option::deserialize")]
     pub identity: Option<String>,
 }
 
 pub fn config(json: &[u8]) -> BridgeResult<WorkerConfig> {
-    let options: ReplayerOptionsJson = if json.is_empty() {
-        ReplayerOptionsJson::default()
-    } else {
-        serde_json::from_slice(json)
-            .map_err(|e| BridgeError::invalid_argument(format!("invalid replayer options: {e}")))?
-    };
+    let options: ReplayerOptionsJson = serde_json::from_slice(json)
+        .map_err(|e| BridgeError::invalid_argument(format!("invalid replayer options: {e}")))?;
     WorkerConfig::builder()
-        .namespace(options.namespace.unwrap_or_else(|| "default".to_owned()))
-        .task_queue(options.task_queue.unwrap_or_else(|| "replay".to_owned()))
+        .namespace(options.namespace)
+        .task_queue(options.task_queue)
         .maybe_client_identity_override(options.identity)
         .versioning_strategy(Default::default())
         .task_types(WorkerTaskTypes::workflow_only())
@@ -147,17 +146,33 @@ mod tests {
 
     #[test]
     fn replayer_options_build_a_valid_core_config() {
-        let config = config(b"").expect("defaults are valid");
-        assert_eq!(config.namespace, "default");
-        assert_eq!(config.task_queue, "replay");
         let config = config_from(br#"{"namespace":"n","taskQueue":"t","identity":"i"}"#);
+        assert_eq!(config.namespace, "n");
         assert_eq!(config.task_queue, "t");
         assert_eq!(config.client_identity_override.as_deref(), Some("i"));
+        let config = config_from(br#"{"namespace":"n","taskQueue":"t","identity":null}"#);
+        assert!(config.client_identity_override.is_none());
+    }
+
+    #[test]
+    fn every_replayer_option_is_required() {
+        for (json, missing) in [
+            (&br#"{"taskQueue":"t","identity":null}"#[..], "namespace"),
+            (br#"{"namespace":"n","identity":null}"#, "taskQueue"),
+            (br#"{"namespace":"n","taskQueue":"t"}"#, "identity"),
+            (b"", "EOF"),
+        ] {
+            match config(json) {
+                Ok(_) => panic!("{missing} is required"),
+                Err(error) => assert!(error.message.contains(missing), "{}", error.message),
+            }
+        }
     }
 
     #[test]
     fn unknown_replayer_options_are_named() {
-        match config(br#"{"maxCachedWorkflows":3}"#) {
+        match config(br#"{"namespace":"n","taskQueue":"t","identity":null,"maxCachedWorkflows":3}"#)
+        {
             Ok(_) => panic!("maxCachedWorkflows is not a replayer option"),
             Err(error) => assert!(
                 error.message.contains("maxCachedWorkflows"),

@@ -26,18 +26,13 @@ pub struct RuntimeOptionsJson {
     /// `null` disables worker heartbeating; absent means 60 s.
     #[serde(default = "default_heartbeat", deserialize_with = "nullable")]
     pub worker_heartbeat_interval_ms: Option<u64>,
-    /// Tokio worker threads (gRPC, protobuf, core's pollers). Absent means
-    /// [`DEFAULT_RUNTIME_THREADS`].
-    #[serde(default)]
-    pub runtime_threads: Option<usize>,
+    /// Tokio worker threads (gRPC, protobuf, core's pollers). Required: the default lives in the
+    /// host (`DEFAULT_RUNTIME_THREADS` in the TypeScript package's `src/common/defaults.ts`).
+    pub runtime_threads: usize,
 }
 
-/// One runtime thread by default. The host runs all workflow and activity code on one JS thread,
-/// which spends more CPU per task than core's side of it, so one tokio thread keeps up; a second
-/// one mostly adds work-stealing wake-ups between the two (bench A on 2 cores: about 0.2 ms more
-/// CPU per workflow, no more throughput).
-pub const DEFAULT_RUNTIME_THREADS: usize = 1;
-/// More would only be a mistake (a thread count, not a task count).
+/// More would only be a mistake (a thread count, not a task count). The host's
+/// `MAX_RUNTIME_THREADS` (`src/common/defaults.ts`) is the same number; a test compares them.
 pub const MAX_RUNTIME_THREADS: usize = 1024;
 
 fn default_heartbeat() -> Option<u64> {
@@ -101,12 +96,11 @@ impl CoreLogConsumer for LogForwarder {
 pub fn parse_options(json: &[u8]) -> BridgeResult<RuntimeOptionsJson> {
     let options: RuntimeOptionsJson = serde_json::from_slice(json)
         .map_err(|e| BridgeError::invalid_argument(format!("invalid runtime options: {e}")))?;
-    if let Some(threads) = options.runtime_threads {
-        if threads == 0 || threads > MAX_RUNTIME_THREADS {
-            return Err(BridgeError::invalid_argument(format!(
-                "runtimeThreads must be between 1 and {MAX_RUNTIME_THREADS}; got {threads}"
-            )));
-        }
+    let threads = options.runtime_threads;
+    if threads == 0 || threads > MAX_RUNTIME_THREADS {
+        return Err(BridgeError::invalid_argument(format!(
+            "runtimeThreads must be between 1 and {MAX_RUNTIME_THREADS}; got {threads}"
+        )));
     }
     Ok(options)
 }
@@ -141,9 +135,7 @@ pub fn create(json: &[u8]) -> BridgeResult<BridgeRuntime> {
         .build()
         .map_err(|e| BridgeError::invalid_argument(format!("workerHeartbeatIntervalMs: {e}")))?;
     let mut tokio = TokioRuntimeBuilder::default();
-    tokio
-        .inner
-        .worker_threads(options.runtime_threads.unwrap_or(DEFAULT_RUNTIME_THREADS));
+    tokio.inner.worker_threads(options.runtime_threads);
     let core = CoreRuntime::new(runtime_options, tokio)
         .map_err(|e| BridgeError::worker(format!("cannot start the core runtime: {e:#}")))?;
     Ok(BridgeRuntime {
@@ -201,22 +193,29 @@ mod tests {
             .unwrap_err()
             .message
             .contains("wakeSocketPath"));
-        let error = parse_options(br#"{"wakeSocketPath":"/tmp/x","logFiltr":"info"}"#).unwrap_err();
+        let error =
+            parse_options(br#"{"wakeSocketPath":"/tmp/x","runtimeThreads":1,"logFiltr":"info"}"#)
+                .unwrap_err();
         assert!(error.message.contains("logFiltr"), "{}", error.message);
-        let parsed = parse_options(br#"{"wakeSocketPath":"/tmp/x"}"#).unwrap();
+        let parsed = parse_options(br#"{"wakeSocketPath":"/tmp/x","runtimeThreads":1}"#).unwrap();
         assert_eq!(parsed.worker_heartbeat_interval_ms, Some(60_000));
-        let parsed =
-            parse_options(br#"{"wakeSocketPath":"/tmp/x","workerHeartbeatIntervalMs":null}"#)
-                .unwrap();
+        let parsed = parse_options(
+            br#"{"wakeSocketPath":"/tmp/x","runtimeThreads":1,"workerHeartbeatIntervalMs":null}"#,
+        )
+        .unwrap();
         assert_eq!(parsed.worker_heartbeat_interval_ms, None);
     }
 
     #[test]
-    fn runtime_threads_default_to_one_and_must_be_a_sane_count() {
-        let parsed = parse_options(br#"{"wakeSocketPath":"/tmp/x"}"#).unwrap();
-        assert_eq!(parsed.runtime_threads, None);
+    fn runtime_threads_are_required_and_must_be_a_sane_count() {
+        let error = parse_options(br#"{"wakeSocketPath":"/tmp/x"}"#).unwrap_err();
+        assert!(
+            error.message.contains("missing field `runtimeThreads`"),
+            "{}",
+            error.message
+        );
         let parsed = parse_options(br#"{"wakeSocketPath":"/tmp/x","runtimeThreads":4}"#).unwrap();
-        assert_eq!(parsed.runtime_threads, Some(4));
+        assert_eq!(parsed.runtime_threads, 4);
         for bad in ["0", "1025"] {
             let json = format!(r#"{{"wakeSocketPath":"/tmp/x","runtimeThreads":{bad}}}"#);
             let error = parse_options(json.as_bytes()).unwrap_err();

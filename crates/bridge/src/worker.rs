@@ -3,7 +3,7 @@
 
 use crate::{
     channel::{Completion, Delivery},
-    error::{BridgeError, BridgeResult, ErrorCode},
+    error::{BridgeError, BridgeResult, ErrorCode, RejectedCompletion},
     guard::{spawn_request, spawn_request_with, spawn_stream},
     handles::{HandleKind, HandleTable},
     runtime::BridgeRuntime,
@@ -25,7 +25,9 @@ use temporalio_common::protos::{
     },
     temporal::api::failure::v1::Failure,
 };
-use temporalio_sdk_core::{replay::HistoryFeeder, PollError, Worker};
+use temporalio_sdk_core::{
+    replay::HistoryFeeder, CompleteWfError, PollError, Worker, WorkerValidationError,
+};
 
 pub static WORKERS: HandleTable<BridgeWorker> = HandleTable::new(HandleKind::Worker);
 
@@ -38,9 +40,9 @@ pub struct BridgeWorker {
     core: Mutex<Option<Arc<Worker>>>,
     /// Replay workers only: where histories are fed. Dropped on close.
     pub feeder: Mutex<Option<Arc<HistoryFeeder>>>,
-    /// Set by the first workflow poll or stream. Core processes completions in its workflow
-    /// stream, which runs only while polled: before any poll, a completion would wait forever
-    /// (and it cannot answer an activation anyway), so it is refused.
+    /// Set when the workflow activation stream starts. Core processes completions in its
+    /// workflow stream, which runs only while polled: before that, a completion would wait
+    /// forever (and it cannot answer an activation anyway), so it is refused.
     workflow_polled: AtomicBool,
 }
 
@@ -89,20 +91,8 @@ impl BridgeWorker {
         self.spawn_with_core(request_id, Delivery::Prompt, |core| async move {
             let result = core.validate().await;
             drop(core);
-            result
-                .map(|_| Completion::Empty)
-                .map_err(|e| BridgeError::worker(format!("worker validation failed: {e}")))
+            result.map(|_| Completion::Empty).map_err(validation_error)
         })
-    }
-
-    pub fn poll_workflow_activation(&self, request_id: u64) -> BridgeResult<()> {
-        self.spawn_with_core(request_id, Delivery::Waking, next_activation)?;
-        self.workflow_polled.store(true, Ordering::Release);
-        Ok(())
-    }
-
-    pub fn poll_activity_task(&self, request_id: u64) -> BridgeResult<()> {
-        self.spawn_with_core(request_id, Delivery::Waking, next_activity_task)
     }
 
     /// Streams activations (see [`spawn_stream`]) until polling fails, with `SHUT_DOWN` at the end.
@@ -152,15 +142,15 @@ impl BridgeWorker {
         }
         if !self.workflow_polled.load(Ordering::Acquire) {
             return Err(BridgeError::illegal_state(
-                "no workflow activation was polled from this worker yet: a completion answers an activation the worker handed out",
+                "no workflow activation stream was started on this worker yet: a completion answers an activation the worker handed out",
             ));
         }
         self.spawn_with_core(request_id, delivery, |core| async move {
             let result = core.complete_workflow_activation(completion).await;
             drop(core);
-            result.map(|_| Completion::Empty).map_err(|e| {
-                BridgeError::worker(format!("completing the workflow activation failed: {e}"))
-            })
+            result
+                .map(|_| Completion::Empty)
+                .map_err(rejected_completion)
         })
     }
 
@@ -359,6 +349,41 @@ async fn next_activity_task(core: Arc<Worker>) -> BridgeResult<Completion> {
         .map_err(poll_error)
 }
 
+/// A refused validation keeps the server's answer: its gRPC status is a field of the error.
+fn validation_error(error: WorkerValidationError) -> BridgeError {
+    match error {
+        WorkerValidationError::NamespaceDescribeError { source, namespace } => BridgeError::worker(
+            format!(
+                "worker validation failed: namespace {namespace} was not found or could not be described: {} ({:?})",
+                source.message(),
+                source.code()
+            ),
+        )
+        .with_grpc(&source),
+    }
+}
+
+/// A refused completion says which kind of refusal, for which run and why, as fields.
+fn rejected_completion(error: CompleteWfError) -> BridgeError {
+    let message = format!("completing the workflow activation failed: {error}");
+    let rejected = match error {
+        CompleteWfError::MalformedWorkflowCompletion { reason, run_id } => RejectedCompletion {
+            kind: "MALFORMED_COMPLETION",
+            run_id,
+            reason,
+        },
+        CompleteWfError::WorkflowNotEnabled => RejectedCompletion {
+            kind: "WORKFLOWS_NOT_ENABLED",
+            run_id: String::new(),
+            reason: "workflows are not enabled on this worker".to_owned(),
+        },
+    };
+    BridgeError {
+        rejected_completion: Some(Box::new(rejected)),
+        ..BridgeError::worker(message)
+    }
+}
+
 fn poll_error(error: PollError) -> BridgeError {
     match error {
         PollError::ShutDown => BridgeError::new(
@@ -395,74 +420,115 @@ pub unsafe extern "C" fn tbs_worker_new(
     })
 }
 
-macro_rules! worker_call {
-    ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$worker:ident| $body:expr) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub extern "C" fn $name(worker: u64, $($arg: $ty),*) -> i32 {
-            crate::guard::status(|| {
-                let $worker = WORKERS.get(worker)?;
-                $body
-            })
-        }
-    };
+/// Checks the worker's namespace on the server (async). Answers no value, or `WORKER_ERROR` whose
+/// `grpcCode` / `grpcMessage` are the server's answer (e.g. `NOT_FOUND` for an unknown namespace).
+#[no_mangle]
+pub extern "C" fn tbs_worker_validate(worker: u64, request_id: u64) -> i32 {
+    crate::guard::status(|| WORKERS.get(worker)?.validate(request_id))
 }
 
-macro_rules! worker_bytes_call {
-    ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) => |$worker:ident, $bytes:ident| $body:expr) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        /// The input must be valid for reads of its length.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(worker: u64, input: *const u8, input_len: usize, $($arg: $ty),*) -> i32 {
-            crate::guard::status(|| {
-                let $worker = WORKERS.get(worker)?;
-                let $bytes = unsafe { crate::buffers::borrow(input, input_len)? };
-                $body
-            })
-        }
-    };
+/// Streams workflow activations (async, many answers): each is an *ok, bytes* entry for
+/// `request_id`; the last entry is an error (`SHUT_DOWN` once the worker is shutting down).
+#[no_mangle]
+pub extern "C" fn tbs_worker_stream_workflow_activations(worker: u64, request_id: u64) -> i32 {
+    crate::guard::status(|| WORKERS.get(worker)?.stream_workflow_activations(request_id))
 }
 
-worker_call!(
-    /// Checks the worker's namespace on the server (async; answers no value or `WORKER_ERROR`).
-    tbs_worker_validate(request_id: u64) => |worker| worker.validate(request_id));
-worker_call!(
-    /// Polls the next workflow activation (async; answers `WorkflowActivation` bytes or `SHUT_DOWN`).
-    tbs_worker_poll_workflow_activation(request_id: u64) => |worker| worker.poll_workflow_activation(request_id));
-worker_call!(
-    /// Polls the next activity task (async; answers `ActivityTask` bytes or `SHUT_DOWN`).
-    tbs_worker_poll_activity_task(request_id: u64) => |worker| worker.poll_activity_task(request_id));
-worker_call!(
-    /// Streams workflow activations (async, many answers): each is an *ok, bytes* entry for
-    /// `request_id`; the last entry is an error (`SHUT_DOWN` once the worker is shutting down).
-    tbs_worker_stream_workflow_activations(request_id: u64) => |worker| worker.stream_workflow_activations(request_id));
-worker_call!(
-    /// Streams activity tasks, as `tbs_worker_stream_workflow_activations`.
-    tbs_worker_stream_activity_tasks(request_id: u64) => |worker| worker.stream_activity_tasks(request_id));
-worker_bytes_call!(
-    /// Completes a workflow activation with a `WorkflowActivationCompletion` (async). `flags`:
-    /// 0, or `TBS_COMPLETE_DEFER_ACK` (a success may wait for the next wake-up).
-    tbs_worker_complete_workflow_activation(request_id: u64, flags: u32) => |worker, bytes| worker.complete_workflow_activation(bytes, request_id, flags));
-worker_bytes_call!(
-    /// Completes an activity task with an `ActivityTaskCompletion` (async). `flags` as above.
-    tbs_worker_complete_activity_task(request_id: u64, flags: u32) => |worker, bytes| worker.complete_activity_task(bytes, request_id, flags));
-worker_bytes_call!(
-    /// Records an `ActivityHeartbeat` (sync; core throttles and sends it in the background).
-    tbs_worker_record_activity_heartbeat() => |worker, bytes| worker.record_activity_heartbeat(bytes));
-worker_bytes_call!(
-/// Asks core to evict the workflow run whose id is the (UTF-8) input.
-tbs_worker_request_workflow_eviction() => |worker, bytes| {
-    let run_id = std::str::from_utf8(bytes).map_err(|e| BridgeError::invalid_argument(format!("runId is not UTF-8: {e}")))?;
-    worker.request_workflow_eviction(run_id)
-});
-worker_call!(
-    /// Starts shutdown: polls resolve with `SHUT_DOWN` once the work of their kind is done.
-    tbs_worker_initiate_shutdown() => |worker| worker.initiate_shutdown());
-worker_call!(
-    /// Finalizes shutdown (async) once no call is outstanding; `ILLEGAL_STATE` otherwise.
-    tbs_worker_finalize_shutdown(request_id: u64) => |worker| worker.finalize_shutdown(request_id));
+/// Streams activity tasks, as `tbs_worker_stream_workflow_activations`.
+#[no_mangle]
+pub extern "C" fn tbs_worker_stream_activity_tasks(worker: u64, request_id: u64) -> i32 {
+    crate::guard::status(|| WORKERS.get(worker)?.stream_activity_tasks(request_id))
+}
+
+/// Completes a workflow activation with a `WorkflowActivationCompletion` (borrowed bytes; async).
+/// `flags`: 0, or `TBS_COMPLETE_DEFER_ACK` (a success may wait for the next wake-up). A refusal is
+/// a `WORKER_ERROR` with a `rejectedCompletion` object (`kind`, `runId`, `reason`).
+///
+/// # Safety
+/// `completion` must be valid for reads of `completion_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_worker_complete_workflow_activation(
+    worker: u64,
+    completion: *const u8,
+    completion_len: usize,
+    request_id: u64,
+    flags: u32,
+) -> i32 {
+    crate::guard::status(|| {
+        let worker = WORKERS.get(worker)?;
+        let completion = unsafe { crate::buffers::borrow(completion, completion_len)? };
+        worker.complete_workflow_activation(completion, request_id, flags)
+    })
+}
+
+/// Completes an activity task with an `ActivityTaskCompletion` (borrowed bytes; async). `flags` as
+/// for `tbs_worker_complete_workflow_activation`.
+///
+/// # Safety
+/// `completion` must be valid for reads of `completion_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_worker_complete_activity_task(
+    worker: u64,
+    completion: *const u8,
+    completion_len: usize,
+    request_id: u64,
+    flags: u32,
+) -> i32 {
+    crate::guard::status(|| {
+        let worker = WORKERS.get(worker)?;
+        let completion = unsafe { crate::buffers::borrow(completion, completion_len)? };
+        worker.complete_activity_task(completion, request_id, flags)
+    })
+}
+
+/// Records an `ActivityHeartbeat` (borrowed bytes; sync: core throttles and sends it in the
+/// background).
+///
+/// # Safety
+/// `heartbeat` must be valid for reads of `heartbeat_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_worker_record_activity_heartbeat(
+    worker: u64,
+    heartbeat: *const u8,
+    heartbeat_len: usize,
+) -> i32 {
+    crate::guard::status(|| {
+        let worker = WORKERS.get(worker)?;
+        let heartbeat = unsafe { crate::buffers::borrow(heartbeat, heartbeat_len)? };
+        worker.record_activity_heartbeat(heartbeat)
+    })
+}
+
+/// Asks core to evict the workflow run whose id is `run_id` (borrowed UTF-8; sync).
+///
+/// # Safety
+/// `run_id` must be valid for reads of `run_id_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn tbs_worker_request_workflow_eviction(
+    worker: u64,
+    run_id: *const u8,
+    run_id_len: usize,
+) -> i32 {
+    crate::guard::status(|| {
+        let worker = WORKERS.get(worker)?;
+        let run_id = unsafe { crate::buffers::borrow(run_id, run_id_len)? };
+        let run_id = std::str::from_utf8(run_id)
+            .map_err(|e| BridgeError::invalid_argument(format!("runId is not UTF-8: {e}")))?;
+        worker.request_workflow_eviction(run_id)
+    })
+}
+
+/// Starts shutdown: streams end with `SHUT_DOWN` once the work of their kind is done (sync).
+#[no_mangle]
+pub extern "C" fn tbs_worker_initiate_shutdown(worker: u64) -> i32 {
+    crate::guard::status(|| WORKERS.get(worker)?.initiate_shutdown())
+}
+
+/// Finalizes shutdown (async) once no call is outstanding; `ILLEGAL_STATE` otherwise.
+#[no_mangle]
+pub extern "C" fn tbs_worker_finalize_shutdown(worker: u64, request_id: u64) -> i32 {
+    crate::guard::status(|| WORKERS.get(worker)?.finalize_shutdown(request_id))
+}
 
 /// Releases a worker handle. A worker that was not finalized is shut down in the background.
 #[no_mangle]

@@ -1,33 +1,24 @@
-//! Worker options: the JSON the host sends to `tbs_worker_new`, its defaults, its validation
-//! (errors name the option by its JSON key), and its translation into sdk-core's `WorkerConfig`.
+//! Worker options: the JSON the host sends to `tbs_worker_new`, and its translation into
+//! sdk-core's `WorkerConfig`.
+//!
+//! Defaults and validation live in the host (`packages/temporal-bun-sdk/src/worker/options.ts`),
+//! as in the official SDK: every key is required here (a missing key is an `INVALID_ARGUMENT`
+//! naming it; `null` where a value is optional), so no default is written twice. The bridge only
+//! refuses what would crash or hang it ([`limits`]) and what sdk-core's own config check refuses.
 
 use crate::error::{BridgeError, BridgeResult};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use std::time::Duration;
 use temporalio_common::worker::{
     VersioningBehavior, WorkerDeploymentOptions, WorkerDeploymentVersion, WorkerTaskTypes,
 };
 use temporalio_sdk_core::{PollerBehavior, WorkerConfig, WorkerVersioningStrategy};
 
-/// Defaults, one place. Units are in the names.
-pub mod defaults {
-    pub const MAX_CACHED_WORKFLOWS: usize = 1000;
-    pub const MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS: usize = 100;
-    pub const MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS: usize = 100;
-    pub const MAX_CONCURRENT_LOCAL_ACTIVITY_EXECUTIONS: usize = 100;
-    pub const WORKFLOW_TASK_POLLER_MAXIMUM: usize = 5;
-    pub const ACTIVITY_TASK_POLLER_MAXIMUM: usize = 5;
-    pub const NONSTICKY_TO_STICKY_POLL_RATIO: f32 = 0.2;
-    pub const STICKY_QUEUE_SCHEDULE_TO_START_TIMEOUT_MS: u64 = 10_000;
-    pub const GRACEFUL_SHUTDOWN_PERIOD_MS: u64 = 0;
-    pub const MAX_HEARTBEAT_THROTTLE_INTERVAL_MS: u64 = 60_000;
-    pub const DEFAULT_HEARTBEAT_THROTTLE_INTERVAL_MS: u64 = 30_000;
-}
-
 /// Upper bounds: a larger value could only exhaust memory (sdk-core sizes the sticky cache up
 /// front: `maxCachedWorkflows: 1e12` asked for terabytes and aborted the process), overflow tokio's
 /// semaphores (a panic), or overflow a timer. The host validates the same bounds with friendlier
-/// errors (`WORKER_LIMITS` in the TypeScript package; a test checks that the two agree).
+/// errors (`WORKER_LIMITS` in the TypeScript package; `tests/worker/worker-limits.test.ts` reads
+/// this file and checks that the two agree).
 pub mod limits {
     pub const MAX_CACHED_WORKFLOWS: usize = 1_000_000;
     /// Each of the workflow task, activity and local activity slot counts.
@@ -40,32 +31,49 @@ pub mod limits {
     pub const MAX_DURATION_MS: u64 = (1 << 31) - 1;
 }
 
+/// An `Option` whose key must still be present (`null` for none): serde treats a missing
+/// `Option` as `None` unless told otherwise.
+fn required<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer)
+}
+
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkerOptionsJson {
     pub namespace: String,
     pub task_queue: String,
+    /// `null`: the client's identity.
+    #[serde(deserialize_with = "required")]
     pub identity: Option<String>,
-    pub build_id: Option<String>,
-    #[serde(default)]
+    /// `""`: none.
+    pub build_id: String,
     pub use_build_id_versioning: bool,
+    #[serde(deserialize_with = "required")]
     pub deployment_name: Option<String>,
+    #[serde(deserialize_with = "required")]
     pub use_worker_versioning: Option<bool>,
+    #[serde(deserialize_with = "required")]
     pub default_versioning_behavior: Option<String>,
-    pub max_cached_workflows: Option<usize>,
-    pub max_concurrent_workflow_task_executions: Option<usize>,
-    pub max_concurrent_activity_task_executions: Option<usize>,
-    pub max_concurrent_local_activity_executions: Option<usize>,
-    pub workflow_task_poller_maximum: Option<usize>,
-    pub activity_task_poller_maximum: Option<usize>,
-    pub nonsticky_to_sticky_poll_ratio: Option<f32>,
-    pub sticky_queue_schedule_to_start_timeout_ms: Option<u64>,
-    pub graceful_shutdown_period_ms: Option<u64>,
-    pub enable_workflows: Option<bool>,
-    pub enable_non_local_activities: Option<bool>,
-    pub max_heartbeat_throttle_interval_ms: Option<u64>,
-    pub default_heartbeat_throttle_interval_ms: Option<u64>,
+    pub max_cached_workflows: usize,
+    pub max_concurrent_workflow_task_executions: usize,
+    pub max_concurrent_activity_task_executions: usize,
+    pub max_concurrent_local_activity_executions: usize,
+    pub workflow_task_poller_maximum: usize,
+    pub activity_task_poller_maximum: usize,
+    pub nonsticky_to_sticky_poll_ratio: f32,
+    pub sticky_queue_schedule_to_start_timeout_ms: u64,
+    pub graceful_shutdown_period_ms: u64,
+    pub enable_workflows: bool,
+    pub enable_non_local_activities: bool,
+    pub max_heartbeat_throttle_interval_ms: u64,
+    pub default_heartbeat_throttle_interval_ms: u64,
+    #[serde(deserialize_with = "required")]
     pub max_activities_per_second: Option<f64>,
+    #[serde(deserialize_with = "required")]
     pub max_task_queue_activities_per_second: Option<f64>,
 }
 
@@ -73,22 +81,14 @@ fn invalid(option: &str, problem: impl std::fmt::Display) -> BridgeError {
     BridgeError::invalid_argument(format!("worker option {option}: {problem}"))
 }
 
-fn in_range(option: &str, value: usize, minimum: usize, maximum: usize) -> BridgeResult<usize> {
-    if value < minimum || value > maximum {
+fn at_most(option: &str, value: usize, maximum: usize) -> BridgeResult<usize> {
+    if value > maximum {
         Err(invalid(
             option,
-            format!("must be in [{minimum}, {maximum}], got {value}"),
+            format!("must be at most {maximum}, got {value}"),
         ))
     } else {
         Ok(value)
-    }
-}
-
-fn positive_ms(option: &str, value: u64) -> BridgeResult<Duration> {
-    if value == 0 {
-        Err(invalid(option, "must be greater than 0 ms"))
-    } else {
-        bounded_ms(option, value)
     }
 }
 
@@ -106,7 +106,7 @@ fn bounded_ms(option: &str, value: u64) -> BridgeResult<Duration> {
     }
 }
 
-fn positive_rate(option: &str, value: Option<f64>) -> BridgeResult<Option<f64>> {
+fn bounded_rate(option: &str, value: Option<f64>) -> BridgeResult<Option<f64>> {
     match value {
         Some(v) if !(v.is_finite() && v > 0.0 && v <= limits::MAX_ACTIVITIES_PER_SECOND) => {
             Err(invalid(
@@ -129,14 +129,8 @@ pub fn parse(json: &[u8]) -> BridgeResult<WorkerOptionsJson> {
 }
 
 fn versioning(options: &WorkerOptionsJson) -> BridgeResult<WorkerVersioningStrategy> {
-    let build_id = options.build_id.clone().unwrap_or_default();
+    let build_id = options.build_id.clone();
     if let Some(deployment_name) = &options.deployment_name {
-        if deployment_name.is_empty() {
-            return Err(invalid("deploymentName", "must not be empty"));
-        }
-        if build_id.is_empty() {
-            return Err(invalid("buildId", "is required with deploymentName"));
-        }
         let use_worker_versioning = options.use_worker_versioning.unwrap_or(true);
         let default_versioning_behavior = match options.default_versioning_behavior.as_deref() {
             None => None,
@@ -149,12 +143,6 @@ fn versioning(options: &WorkerOptionsJson) -> BridgeResult<WorkerVersioningStrat
                 ))
             }
         };
-        if !use_worker_versioning && default_versioning_behavior.is_some() {
-            return Err(invalid(
-                "defaultVersioningBehavior",
-                "needs useWorkerVersioning: true",
-            ));
-        }
         let version = WorkerDeploymentVersion::builder()
             .deployment_name(deployment_name.clone())
             .build_id(build_id)
@@ -180,109 +168,64 @@ fn versioning(options: &WorkerOptionsJson) -> BridgeResult<WorkerVersioningStrat
     Ok(WorkerVersioningStrategy::None { build_id })
 }
 
-/// Validates the options and builds sdk-core's config.
+/// Bounds the options and builds sdk-core's config (whose own check refuses the rest, e.g. zero
+/// slots, or fewer than two workflow pollers with a sticky cache).
 pub fn to_config(options: &WorkerOptionsJson) -> BridgeResult<WorkerConfig> {
-    use defaults::*;
-    if options.namespace.is_empty() {
-        return Err(invalid("namespace", "must not be empty"));
-    }
-    if options.task_queue.is_empty() {
-        return Err(invalid("taskQueue", "must not be empty"));
-    }
-    if matches!(&options.identity, Some(identity) if identity.is_empty()) {
-        return Err(invalid("identity", "must not be empty when given"));
-    }
-    let max_cached = in_range(
+    let max_cached = at_most(
         "maxCachedWorkflows",
-        options.max_cached_workflows.unwrap_or(MAX_CACHED_WORKFLOWS),
-        0,
+        options.max_cached_workflows,
         limits::MAX_CACHED_WORKFLOWS,
     )?;
-    let sticky_minimum = if max_cached > 0 { 2 } else { 1 };
-    let sticky_note = |option: &str, value: usize, maximum: usize| -> BridgeResult<usize> {
-        if value < sticky_minimum && value >= 1 {
-            Err(invalid(option, format!("must be at least 2 while maxCachedWorkflows > 0 (sticky queues need a poller and a slot of their own), got {value}")))
-        } else {
-            in_range(option, value, 1, maximum)
-        }
-    };
-    let max_workflow_tasks = sticky_note(
+    let max_workflow_tasks = at_most(
         "maxConcurrentWorkflowTaskExecutions",
-        options
-            .max_concurrent_workflow_task_executions
-            .unwrap_or(MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS),
+        options.max_concurrent_workflow_task_executions,
         limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
-    let max_activities = in_range(
+    let max_activities = at_most(
         "maxConcurrentActivityTaskExecutions",
-        options
-            .max_concurrent_activity_task_executions
-            .unwrap_or(MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS),
-        1,
+        options.max_concurrent_activity_task_executions,
         limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
-    let max_local_activities = in_range(
+    let max_local_activities = at_most(
         "maxConcurrentLocalActivityExecutions",
-        options
-            .max_concurrent_local_activity_executions
-            .unwrap_or(MAX_CONCURRENT_LOCAL_ACTIVITY_EXECUTIONS),
-        1,
+        options.max_concurrent_local_activity_executions,
         limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
-    let workflow_pollers = sticky_note(
+    let workflow_pollers = at_most(
         "workflowTaskPollerMaximum",
-        options
-            .workflow_task_poller_maximum
-            .unwrap_or(WORKFLOW_TASK_POLLER_MAXIMUM),
+        options.workflow_task_poller_maximum,
         limits::MAX_CONCURRENT_POLLS,
     )?;
-    let activity_pollers = in_range(
+    let activity_pollers = at_most(
         "activityTaskPollerMaximum",
-        options
-            .activity_task_poller_maximum
-            .unwrap_or(ACTIVITY_TASK_POLLER_MAXIMUM),
-        1,
+        options.activity_task_poller_maximum,
         limits::MAX_CONCURRENT_POLLS,
     )?;
-    let ratio = options
-        .nonsticky_to_sticky_poll_ratio
-        .unwrap_or(NONSTICKY_TO_STICKY_POLL_RATIO);
+    // Core divides pollers by this ratio unchecked: NaN or 0 would leave a queue unpolled.
+    let ratio = options.nonsticky_to_sticky_poll_ratio;
     if !(ratio > 0.0 && ratio <= 1.0) {
         return Err(invalid(
             "nonstickyToStickyPollRatio",
             format!("must be in (0, 1], got {ratio}"),
         ));
     }
-    let sticky_timeout = positive_ms(
+    let sticky_timeout = bounded_ms(
         "stickyQueueScheduleToStartTimeoutMs",
-        options
-            .sticky_queue_schedule_to_start_timeout_ms
-            .unwrap_or(STICKY_QUEUE_SCHEDULE_TO_START_TIMEOUT_MS),
+        options.sticky_queue_schedule_to_start_timeout_ms,
     )?;
-    let max_heartbeat_throttle = positive_ms(
+    let max_heartbeat_throttle = bounded_ms(
         "maxHeartbeatThrottleIntervalMs",
-        options
-            .max_heartbeat_throttle_interval_ms
-            .unwrap_or(MAX_HEARTBEAT_THROTTLE_INTERVAL_MS),
+        options.max_heartbeat_throttle_interval_ms,
     )?;
-    let default_heartbeat_throttle = positive_ms(
+    let default_heartbeat_throttle = bounded_ms(
         "defaultHeartbeatThrottleIntervalMs",
-        options
-            .default_heartbeat_throttle_interval_ms
-            .unwrap_or(DEFAULT_HEARTBEAT_THROTTLE_INTERVAL_MS),
+        options.default_heartbeat_throttle_interval_ms,
     )?;
-    let graceful_ms = options
-        .graceful_shutdown_period_ms
-        .unwrap_or(GRACEFUL_SHUTDOWN_PERIOD_MS);
+    let graceful_ms = options.graceful_shutdown_period_ms;
     bounded_ms("gracefulShutdownPeriodMs", graceful_ms)?;
-    let enable_workflows = options.enable_workflows.unwrap_or(true);
-    let enable_activities = options.enable_non_local_activities.unwrap_or(true);
-    if !enable_workflows && !enable_activities {
-        return Err(invalid("enableWorkflows", "a worker must poll workflows, activities or both (enableWorkflows and enableNonLocalActivities are both false)"));
-    }
     let max_activities_per_second =
-        positive_rate("maxActivitiesPerSecond", options.max_activities_per_second)?;
-    let max_task_queue_activities_per_second = positive_rate(
+        bounded_rate("maxActivitiesPerSecond", options.max_activities_per_second)?;
+    let max_task_queue_activities_per_second = bounded_rate(
         "maxTaskQueueActivitiesPerSecond",
         options.max_task_queue_activities_per_second,
     )?;
@@ -293,9 +236,9 @@ pub fn to_config(options: &WorkerOptionsJson) -> BridgeResult<WorkerConfig> {
         .maybe_client_identity_override(options.identity.clone())
         .versioning_strategy(versioning(options)?)
         .task_types(WorkerTaskTypes {
-            enable_workflows,
-            enable_local_activities: enable_workflows,
-            enable_remote_activities: enable_activities,
+            enable_workflows: options.enable_workflows,
+            enable_local_activities: options.enable_workflows,
+            enable_remote_activities: options.enable_non_local_activities,
             enable_nexus: false,
         })
         .max_cached_workflows(max_cached)
@@ -322,6 +265,31 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
 
+    /// Every key, as the host sends them (its defaults, from `WORKER_DEFAULTS`).
+    const FULL: &str = r#"{"namespace":"default","taskQueue":"q","identity":null,"buildId":"",
+        "useBuildIdVersioning":false,"deploymentName":null,"useWorkerVersioning":null,
+        "defaultVersioningBehavior":null,"maxCachedWorkflows":1000,
+        "maxConcurrentWorkflowTaskExecutions":40,"maxConcurrentActivityTaskExecutions":100,
+        "maxConcurrentLocalActivityExecutions":100,"workflowTaskPollerMaximum":10,
+        "activityTaskPollerMaximum":10,"nonstickyToStickyPollRatio":0.2,
+        "stickyQueueScheduleToStartTimeoutMs":10000,"gracefulShutdownPeriodMs":0,
+        "enableWorkflows":true,"enableNonLocalActivities":true,
+        "maxHeartbeatThrottleIntervalMs":60000,"defaultHeartbeatThrottleIntervalMs":30000,
+        "maxActivitiesPerSecond":null,"maxTaskQueueActivitiesPerSecond":null}"#;
+
+    /// [`FULL`] with some keys replaced (a JSON object's fields) or removed (`None`).
+    fn options_with(changes: &[(&str, Option<&str>)]) -> String {
+        let mut value: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(FULL).unwrap();
+        for (key, change) in changes {
+            match change {
+                Some(json) => value.insert((*key).to_owned(), serde_json::from_str(json).unwrap()),
+                None => value.remove(*key),
+            };
+        }
+        serde_json::Value::Object(value).to_string()
+    }
+
     fn config(json: &str) -> BridgeResult<WorkerConfig> {
         to_config(&parse(json.as_bytes())?)
     }
@@ -333,44 +301,44 @@ mod tests {
         }
     }
 
-    const BASE: &str = r#""namespace":"default","taskQueue":"q""#;
-
     #[test]
-    fn defaults_apply_when_only_namespace_and_task_queue_are_given() {
-        let config = config(&format!("{{{BASE}}}")).unwrap();
-        assert_eq!(config.namespace, "default");
-        assert_eq!(config.task_queue, "q");
-        assert_eq!(config.max_cached_workflows, defaults::MAX_CACHED_WORKFLOWS);
-        assert_eq!(
-            config.max_outstanding_workflow_tasks,
-            Some(defaults::MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS)
-        );
-        assert_eq!(
-            config.max_outstanding_activities,
-            Some(defaults::MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS)
-        );
-        assert_eq!(
-            config.sticky_queue_schedule_to_start_timeout,
-            Duration::from_secs(10)
-        );
-        assert!(config.graceful_shutdown_period.is_none());
-        assert!(config.task_types.enable_workflows && config.task_types.enable_remote_activities);
-        assert!(!config.task_types.enable_nexus);
+    fn every_key_is_required_and_a_missing_one_is_named() {
+        config(FULL).unwrap();
+        let keys: serde_json::Map<String, serde_json::Value> = serde_json::from_str(FULL).unwrap();
+        for key in keys.keys() {
+            let error = config_error(&options_with(&[(key, None)]));
+            assert_eq!(error.code, ErrorCode::InvalidArgument);
+            assert!(
+                error.message.contains(&format!("missing field `{key}`")),
+                "{key}: {}",
+                error.message
+            );
+        }
     }
 
     #[test]
     fn every_option_reaches_the_core_config() {
-        let config = config(&format!(
-            r#"{{{BASE},"identity":"me","buildId":"b1","maxCachedWorkflows":0,
-            "maxConcurrentWorkflowTaskExecutions":1,"maxConcurrentActivityTaskExecutions":3,
-            "maxConcurrentLocalActivityExecutions":4,"workflowTaskPollerMaximum":1,
-            "activityTaskPollerMaximum":2,"nonstickyToStickyPollRatio":0.5,
-            "stickyQueueScheduleToStartTimeoutMs":1500,"gracefulShutdownPeriodMs":2500,
-            "enableNonLocalActivities":false,"maxHeartbeatThrottleIntervalMs":7000,
-            "defaultHeartbeatThrottleIntervalMs":6000,"maxActivitiesPerSecond":2.5,
-            "maxTaskQueueActivitiesPerSecond":9}}"#
-        ))
+        let config = config(&options_with(&[
+            ("identity", Some(r#""me""#)),
+            ("buildId", Some(r#""b1""#)),
+            ("maxCachedWorkflows", Some("0")),
+            ("maxConcurrentWorkflowTaskExecutions", Some("1")),
+            ("maxConcurrentActivityTaskExecutions", Some("3")),
+            ("maxConcurrentLocalActivityExecutions", Some("4")),
+            ("workflowTaskPollerMaximum", Some("1")),
+            ("activityTaskPollerMaximum", Some("2")),
+            ("nonstickyToStickyPollRatio", Some("0.5")),
+            ("stickyQueueScheduleToStartTimeoutMs", Some("1500")),
+            ("gracefulShutdownPeriodMs", Some("2500")),
+            ("enableNonLocalActivities", Some("false")),
+            ("maxHeartbeatThrottleIntervalMs", Some("7000")),
+            ("defaultHeartbeatThrottleIntervalMs", Some("6000")),
+            ("maxActivitiesPerSecond", Some("2.5")),
+            ("maxTaskQueueActivitiesPerSecond", Some("9")),
+        ]))
         .unwrap();
+        assert_eq!(config.namespace, "default");
+        assert_eq!(config.task_queue, "q");
         assert_eq!(config.client_identity_override.as_deref(), Some("me"));
         assert_eq!(config.versioning_strategy.build_id(), "b1");
         assert!(!config.versioning_strategy.uses_build_id_based());
@@ -395,7 +363,9 @@ mod tests {
             config.graceful_shutdown_period,
             Some(Duration::from_millis(2500))
         );
+        assert!(config.task_types.enable_workflows);
         assert!(!config.task_types.enable_remote_activities);
+        assert!(!config.task_types.enable_nexus);
         assert_eq!(
             config.max_heartbeat_throttle_interval,
             Duration::from_secs(7)
@@ -410,14 +380,17 @@ mod tests {
 
     #[test]
     fn versioning_strategies_are_chosen_from_the_options() {
-        let legacy = config(&format!(
-            r#"{{{BASE},"buildId":"b","useBuildIdVersioning":true}}"#
-        ))
+        let legacy = config(&options_with(&[
+            ("buildId", Some(r#""b""#)),
+            ("useBuildIdVersioning", Some("true")),
+        ]))
         .unwrap();
         assert!(legacy.versioning_strategy.uses_build_id_based());
-        let deployment = config(&format!(
-            r#"{{{BASE},"buildId":"b","deploymentName":"d","defaultVersioningBehavior":"pinned"}}"#
-        ))
+        let deployment = config(&options_with(&[
+            ("buildId", Some(r#""b""#)),
+            ("deploymentName", Some(r#""d""#)),
+            ("defaultVersioningBehavior", Some(r#""pinned""#)),
+        ]))
         .unwrap();
         match deployment.versioning_strategy {
             WorkerVersioningStrategy::WorkerDeploymentBased(d) => {
@@ -427,11 +400,13 @@ mod tests {
             }
             other => panic!("expected deployment versioning, got {other:?}"),
         }
-        let error = config_error(&format!(r#"{{{BASE},"useBuildIdVersioning":true}}"#));
+        let error = config_error(&options_with(&[("useBuildIdVersioning", Some("true"))]));
         assert!(error.message.contains("buildId"), "{}", error.message);
-        let error = config_error(&format!(
-            r#"{{{BASE},"buildId":"b","deploymentName":"d","defaultVersioningBehavior":"sometimes"}}"#
-        ));
+        let error = config_error(&options_with(&[
+            ("buildId", Some(r#""b""#)),
+            ("deploymentName", Some(r#""d""#)),
+            ("defaultVersioningBehavior", Some(r#""sometimes""#)),
+        ]));
         assert!(
             error.message.contains("defaultVersioningBehavior"),
             "{}",
@@ -460,19 +435,23 @@ mod tests {
             ("activityTaskPollerMaximum", MAX_CONCURRENT_POLLS),
         ];
         // sdk-core wants no more workflow task slots than cached workflows: cache the most.
-        let base = format!("{BASE},\"maxCachedWorkflows\":{MAX_CACHED_WORKFLOWS}");
+        let cache_most = MAX_CACHED_WORKFLOWS.to_string();
         for (option, bound) in counts {
-            let base = if option == "maxCachedWorkflows" {
-                BASE
-            } else {
-                base.as_str()
-            };
-            config(&format!("{{{base},\"{option}\":{bound}}}")).unwrap();
+            let at_bound = bound.to_string();
+            config(&options_with(&[
+                ("maxCachedWorkflows", Some(&cache_most)),
+                (option, Some(&at_bound)),
+            ]))
+            .unwrap();
             for past in [bound as u64 + 1, 1_000_000_000_000, usize::MAX as u64] {
-                let error = config_error(&format!("{{{base},\"{option}\":{past}}}"));
+                let past = past.to_string();
+                let error = config_error(&options_with(&[
+                    ("maxCachedWorkflows", Some(&cache_most)),
+                    (option, Some(&past)),
+                ]));
                 assert_eq!(error.code, ErrorCode::InvalidArgument);
                 assert!(
-                    error.message.contains(option) && error.message.contains(&bound.to_string()),
+                    error.message.contains(option) && error.message.contains(&at_bound),
                     "{}",
                     error.message
                 );
@@ -485,82 +464,60 @@ mod tests {
             "gracefulShutdownPeriodMs",
         ];
         for option in durations {
-            config(&format!("{{{BASE},\"{option}\":{MAX_DURATION_MS}}}")).unwrap();
-            let error = config_error(&format!("{{{BASE},\"{option}\":{}}}", MAX_DURATION_MS + 1));
+            config(&options_with(&[(
+                option,
+                Some(&MAX_DURATION_MS.to_string()),
+            )]))
+            .unwrap();
+            let error = config_error(&options_with(&[(
+                option,
+                Some(&(MAX_DURATION_MS + 1).to_string()),
+            )]));
             assert!(error.message.contains(option), "{}", error.message);
         }
         for option in ["maxActivitiesPerSecond", "maxTaskQueueActivitiesPerSecond"] {
-            config(&format!(
-                "{{{BASE},\"{option}\":{MAX_ACTIVITIES_PER_SECOND}}}"
-            ))
+            config(&options_with(&[(
+                option,
+                Some(&MAX_ACTIVITIES_PER_SECOND.to_string()),
+            )]))
             .unwrap();
-            let error = config_error(&format!("{{{BASE},\"{option}\":1e12}}"));
-            assert!(error.message.contains(option), "{}", error.message);
+            for refused in ["1e12", "-1", "0"] {
+                let error = config_error(&options_with(&[(option, Some(refused))]));
+                assert!(error.message.contains(option), "{}", error.message);
+            }
         }
     }
 
     #[test]
-    fn invalid_options_are_errors_that_name_the_option() {
+    fn what_would_hang_core_is_refused_by_the_bridge_or_by_cores_own_check() {
         let cases = [
             (
-                r#""maxConcurrentWorkflowTaskExecutions":0"#,
-                "maxConcurrentWorkflowTaskExecutions",
-            ),
-            (
-                r#""maxConcurrentWorkflowTaskExecutions":1"#,
-                "maxConcurrentWorkflowTaskExecutions",
-            ),
-            (
-                r#""workflowTaskPollerMaximum":1"#,
-                "workflowTaskPollerMaximum",
-            ),
-            (
-                r#""maxConcurrentActivityTaskExecutions":0"#,
-                "maxConcurrentActivityTaskExecutions",
-            ),
-            (
-                r#""maxConcurrentLocalActivityExecutions":0"#,
-                "maxConcurrentLocalActivityExecutions",
-            ),
-            (
-                r#""activityTaskPollerMaximum":0"#,
-                "activityTaskPollerMaximum",
-            ),
-            (
-                r#""nonstickyToStickyPollRatio":0"#,
+                "nonstickyToStickyPollRatio",
+                "0",
                 "nonstickyToStickyPollRatio",
             ),
             (
-                r#""stickyQueueScheduleToStartTimeoutMs":0"#,
-                "stickyQueueScheduleToStartTimeoutMs",
+                "maxConcurrentWorkflowTaskExecutions",
+                "0",
+                "max_outstanding_workflow_tasks",
             ),
             (
-                r#""maxHeartbeatThrottleIntervalMs":0"#,
-                "maxHeartbeatThrottleIntervalMs",
+                "workflowTaskPollerMaximum",
+                "1",
+                "workflow_task_poller_behavior",
             ),
-            (r#""maxActivitiesPerSecond":-1"#, "maxActivitiesPerSecond"),
-            (
-                r#""enableWorkflows":false,"enableNonLocalActivities":false"#,
-                "enableWorkflows",
-            ),
-            (r#""identity":"""#, "identity"),
-            (r#""maxCachedWorkflow":10"#, "maxCachedWorkflow"),
-            (r#""maxCachedWorkflows":"lots""#, "invalid type"),
+            ("maxCachedWorkflow", "10", "maxCachedWorkflow"),
+            ("maxCachedWorkflows", r#""lots""#, "invalid type"),
         ];
-        for (fragment, named) in cases {
-            let error = config_error(&format!("{{{BASE},{fragment}}}"));
+        for (option, value, named) in cases {
+            let error = config_error(&options_with(&[(option, Some(value))]));
             assert_eq!(error.code, ErrorCode::InvalidArgument);
-            assert!(
-                error.message.contains(named),
-                "{fragment}: {}",
-                error.message
-            );
+            assert!(error.message.contains(named), "{option}: {}", error.message);
         }
-        assert!(config_error(r#"{"taskQueue":"q"}"#)
-            .message
-            .contains("namespace"));
-        assert!(config_error(r#"{"namespace":"n","taskQueue":""}"#)
-            .message
-            .contains("taskQueue"));
+        let error = config_error(&options_with(&[
+            ("enableWorkflows", Some("false")),
+            ("enableNonLocalActivities", Some("false")),
+        ]));
+        assert_eq!(error.code, ErrorCode::InvalidArgument);
     }
 }

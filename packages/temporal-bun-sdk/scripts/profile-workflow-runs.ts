@@ -314,7 +314,7 @@ async function profileTaskLoop(
     if (run) offer(run.activations[run.next++]);
   };
   const native = {
-    async pollWorkflowActivation() {
+    async nextWorkflowActivation() {
       const bytes =
         ready.shift() ??
         (finished === count

@@ -8,6 +8,7 @@ import { expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
 import { coresdk } from '@temporalio/proto';
 import { NativeError, NativeWorker } from '../src/native';
+import { nativeWorkerOptions } from './helpers/native-worker-options';
 import { useServerConnection } from './helpers/server-connection';
 
 const TOTAL_COMPLETIONS = 100_000;
@@ -19,10 +20,11 @@ const env = useServerConnection();
 const { WorkflowActivationCompletion } = coresdk.workflow_completion;
 
 function newWorker(): NativeWorker {
-  return NativeWorker.create(env.connection.runtime, env.connection.client, {
-    namespace: env.server.namespace,
-    taskQueue: `stress-${randomUUID()}`,
-  });
+  return NativeWorker.create(
+    env.connection.runtime,
+    env.connection.client,
+    nativeWorkerOptions({ namespace: env.server.namespace, taskQueue: `stress-${randomUUID()}` }),
+  );
 }
 
 /** `promise`'s outcome, or `'no answer'` after the deadline. */

@@ -21,6 +21,7 @@ import {
   type NativeWorkerOptions,
 } from '../src/native';
 import { findFreePort, startDevServer, type DevServer } from './helpers/dev-server';
+import { nativeWorkerOptions } from './helpers/native-worker-options';
 
 setDefaultTimeout(60_000);
 
@@ -72,7 +73,11 @@ function uniqueTaskQueue(purpose: string): string {
 }
 
 function createWorker(taskQueue: string, overrides: Partial<NativeWorkerOptions> = {}): NativeWorker {
-  return NativeWorker.create(runtime, client, { namespace: server.namespace, taskQueue, ...overrides });
+  return NativeWorker.create(
+    runtime,
+    client,
+    nativeWorkerOptions({ namespace: server.namespace, taskQueue, ...overrides }),
+  );
 }
 
 async function startWorkflow(taskQueue: string, workflowId: string, workflowType: string): Promise<string> {
@@ -124,13 +129,13 @@ function thrownBy(operation: () => unknown): NativeError {
   throw new Error('expected the call to throw, but it returned');
 }
 
-/** Acknowledges what core still hands out (evictions) until polls report SHUT_DOWN. */
+/** Acknowledges what core still hands out (evictions) until the stream reports SHUT_DOWN. */
 async function drainWorkflowActivations(worker: NativeWorkerBase): Promise<WorkflowActivation[]> {
   const seen: WorkflowActivation[] = [];
   for (;;) {
     let activation: WorkflowActivation;
     try {
-      activation = await worker.pollWorkflowActivation();
+      activation = await worker.nextWorkflowActivation();
     } catch (error) {
       if (isShutdownError(error)) return seen;
       throw error;
@@ -144,7 +149,7 @@ async function drainActivityTasks(worker: NativeWorkerBase): Promise<void> {
   for (;;) {
     let task: coresdk.activity_task.ActivityTask;
     try {
-      task = await worker.pollActivityTask();
+      task = await worker.nextActivityTask();
     } catch (error) {
       if (isShutdownError(error)) return;
       throw error;
@@ -226,7 +231,7 @@ describe('worker', () => {
     await worker.validate();
 
     // 1. The first activation starts the workflow; it answers by scheduling an activity.
-    const first = await worker.pollWorkflowActivation();
+    const first = await worker.nextWorkflowActivation();
     expect(first.runId).toBe(runId);
     expect(jobVariants(first)).toContain('initializeWorkflow');
     const initialize = first.jobs.find((job) => job.initializeWorkflow)!.initializeWorkflow!;
@@ -235,7 +240,7 @@ describe('worker', () => {
     await worker.completeWorkflowActivation({ runId, successful: { commands: [scheduleGreetActivity(taskQueue)] } });
 
     // 2. The activity runs: heartbeat, then complete with a result.
-    const task = await worker.pollActivityTask();
+    const task = await worker.nextActivityTask();
     expect(task.start?.activityType).toBe(ACTIVITY_TYPE);
     expect(task.start?.activityId).toBe(ACTIVITY_ID);
     expect(new TextDecoder().decode(task.start?.input?.[0]?.data ?? new Uint8Array())).toBe('"Bun"');
@@ -244,7 +249,7 @@ describe('worker', () => {
     await worker.completeActivityTask({ taskToken: task.taskToken, result: { completed: { result: activityResult } } });
 
     // 3. The activity's result resolves it in the workflow, which completes.
-    const second = await worker.pollWorkflowActivation();
+    const second = await worker.nextWorkflowActivation();
     expect(jobVariants(second)).toEqual(['resolveActivity']);
     const resolution = second.jobs[0]!.resolveActivity!;
     expect(resolution.seq).toBe(1);
@@ -271,10 +276,10 @@ describe('worker', () => {
   });
 
   // How regularly they fire is a figure of bench/ (ffi-channel/timer-gaps.bench.ts), not an assertion.
-  test('JS timers keep firing, and other calls complete, while polls are outstanding', async () => {
+  test('JS timers keep firing, and other calls complete, while both task streams are open', async () => {
     const worker = createWorker(uniqueTaskQueue('timers'));
     let pollsSettled = 0;
-    const polls = [worker.pollWorkflowActivation(), worker.pollActivityTask()].map((poll) =>
+    const polls = [worker.nextWorkflowActivation(), worker.nextActivityTask()].map((poll) =>
       poll
         .then(
           () => undefined,
@@ -306,10 +311,10 @@ describe('worker', () => {
     worker.free();
   });
 
-  test('initiating shutdown ends pending workflow and activity polls with SHUT_DOWN, then finalize succeeds', async () => {
+  test('initiating shutdown ends both task streams with SHUT_DOWN, then finalize succeeds', async () => {
     const worker = createWorker(uniqueTaskQueue('shutdown'));
-    const workflowPoll = rejectionOf(worker.pollWorkflowActivation());
-    const activityPoll = rejectionOf(worker.pollActivityTask());
+    const workflowPoll = rejectionOf(worker.nextWorkflowActivation());
+    const activityPoll = rejectionOf(worker.nextActivityTask());
     await Bun.sleep(300); // let both polls reach the server
 
     const started = performance.now();
@@ -324,10 +329,52 @@ describe('worker', () => {
     worker.free();
   });
 
-  test('finalizing while polls are outstanding is refused with ILLEGAL_STATE', async () => {
+  test('validating a namespace the server does not have fails with WORKER_ERROR carrying the NOT_FOUND status', async () => {
+    const namespace = `no-such-namespace-${randomUUID()}`;
+    const worker = NativeWorker.create(
+      runtime,
+      client,
+      nativeWorkerOptions({ namespace, taskQueue: uniqueTaskQueue('validate') }),
+    );
+    try {
+      const error = await rejectionOf(worker.validate());
+      expect(error.code).toBe('WORKER_ERROR');
+      expect(error.details.grpcCode).toBe(5); // NOT_FOUND
+      expect(error.details.grpcMessage).toContain(namespace);
+    } finally {
+      worker.free();
+    }
+  });
+
+  test('a completion core refuses is a WORKER_ERROR whose rejectedCompletion names the kind, the run and the reason', async () => {
+    const taskQueue = uniqueTaskQueue('malformed');
+    const runId = await startWorkflow(taskQueue, `malformed-${randomUUID()}`, WORKFLOW_TYPE);
+    const worker = createWorker(taskQueue);
+    try {
+      const first = await worker.nextWorkflowActivation();
+      expect(first.runId).toBe(runId);
+      // Neither `successful` nor `failed`: core refuses it as malformed.
+      const error = await rejectionOf(worker.completeWorkflowActivation({ runId }));
+      expect(error.code).toBe('WORKER_ERROR');
+      expect(error.details.rejectedCompletion).toEqual({
+        kind: 'MALFORMED_COMPLETION',
+        runId,
+        reason: expect.any(String),
+      });
+      expect(error.details.rejectedCompletion!.reason.length).toBeGreaterThan(0);
+      await worker.completeWorkflowActivation({
+        runId,
+        failed: { failure: { message: 'the test refused this task on purpose' } },
+      });
+    } finally {
+      await shutDown(worker);
+    }
+  });
+
+  test('finalizing while the task streams are open is refused with ILLEGAL_STATE', async () => {
     const worker = createWorker(uniqueTaskQueue('finalize-early'));
-    const workflowPoll = rejectionOf(worker.pollWorkflowActivation());
-    const activityPoll = rejectionOf(worker.pollActivityTask());
+    const workflowPoll = rejectionOf(worker.nextWorkflowActivation());
+    const activityPoll = rejectionOf(worker.nextActivityTask());
 
     const error = await rejectionOf(worker.finalizeShutdown());
     expect(error.code).toBe('ILLEGAL_STATE');
@@ -351,7 +398,7 @@ describe('task streams and deferred acknowledgements', () => {
     expect(first.runId).toBe(runId);
     expect(jobVariants(first)).toContain('initializeWorkflow');
     const activityStream = worker.nextActivityTask();
-    // Both streams are open now: finalizing is refused, as with single polls.
+    // Both streams are open now: finalizing is refused.
     expect((await rejectionOf(worker.finalizeShutdown())).code).toBe('ILLEGAL_STATE');
 
     let firstAcknowledged = false;
@@ -412,35 +459,36 @@ describe('task streams and deferred acknowledgements', () => {
     expect((await rejectionOf(worker.nextWorkflowActivation())).code).toBe('INVALID_HANDLE');
   });
 
-  test('a deferred acknowledgement waits while another poll is outstanding, and arrives without one', async () => {
-    // A runtime of its own, so no log record or other test's call wakes the JS thread meanwhile.
+  test("a deferred acknowledgement waits while a stream is open, and comes with the next wake-up (another call's answer)", async () => {
+    // The activity side on a runtime of its own, so no log record, other test's call or workflow
+    // activation wakes its JS side meanwhile; the workflow side runs on the shared runtime. (That a
+    // deferred answer wakes the host when nothing is outstanding is the channel's unit test in
+    // crates/bridge/src/channel.rs: a worker's open stream always counts as outstanding.)
     const quietRuntime = await NativeRuntime.create();
     const quietClient = await NativeClient.connect(quietRuntime, {
       address: server.address,
       namespace: server.namespace,
     });
     const taskQueue = uniqueTaskQueue('deferred-ack');
-    const worker = NativeWorker.create(quietRuntime, quietClient, { namespace: server.namespace, taskQueue });
-    const idle = NativeWorker.create(quietRuntime, quietClient, {
-      namespace: server.namespace,
-      taskQueue: uniqueTaskQueue('idle'),
-    });
+    const workflows = createWorker(taskQueue, { enableNonLocalActivities: false });
+    const activities = NativeWorker.create(
+      quietRuntime,
+      quietClient,
+      nativeWorkerOptions({ namespace: server.namespace, taskQueue, enableWorkflows: false }),
+    );
     try {
       const runId = await startWorkflow(taskQueue, `deferred-ack-${randomUUID()}`, WORKFLOW_TYPE);
-      const first = await worker.pollWorkflowActivation();
+      const first = await workflows.nextWorkflowActivation();
       expect(first.runId).toBe(runId);
+      await workflows.completeWorkflowActivation({
+        runId,
+        successful: { commands: [scheduleGreetActivity(taskQueue)] },
+      });
+      const task = await activities.nextActivityTask();
 
-      // Nothing else is outstanding: the deferred answer wakes the JS thread by itself.
-      await worker.completeWorkflowActivation(
-        { runId, successful: { commands: [scheduleGreetActivity(taskQueue)] } },
-        { deferAck: true },
-      );
-      const task = await worker.pollActivityTask();
-
-      // With the idle worker's stream open, the answer waits for the next wake-up...
-      const idleEnd = rejectionOf(idle.nextWorkflowActivation());
+      // With the activity stream open, the answer waits for the next wake-up...
       let acknowledged = false;
-      const ack = worker
+      const ack = activities
         .completeActivityTask(
           { taskToken: task.taskToken, result: { completed: { result: activityResult } } },
           { deferAck: true },
@@ -454,17 +502,15 @@ describe('task streams and deferred acknowledgements', () => {
       }
       expect(acknowledged).toBe(true);
       await ack;
-      const second = await worker.pollWorkflowActivation();
+      const second = await workflows.nextWorkflowActivation();
       expect(jobVariants(second)).toEqual(['resolveActivity']);
-      await worker.completeWorkflowActivation({
+      await workflows.completeWorkflowActivation({
         runId,
         successful: { commands: [{ completeWorkflowExecution: { result: workflowResult } }] },
       });
-      idle.initiateShutdown();
-      expect((await idleEnd).code).toBe('SHUT_DOWN');
     } finally {
-      await shutDown(worker);
-      await shutDown(idle);
+      await shutDown(workflows, { activities: false });
+      await shutDown(activities);
       quietClient.free();
       quietRuntime.free();
     }
@@ -510,11 +556,15 @@ describe('bad input', () => {
     expect(error.message).toContain('adress');
   });
 
-  test('an invalid worker option is rejected with INVALID_ARGUMENT naming the option', () => {
+  test('worker options the bridge cannot take are rejected with INVALID_ARGUMENT, never a crash', () => {
     const taskQueue = uniqueTaskQueue('bad-options');
+    // Past a crash-safety bound: the bridge names the option.
+    const tooMany = thrownBy(() => createWorker(taskQueue, { maxConcurrentWorkflowTaskExecutions: 1_000_001 }));
+    expect(tooMany.code).toBe('INVALID_ARGUMENT');
+    expect(tooMany.message).toContain('maxConcurrentWorkflowTaskExecutions');
+    // What sdk-core's own check refuses (createWorker validates it first, with a friendlier message).
     const zero = thrownBy(() => createWorker(taskQueue, { maxConcurrentWorkflowTaskExecutions: 0 }));
     expect(zero.code).toBe('INVALID_ARGUMENT');
-    expect(zero.message).toContain('maxConcurrentWorkflowTaskExecutions');
 
     const unknown = thrownBy(() =>
       createWorker(taskQueue, { maxConcurentActivities: 3 } as Partial<NativeWorkerOptions>),
@@ -522,11 +572,14 @@ describe('bad input', () => {
     expect(unknown.code).toBe('INVALID_ARGUMENT');
     expect(unknown.message).toContain('maxConcurentActivities');
 
-    const missing = thrownBy(() =>
-      NativeWorker.create(runtime, client, { namespace: server.namespace } as NativeWorkerOptions),
-    );
+    // Every key is required: the bridge has no defaults of its own, and names the key it misses.
+    const { maxCachedWorkflows: _omitted, ...withoutCacheSize } = nativeWorkerOptions({
+      namespace: server.namespace,
+      taskQueue,
+    });
+    const missing = thrownBy(() => NativeWorker.create(runtime, client, withoutCacheSize as NativeWorkerOptions));
     expect(missing.code).toBe('INVALID_ARGUMENT');
-    expect(missing.message).toContain('taskQueue');
+    expect(missing.message).toContain('missing field `maxCachedWorkflows`');
   });
 
   test('a freed client handle is refused with INVALID_HANDLE, by the wrapper and by the bridge', async () => {
@@ -632,11 +685,15 @@ describe('replayer', () => {
 
   test('replays the recorded history with the same commands without nondeterminism', async () => {
     const run = await recorded();
-    const replayer = NativeReplayer.create(runtime, { namespace: server.namespace });
+    const replayer = NativeReplayer.create(runtime, {
+      namespace: server.namespace,
+      taskQueue: 'replay',
+      identity: null,
+    });
     await replayer.pushHistory(run.workflowId, run.history);
     replayer.close();
 
-    const first = await replayer.pollWorkflowActivation();
+    const first = await replayer.nextWorkflowActivation();
     expect(jobVariants(first)).toContain('initializeWorkflow');
     expect(first.isReplaying).toBe(true);
     await replayer.completeWorkflowActivation({
@@ -644,7 +701,7 @@ describe('replayer', () => {
       successful: { commands: [scheduleGreetActivity(run.taskQueue)] },
     });
 
-    const second = await replayer.pollWorkflowActivation();
+    const second = await replayer.nextWorkflowActivation();
     expect(jobVariants(second)).toEqual(['resolveActivity']);
     expect(second.jobs[0]!.resolveActivity!.result?.completed?.result?.data).toEqual(activityResult.data!);
     await replayer.completeWorkflowActivation({
@@ -666,11 +723,15 @@ describe('replayer', () => {
 
   test('reports a run whose commands differ from its history as NONDETERMINISM', async () => {
     const run = await recorded();
-    const replayer = NativeReplayer.create(runtime, { namespace: server.namespace });
+    const replayer = NativeReplayer.create(runtime, {
+      namespace: server.namespace,
+      taskQueue: 'replay',
+      identity: null,
+    });
     await replayer.pushHistory(run.workflowId, temporal.api.history.v1.History.encode(run.history).finish());
     replayer.close();
 
-    const first = await replayer.pollWorkflowActivation();
+    const first = await replayer.nextWorkflowActivation();
     expect(jobVariants(first)).toContain('initializeWorkflow');
     // The history scheduled an activity; this run starts a timer instead.
     await replayer.completeWorkflowActivation({
@@ -678,7 +739,7 @@ describe('replayer', () => {
       successful: { commands: [{ startTimer: { seq: 1, startToFireTimeout: durationSeconds(5) } }] },
     });
 
-    const eviction = await replayer.pollWorkflowActivation();
+    const eviction = await replayer.nextWorkflowActivation();
     const removeFromCache = eviction.jobs.find((job) => job.removeFromCache)?.removeFromCache;
     expect(removeFromCache).toBeDefined();
     expect(removeFromCache!.reason).toBe(EvictionReason.NONDETERMINISM);

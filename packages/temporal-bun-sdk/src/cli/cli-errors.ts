@@ -33,21 +33,32 @@ export class CliError extends Error {
   }
 }
 
-/** Core reports transport errors as Rust debug text; the quoted OS message ("Connection refused") is what a user needs. */
-function connectFailureReason(message: string): string {
-  const quoted = /message: \\?"([^"\\]+)\\?"/.exec(message);
-  if (quoted) return quoted[1]!;
-  const firstPart = message.split(';')[0] ?? message;
-  return firstPart.length > 200 ? `${firstPart.slice(0, 200)}…` : firstPart;
+/** gRPC status codes the CLIs explain (google.rpc.Code). */
+const GRPC_NOT_FOUND = 5;
+
+/** The gRPC code's name, as the server's status calls it (`NOT_FOUND`). */
+function grpcCodeName(code: number): string {
+  return GRPC_CODE_NAMES[code] ?? `gRPC code ${code}`;
 }
 
-/** Core renders gRPC statuses as Rust debug text (`Status { code: NotFound, message: "…", details: b"…", … }`); keeps code and message. */
-function tidyRpcStatus(message: string): string {
-  return message.replace(
-    /Status \{ code: (\w+), message: "((?:[^"\\]|\\.)*)".*$/s,
-    (_match, code: string, text: string) => `${code}: ${text.replace(/\.$/, '')}`,
-  );
-}
+const GRPC_CODE_NAMES: Record<number, string> = {
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  6: 'ALREADY_EXISTS',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  10: 'ABORTED',
+  11: 'OUT_OF_RANGE',
+  12: 'UNIMPLEMENTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  15: 'DATA_LOSS',
+  16: 'UNAUTHENTICATED',
+};
 
 /** The one line to print for `error`, and the exit code. */
 export function describeCliError(
@@ -68,19 +79,29 @@ export function describeCliError(
     return { message: first, exitCode: EXIT_CODES.failure, details: rest.join('\n') };
   }
   if (error instanceof NativeError && error.code === 'CONNECT_FAILED') {
-    const where = context.address === undefined ? 'the Temporal server' : `a Temporal server at ${context.address}`;
+    // The URL the bridge dialled says whether TLS was on (`https://`); else the address given.
+    const address = error.details.target?.replace(/\/$/, '') ?? context.address;
+    const where = address === undefined ? 'the Temporal server' : `a Temporal server at ${address}`;
+    const reason = error.details.cause ?? error.details.grpcMessage ?? error.message;
     return {
       message:
-        `cannot reach ${where} (${connectFailureReason(error.message)}): check --address (or TEMPORAL_ADDRESS), TLS and the API key, ` +
+        `cannot reach ${where} (${reason}): check --address (or TEMPORAL_ADDRESS), TLS and the API key, ` +
         'or pass --dev to run a local dev server',
       exitCode: EXIT_CODES.failure,
     };
   }
+  if (error instanceof NativeError && error.code === 'WORKER_ERROR') {
+    // A refused validation carries the server's status: NOT_FOUND is a namespace it does not have.
+    const hint = error.details.grpcCode === GRPC_NOT_FOUND ? ': check --namespace (or TEMPORAL_NAMESPACE)' : '';
+    return { message: `${error.message}${hint}`, exitCode: EXIT_CODES.failure };
+  }
+  if (error instanceof NativeError && error.details.grpcCode !== undefined) {
+    // The server's answer, from the structured status (never from the message text).
+    const text = (error.details.grpcMessage ?? '').replace(/\.$/, '');
+    return { message: `${grpcCodeName(error.details.grpcCode)}: ${text}`, exitCode: EXIT_CODES.failure };
+  }
   if (error instanceof NativeError) {
-    const message = tidyRpcStatus(error.message);
-    const hint =
-      /namespace/i.test(message) && /not ?found/i.test(message) ? ': check --namespace (or TEMPORAL_NAMESPACE)' : '';
-    return { message: `${message}${hint}`, exitCode: EXIT_CODES.failure };
+    return { message: error.message, exitCode: EXIT_CODES.failure };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { message, exitCode: EXIT_CODES.failure };

@@ -3,8 +3,8 @@
  * in the Rust bridge, for client and worker), with settings from code, environment and
  * `temporal.toml`.
  */
+import { DEFAULT_CONNECT_TIMEOUT_MS, defaultIdentity } from '../common/defaults';
 import { redactAddress } from '../common/redact';
-import { hostname } from 'node:os';
 import type { Duration } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -80,11 +80,7 @@ export type WorkflowServiceCalls = {
   ) => Promise<WorkflowServiceResponse<Method>>;
 };
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-
-export function defaultIdentity(): string {
-  return `${process.pid}@${hostname()}`;
-}
+export { defaultIdentity };
 
 /**
  * A connection to the Temporal service. Connections are expensive: create one and share it between

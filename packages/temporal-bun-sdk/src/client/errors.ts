@@ -208,10 +208,8 @@ export function toClientError(error: unknown, context: RpcErrorContext): Error {
   }
   if (error.code === 'CONNECT_FAILED') {
     const address = context.address ?? 'the configured address';
-    // The bridge's text asks its own "is a server running there?"; keep only the reason, then advise once.
-    const reason = error.message
-      .replace(/^could not connect to \S+: /, '')
-      .replace(/;\s*is a Temporal server running there.*$/s, '');
+    // The reason is the bridge's structured cause (the OS's or TLS library's words); advice follows once.
+    const reason = error.details.cause ?? error.details.grpcMessage ?? error.message;
     return new ConnectionError(
       `Could not connect to Temporal at ${address}: ${reason}. ${connectionAdvice(address)}`,
       address,

@@ -34,6 +34,7 @@
  * my_header = "value"
  * ```
  */
+import { DEFAULT_NAMESPACE } from '../common/defaults';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -84,7 +85,7 @@ export const ENV_VARS = {
 /** What applies when neither code, environment nor config file says otherwise. */
 export const CONNECTION_DEFAULTS = {
   address: 'localhost:7233',
-  namespace: 'default',
+  namespace: DEFAULT_NAMESPACE,
   profile: 'default',
 } as const;
 

@@ -3,6 +3,7 @@
  * connection, worker and replayer of the process shares, its options, and sdk-core's log records.
  */
 import { IllegalStateError } from '@temporalio/common';
+import { MAX_RUNTIME_THREADS } from '../common/defaults';
 import { LEVEL_ORDER, type LogLevel, type Logger } from '../common/logger';
 import { NativeRuntime, type NativeLogRecord } from '../native';
 
@@ -33,7 +34,7 @@ export interface RuntimeOptions {
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The largest {@link RuntimeOptions.runtimeThreads} (the bridge refuses more). */
-export const MAX_RUNTIME_THREADS = 1024;
+export { MAX_RUNTIME_THREADS };
 
 const CORE_LOG_TARGETS = ['temporalio_sdk_core', 'temporalio_client', 'temporalio_common', 'temporal_bun_bridge'];
 

@@ -2,6 +2,7 @@
  * A connection to a Temporal service, held by the bridge (temporalio-client over tonic).
  */
 import { temporal } from '@temporalio/proto';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_NAMESPACE, defaultIdentity } from '../common/defaults';
 import { encodeJson, encodeUtf8, inputBytes } from './buffers';
 import { NativeError, checkStatus } from './errors';
 import { expectBytes, expectHandle, type NativeRuntime } from './runtime';
@@ -22,9 +23,9 @@ export interface NativeClientTlsOptions {
 export interface NativeClientOptions {
   /** `host:port` or a URL, e.g. `"localhost:7233"` or `"https://ns.acct.tmprl.cloud:7233"`. */
   address: string;
-  /** Namespace sent with namespace-scoped calls. */
+  /** The connection's namespace. Default `DEFAULT_NAMESPACE` (`"default"`). */
   namespace?: string;
-  /** Identity reported to the server. Default: the bridge's (`pid@host`). */
+  /** Identity reported to the server. Default `pid@host` (`defaultIdentity()`). */
   identity?: string;
   /** API key sent as a bearer token. */
   apiKey?: string;
@@ -36,7 +37,7 @@ export interface NativeClientOptions {
    * connection is refused (it would travel in clear).
    */
   tls?: boolean | NativeClientTlsOptions;
-  /** How long to wait for the connection and its handshake, in milliseconds. Default 10000. */
+  /** How long to wait for the connection and its handshake, in milliseconds. Default `DEFAULT_CONNECT_TIMEOUT_MS` (10000). */
   connectTimeoutMs?: number;
   clientName?: string;
   clientVersion?: string;
@@ -133,7 +134,15 @@ export class NativeClient {
   /** Connects (asynchronously, in the bridge) and resolves once the server answered the handshake. */
   static async connect(runtime: NativeRuntime, options: NativeClientOptions): Promise<NativeClient> {
     const symbols = nativeSymbols();
-    const json = inputBytes(encodeJson(options));
+    // The bridge has no defaults of its own: every one of these is sent.
+    const json = inputBytes(
+      encodeJson({
+        ...options,
+        namespace: options.namespace ?? DEFAULT_NAMESPACE,
+        identity: options.identity ?? defaultIdentity(),
+        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      }),
+    );
     const handle = await runtime.call(
       'tbs_client_connect',
       (requestId) => symbols.tbs_client_connect(runtime.handle, json.pointer, json.length, requestId),

@@ -18,7 +18,7 @@ export const NativeErrorCode = {
   RPC_ERROR: 5,
   /** A poll ended because the worker is shutting down: stop polling. */
   SHUT_DOWN: 6,
-  /** sdk-core refused: worker creation, validation, completion. */
+  /** sdk-core refused: worker creation, validation (with the server's gRPC status), completion (with `details.rejectedCompletion`). */
   WORKER_ERROR: 7,
   /** The call is not allowed now (e.g. finalize while calls are outstanding, runtime closed). */
   ILLEGAL_STATE: 8,
@@ -32,12 +32,32 @@ const codeNames = new Map<number, NativeErrorCodeName>(
   Object.entries(NativeErrorCode).map(([name, number]) => [number, name as NativeErrorCodeName]),
 );
 
-/** gRPC status of a failed RPC (present for `RPC_ERROR`, sometimes for `CONNECT_FAILED`). */
+/** Why sdk-core refused a workflow activation completion (`rejectedCompletion` of a `WORKER_ERROR`). */
+export interface NativeRejectedCompletion {
+  /** `MALFORMED_COMPLETION`: the completion itself is wrong; `WORKFLOWS_NOT_ENABLED`: the worker polls no workflows. */
+  kind: 'MALFORMED_COMPLETION' | 'WORKFLOWS_NOT_ENABLED' | (string & {});
+  /** The run the completion was for (`""` when core did not say). */
+  runId: string;
+  /** Core's reason, as it wrote it. */
+  reason: string;
+}
+
+/**
+ * The structured parts of a bridge error. TypeScript reads these fields, never the message text.
+ * gRPC status: `RPC_ERROR`, `CONNECT_FAILED` when the handshake RPC failed, and `WORKER_ERROR` of a
+ * refused validation (e.g. `NOT_FOUND` for an unknown namespace).
+ */
 export interface NativeErrorDetails {
   grpcCode?: number;
   grpcMessage?: string;
   /** `google.rpc.Status` details, as sent by the server. */
   grpcDetails?: Uint8Array;
+  /** Set on the `WORKER_ERROR` of a refused workflow activation completion. */
+  rejectedCompletion?: NativeRejectedCompletion;
+  /** `CONNECT_FAILED`: the innermost cause, e.g. the operating system's "Connection refused (os error 111)". */
+  cause?: string;
+  /** `CONNECT_FAILED`: the URL the bridge dialled (`https://…` when TLS is on), credentials removed. */
+  target?: string;
 }
 
 /** An error reported by the native bridge. `code` is stable; `message` is for humans. */
@@ -78,6 +98,16 @@ export class NativeError extends Error {
     if (typeof parsed.grpcCode === 'number') details.grpcCode = parsed.grpcCode;
     if (typeof parsed.grpcMessage === 'string') details.grpcMessage = parsed.grpcMessage;
     if (typeof parsed.grpcDetails === 'string') details.grpcDetails = Buffer.from(parsed.grpcDetails, 'base64');
+    const rejected = parsed.rejectedCompletion as Record<string, unknown> | undefined;
+    if (typeof rejected === 'object' && rejected !== null) {
+      details.rejectedCompletion = {
+        kind: String(rejected.kind),
+        runId: typeof rejected.runId === 'string' ? rejected.runId : '',
+        reason: typeof rejected.reason === 'string' ? rejected.reason : '',
+      };
+    }
+    if (typeof parsed.cause === 'string') details.cause = parsed.cause;
+    if (typeof parsed.target === 'string') details.target = parsed.target;
     const message = typeof parsed.message === 'string' ? parsed.message : json;
     return new NativeError(code, message, details);
   }

@@ -37,6 +37,7 @@ export {
   takeLastError,
   type NativeErrorCodeName,
   type NativeErrorDetails,
+  type NativeRejectedCompletion,
 } from './errors';
 export {
   NativeRuntime,

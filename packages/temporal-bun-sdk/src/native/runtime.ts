@@ -11,6 +11,7 @@ import type { Socket, UnixSocketListener } from 'bun';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_RUNTIME_THREADS } from '../common/defaults';
 import { copyOwnedBytes, decodeUtf8, encodeJson, freeOwnedBytes, inputBytes } from './buffers';
 import { NativeError, checkStatus, takeLastError } from './errors';
 import { loadBridgeLibrary, nativeSymbols } from './symbols';
@@ -35,7 +36,7 @@ export interface NativeRuntimeOptions {
   logFilter?: string;
   /** Interval of sdk-core's worker heartbeats to the server; `null` disables them. Default 60000. */
   workerHeartbeatIntervalMs?: number | null;
-  /** Tokio worker threads of sdk-core's runtime, 1–1024. Default (bridge's): 1. */
+  /** Tokio worker threads of sdk-core's runtime, 1 to `MAX_RUNTIME_THREADS`. Default `DEFAULT_RUNTIME_THREADS` (1). */
   runtimeThreads?: number;
   /** Receives forwarded log records. Without it, records are dropped (after being freed). */
   onLog?: (record: NativeLogRecord) => void;
@@ -174,7 +175,7 @@ export class NativeRuntime {
           wakeSocketPath,
           logFilter: options.logFilter,
           workerHeartbeatIntervalMs: options.workerHeartbeatIntervalMs,
-          runtimeThreads: options.runtimeThreads,
+          runtimeThreads: options.runtimeThreads ?? DEFAULT_RUNTIME_THREADS,
         }),
       );
       handle = symbols.tbs_runtime_new(runtimeOptions.pointer, runtimeOptions.length) as number;

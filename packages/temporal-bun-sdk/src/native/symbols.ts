@@ -15,60 +15,72 @@ import {
   type LocatedBridgeLibrary,
 } from './library';
 
-// Handles and request ids are u64 in C and below 2^53 by contract, so `u64_fast` returns a number.
-const symbolTable = {
-  // Library
-  tbs_bridge_version: { args: [], returns: 'cstring' },
-
-  // Memory and errors
+// Generated from the Rust exports (crates/bridge/src): `make check-ffi` fails when this block is
+// stale. Handles and request ids are u64 in C and below 2^53 by contract, so `u64_fast` returns a
+// number.
+export const symbolTable = {
+  // BEGIN GENERATED FFI SYMBOLS (scripts/ffi-surface.ts --write; do not edit)
+  // crates/bridge/src/buffers.rs
+  // pointer
   tbs_bytes_free: { args: ['ptr'], returns: 'i32' },
   tbs_last_error_take: { args: [], returns: 'ptr' },
-
-  // Runtime
-  tbs_runtime_new: { args: ['ptr', 'usize'], returns: FFIType.u64_fast },
-  tbs_runtime_drain: { args: ['u64', 'ptr', 'u32'], returns: 'i32' },
-  tbs_runtime_free: { args: ['u64'], returns: 'i32' },
-
-  // Client
+  // crates/bridge/src/client.rs
+  // runtime, options, options_len, request_id
   tbs_client_connect: { args: ['u64', 'ptr', 'usize', 'u64'], returns: 'i32' },
-  tbs_client_rpc: {
-    // client, service, method, method_len, req, req_len, timeout_ms, retry, request_id
-    args: ['u64', 'u32', 'ptr', 'usize', 'ptr', 'usize', 'u32', 'u32', 'u64'],
-    returns: 'i32',
-  },
+  // client, service, method, method_len, request, request_len, timeout_ms, retry, request_id
+  tbs_client_rpc: { args: ['u64', 'u32', 'ptr', 'usize', 'ptr', 'usize', 'u32', 'u32', 'u64'], returns: 'i32' },
+  // client, json, json_len
   tbs_client_update_metadata: { args: ['u64', 'ptr', 'usize'], returns: 'i32' },
+  // client, key, key_len
   tbs_client_update_api_key: { args: ['u64', 'ptr', 'usize'], returns: 'i32' },
+  // client
   tbs_client_free: { args: ['u64'], returns: 'i32' },
-
-  // Worker
-  tbs_worker_new: { args: ['u64', 'u64', 'ptr', 'usize'], returns: FFIType.u64_fast },
-  tbs_worker_validate: { args: ['u64', 'u64'], returns: 'i32' },
-  tbs_worker_poll_workflow_activation: { args: ['u64', 'u64'], returns: 'i32' },
-  tbs_worker_complete_workflow_activation: { args: ['u64', 'ptr', 'usize', 'u64', 'u32'], returns: 'i32' },
-  tbs_worker_poll_activity_task: { args: ['u64', 'u64'], returns: 'i32' },
-  tbs_worker_stream_workflow_activations: { args: ['u64', 'u64'], returns: 'i32' },
-  tbs_worker_stream_activity_tasks: { args: ['u64', 'u64'], returns: 'i32' },
-  tbs_worker_complete_activity_task: { args: ['u64', 'ptr', 'usize', 'u64', 'u32'], returns: 'i32' },
-  tbs_worker_record_activity_heartbeat: { args: ['u64', 'ptr', 'usize'], returns: 'i32' },
-  tbs_worker_request_workflow_eviction: { args: ['u64', 'ptr', 'usize'], returns: 'i32' },
-  tbs_worker_initiate_shutdown: { args: ['u64'], returns: 'i32' },
-  tbs_worker_finalize_shutdown: { args: ['u64', 'u64'], returns: 'i32' },
-  tbs_worker_free: { args: ['u64'], returns: 'i32' },
-
-  // Replayer
-  tbs_replayer_new: { args: ['u64', 'ptr', 'usize'], returns: FFIType.u64_fast },
-  tbs_replayer_push_history: {
-    // worker, workflow_id, id_len, history, history_len, request_id
-    args: ['u64', 'ptr', 'usize', 'ptr', 'usize', 'u64'],
-    returns: 'i32',
-  },
-  tbs_replayer_close: { args: ['u64'], returns: 'i32' },
-
-  // Diagnostics
+  // crates/bridge/src/diagnostics.rs
+  // runtime, data, data_len, delay_us, request_id
   tbs_diagnostics_echo: { args: ['u64', 'ptr', 'usize', 'u32', 'u64'], returns: 'i32' },
-
-  // Environment configuration
+  // crates/bridge/src/envconfig.rs
+  // request, request_len
   tbs_envconfig_load_profile: { args: ['ptr', 'usize'], returns: 'ptr' },
+  // crates/bridge/src/replayer.rs
+  // runtime, options, options_len
+  tbs_replayer_new: { args: ['u64', 'ptr', 'usize'], returns: FFIType.u64_fast },
+  // worker, workflow_id, workflow_id_len, history, history_len, request_id
+  tbs_replayer_push_history: { args: ['u64', 'ptr', 'usize', 'ptr', 'usize', 'u64'], returns: 'i32' },
+  // worker
+  tbs_replayer_close: { args: ['u64'], returns: 'i32' },
+  // crates/bridge/src/runtime.rs
+  // options, options_len
+  tbs_runtime_new: { args: ['ptr', 'usize'], returns: FFIType.u64_fast },
+  // runtime, out, capacity
+  tbs_runtime_drain: { args: ['u64', 'ptr', 'u32'], returns: 'i32' },
+  // runtime
+  tbs_runtime_free: { args: ['u64'], returns: 'i32' },
+  // crates/bridge/src/version.rs
+  tbs_bridge_version: { args: [], returns: 'cstring' },
+  // crates/bridge/src/worker.rs
+  // runtime, client, options, options_len
+  tbs_worker_new: { args: ['u64', 'u64', 'ptr', 'usize'], returns: FFIType.u64_fast },
+  // worker, request_id
+  tbs_worker_validate: { args: ['u64', 'u64'], returns: 'i32' },
+  // worker, request_id
+  tbs_worker_stream_workflow_activations: { args: ['u64', 'u64'], returns: 'i32' },
+  // worker, request_id
+  tbs_worker_stream_activity_tasks: { args: ['u64', 'u64'], returns: 'i32' },
+  // worker, completion, completion_len, request_id, flags
+  tbs_worker_complete_workflow_activation: { args: ['u64', 'ptr', 'usize', 'u64', 'u32'], returns: 'i32' },
+  // worker, completion, completion_len, request_id, flags
+  tbs_worker_complete_activity_task: { args: ['u64', 'ptr', 'usize', 'u64', 'u32'], returns: 'i32' },
+  // worker, heartbeat, heartbeat_len
+  tbs_worker_record_activity_heartbeat: { args: ['u64', 'ptr', 'usize'], returns: 'i32' },
+  // worker, run_id, run_id_len
+  tbs_worker_request_workflow_eviction: { args: ['u64', 'ptr', 'usize'], returns: 'i32' },
+  // worker
+  tbs_worker_initiate_shutdown: { args: ['u64'], returns: 'i32' },
+  // worker, request_id
+  tbs_worker_finalize_shutdown: { args: ['u64', 'u64'], returns: 'i32' },
+  // worker
+  tbs_worker_free: { args: ['u64'], returns: 'i32' },
+  // END GENERATED FFI SYMBOLS
 } as const;
 
 export type BridgeSymbols = Library<typeof symbolTable>['symbols'];

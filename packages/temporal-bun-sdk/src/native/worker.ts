@@ -1,71 +1,70 @@
 /**
  * An sdk-core worker (and the replay worker) behind the bridge: poll, complete, heartbeat, shut down.
  *
- * Messages are the coresdk protobufs; each method has a `*Bytes` variant that takes or returns the
- * encoded message unchanged (the worker runtime decodes once; tests send malformed bytes).
+ * Messages are the coresdk protobufs. Tasks arrive on two streams (one poll loop per task kind in
+ * the bridge); the completion calls have a `*Bytes` variant that sends the encoded message
+ * unchanged (tests send malformed bytes).
  */
 import { coresdk, temporal } from '@temporalio/proto';
 import { encodeJson, encodeUtf8, inputBytes } from './buffers';
 import { NativeError, checkStatus, takeLastError } from './errors';
 import type { NativeClient } from './client';
-import { expectBytes, expectNothing, type NativeRuntime, type StreamSink } from './runtime';
+import { expectNothing, type NativeRuntime, type StreamSink } from './runtime';
 import { nativeSymbols } from './symbols';
 
-/** Options of {@link NativeWorker.create} (the bridge's worker options JSON). Durations in ms. */
+/**
+ * Options of {@link NativeWorker.create}: the bridge's worker options JSON. Every key is required
+ * (`null` where a value is optional): the defaults and the friendly validation live in one place,
+ * `createWorker`'s options (`src/worker/options.ts`, `WORKER_DEFAULTS`), which builds this object.
+ * The bridge refuses only what would crash or hang it (`WORKER_LIMITS`) and what sdk-core's own
+ * config check refuses, as `INVALID_ARGUMENT` naming the key. Durations in ms.
+ */
 export interface NativeWorkerOptions {
   namespace: string;
   taskQueue: string;
-  /** Default: the client's identity, else `pid@host`. */
-  identity?: string;
-  /** Identifies the worker's code. Default `""`; no versioning unless a versioning option is set. */
-  buildId?: string;
-  /** Legacy build-id-based versioning (needs `buildId`). Default false. */
-  useBuildIdVersioning?: boolean;
-  /** Worker-deployment versioning with `buildId`. Default none. */
-  deploymentName?: string;
-  /** With `deploymentName`. Default true. */
-  useWorkerVersioning?: boolean;
-  /** With `deploymentName`. */
-  defaultVersioningBehavior?: 'pinned' | 'autoUpgrade';
-  /** Sticky cache size; 0 disables sticky queues. Default 1000. */
-  maxCachedWorkflows?: number;
-  /** ≥ 1 (≥ 2 when `maxCachedWorkflows` > 0). Default 100. */
-  maxConcurrentWorkflowTaskExecutions?: number;
-  /** ≥ 1. Default 100. */
-  maxConcurrentActivityTaskExecutions?: number;
-  /** ≥ 1. Default 100. */
-  maxConcurrentLocalActivityExecutions?: number;
-  /** ≥ 1 (≥ 2 when `maxCachedWorkflows` > 0). Default 5. */
-  workflowTaskPollerMaximum?: number;
-  /** ≥ 1. Default 5. */
-  activityTaskPollerMaximum?: number;
-  /** In (0, 1]. Default 0.2. */
-  nonstickyToStickyPollRatio?: number;
-  /** > 0. Default 10000. */
-  stickyQueueScheduleToStartTimeoutMs?: number;
-  /** After shutdown starts, outstanding activities are cancelled after this long; 0 = never. Default 0. */
-  gracefulShutdownPeriodMs?: number;
-  /** Poll workflow tasks. Default true. */
-  enableWorkflows?: boolean;
-  /** Poll activity tasks. Default true. */
-  enableNonLocalActivities?: boolean;
-  /** > 0. Default 60000. */
-  maxHeartbeatThrottleIntervalMs?: number;
-  /** Used when an activity has no heartbeat timeout; > 0. Default 30000. */
-  defaultHeartbeatThrottleIntervalMs?: number;
-  /** Per-worker activity rate limit. Default none. */
-  maxActivitiesPerSecond?: number;
-  /** Server-side task-queue activity rate limit. Default none. */
-  maxTaskQueueActivitiesPerSecond?: number;
+  /** `null`: the connection's identity. */
+  identity: string | null;
+  /** Identifies the worker's code; `""` for none. No versioning unless a versioning option is set. */
+  buildId: string;
+  /** Legacy build-id-based versioning (needs `buildId`). */
+  useBuildIdVersioning: boolean;
+  /** Worker-deployment versioning with `buildId`; `null` for none. */
+  deploymentName: string | null;
+  /** With `deploymentName` (`null` there means true); must be `null` without it. */
+  useWorkerVersioning: boolean | null;
+  /** With `deploymentName`; `null` for none. */
+  defaultVersioningBehavior: 'pinned' | 'autoUpgrade' | null;
+  /** Sticky cache size; 0 disables sticky queues. */
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentLocalActivityExecutions: number;
+  workflowTaskPollerMaximum: number;
+  activityTaskPollerMaximum: number;
+  /** In (0, 1]. */
+  nonstickyToStickyPollRatio: number;
+  stickyQueueScheduleToStartTimeoutMs: number;
+  /** After shutdown starts, core cancels outstanding activities after this long; 0 = never. */
+  gracefulShutdownPeriodMs: number;
+  /** Poll workflow tasks. */
+  enableWorkflows: boolean;
+  /** Poll activity tasks. */
+  enableNonLocalActivities: boolean;
+  maxHeartbeatThrottleIntervalMs: number;
+  /** Used when an activity has no heartbeat timeout. */
+  defaultHeartbeatThrottleIntervalMs: number;
+  /** Per-worker activity rate limit; `null` for none. */
+  maxActivitiesPerSecond: number | null;
+  /** Server-side task-queue activity rate limit; `null` for none. */
+  maxTaskQueueActivitiesPerSecond: number | null;
 }
 
-/** Options of {@link NativeReplayer.create}. */
+/** Options of {@link NativeReplayer.create}; every key is required (`runReplayHistory` holds the defaults). */
 export interface NativeReplayerOptions {
-  /** Default `"default"`. */
-  namespace?: string;
-  /** Default `"replay"`. */
-  taskQueue?: string;
-  identity?: string;
+  namespace: string;
+  taskQueue: string;
+  /** `null`: core's default identity. */
+  identity: string | null;
 }
 
 type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
@@ -93,7 +92,8 @@ const decodeActivityTask = (bytes: Uint8Array): ActivityTask => coresdk.activity
 const COMPLETE_DEFER_ACK = 1;
 
 /**
- * What workers and replayers share: the poll/complete pairs, heartbeats, eviction and shutdown.
+ * What workers and replayers share: the task streams and completions, heartbeats, eviction and
+ * shutdown.
  * Create one with {@link NativeWorker.create} or {@link NativeReplayer.create}.
  */
 export abstract class NativeWorkerBase {
@@ -147,20 +147,6 @@ export abstract class NativeWorkerBase {
     return this.#activityTasks.next();
   }
 
-  /** Polls one workflow activation; rejects with `SHUT_DOWN` once the worker is shutting down. */
-  async pollWorkflowActivation(): Promise<WorkflowActivation> {
-    return decodeActivation(await this.pollWorkflowActivationBytes());
-  }
-
-  /** {@link pollWorkflowActivation}, returning the encoded `coresdk.workflow_activation.WorkflowActivation`. */
-  pollWorkflowActivationBytes(): Promise<Uint8Array> {
-    return this.#asyncCall(
-      'tbs_worker_poll_workflow_activation',
-      (symbols, requestId) => symbols.tbs_worker_poll_workflow_activation(this.#handle, requestId),
-      expectBytes,
-    );
-  }
-
   /** Rejects (never throws) when the completion cannot be encoded, like any other failure. */
   completeWorkflowActivation(
     completion: WorkflowActivationCompletion | Uint8Array,
@@ -187,19 +173,6 @@ export abstract class NativeWorkerBase {
       (symbols, requestId) =>
         symbols.tbs_worker_complete_workflow_activation(this.#handle, input.pointer, input.length, requestId, flags),
       expectNothing,
-    );
-  }
-
-  /** Next activity task (start or cancel); rejects with `SHUT_DOWN` once the worker is shutting down. */
-  async pollActivityTask(): Promise<ActivityTask> {
-    return decodeActivityTask(await this.pollActivityTaskBytes());
-  }
-
-  pollActivityTaskBytes(): Promise<Uint8Array> {
-    return this.#asyncCall(
-      'tbs_worker_poll_activity_task',
-      (symbols, requestId) => symbols.tbs_worker_poll_activity_task(this.#handle, requestId),
-      expectBytes,
     );
   }
 
@@ -248,7 +221,7 @@ export abstract class NativeWorkerBase {
     );
   }
 
-  /** Stops polling; outstanding polls reject with `SHUT_DOWN`. Idempotent. */
+  /** Stops polling; both task streams end with `SHUT_DOWN` once their work is done. Idempotent. */
   initiateShutdown(): void {
     this.#assertLive('initiateShutdown');
     checkStatus(nativeSymbols().tbs_worker_initiate_shutdown(this.#handle), 'tbs_worker_initiate_shutdown');
@@ -371,7 +344,7 @@ function completeFlags(options: CompleteOptions | undefined): number {
   return options?.deferAck ? COMPLETE_DEFER_ACK : 0;
 }
 
-/** A worker polling one task queue on a server. Drive it with the poll/complete pairs, then shut it down. */
+/** A worker polling one task queue on a server. Take tasks from its streams, complete them, then shut it down. */
 export class NativeWorker extends NativeWorkerBase {
   /**
    * Creates a worker (synchronously: no I/O). Invalid options throw `INVALID_ARGUMENT` naming the
@@ -391,7 +364,7 @@ export class NativeWorker extends NativeWorkerBase {
  * (`removeFromCache` with reason `NONDETERMINISM`) in the next activation.
  */
 export class NativeReplayer extends NativeWorkerBase {
-  static create(runtime: NativeRuntime, options: NativeReplayerOptions = {}): NativeReplayer {
+  static create(runtime: NativeRuntime, options: NativeReplayerOptions): NativeReplayer {
     const json = inputBytes(encodeJson(options));
     const handle = nativeSymbols().tbs_replayer_new(runtime.handle, json.pointer, json.length) as number;
     if (handle === 0) throw takeLastError(0, 'tbs_replayer_new');

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { DataConverter, Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { CONNECTION_DEFAULTS } from '../config/env-config';
+import { DEFAULT_NAMESPACE } from '../common/defaults';
 import type { NativeWorkerOptions } from '../native';
 import type { ActivityInterceptorsFactory } from '../activity/interceptors';
 import type { InjectedSinks } from '../workflow/sinks';
@@ -130,9 +130,12 @@ export interface WorkflowBundlerOptions {
   ignoreModules?: string[];
 }
 
-/** The defaults, one place. */
+/**
+ * The defaults, one place: the bridge takes fully specified options (`NativeWorkerOptions`) and
+ * has no defaults of its own.
+ */
 export const WORKER_DEFAULTS = {
-  namespace: CONNECTION_DEFAULTS.namespace,
+  namespace: DEFAULT_NAMESPACE,
   maxCachedWorkflows: 1000,
   maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentActivityTaskExecutions: 100,
@@ -151,7 +154,9 @@ export const WORKER_DEFAULTS = {
 /**
  * Upper bounds, one place. A larger value could only exhaust memory (sdk-core sizes its sticky
  * cache up front), overflow the engine's semaphores or a timer: it is refused here with the option
- * and the bound named. The bridge refuses the same values on its own (a test checks that the two agree).
+ * and the bound named. The bridge refuses the same values on its own, as defence at the FFI
+ * boundary (`limits` in `crates/bridge/src/worker_options.rs`; `tests/worker/worker-limits.test.ts`
+ * checks that the numbers agree).
  */
 export const WORKER_LIMITS = {
   maxCachedWorkflows: 1_000_000,
@@ -541,9 +546,12 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     native: {
       namespace,
       taskQueue: options.taskQueue,
-      identity: options.identity,
-      buildId: options.buildId,
+      identity: options.identity ?? null,
+      buildId: options.buildId ?? '',
       useBuildIdVersioning: options.useVersioning ?? false,
+      deploymentName: null,
+      useWorkerVersioning: null,
+      defaultVersioningBehavior: null,
       maxCachedWorkflows,
       maxConcurrentWorkflowTaskExecutions,
       maxConcurrentActivityTaskExecutions: positiveInteger(
@@ -590,8 +598,8 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
         'defaultHeartbeatThrottleInterval',
         WORKER_DEFAULTS.defaultHeartbeatThrottleIntervalMs,
       ),
-      maxActivitiesPerSecond: optionalRate(options, 'maxActivitiesPerSecond'),
-      maxTaskQueueActivitiesPerSecond: optionalRate(options, 'maxTaskQueueActivitiesPerSecond'),
+      maxActivitiesPerSecond: optionalRate(options, 'maxActivitiesPerSecond') ?? null,
+      maxTaskQueueActivitiesPerSecond: optionalRate(options, 'maxTaskQueueActivitiesPerSecond') ?? null,
       enableWorkflows: hasWorkflows,
       enableNonLocalActivities: enableActivities && options.activities !== undefined,
       // Shutdown grace is enforced by the worker (ShutdownController), so core never cancels on its own.

@@ -4,10 +4,11 @@
  *
  * The histories go to sdk-core's replayer (a NativeReplayer), which hands out activations like a
  * worker; they run through the same WorkflowIsolateManager and WorkflowTaskLoop as live workflows.
- * sdk-core decides: when the code's commands do not match the history it reports
- * nondeterminism — by refusing the completion (`[TMPRL1100] Nondeterminism error…`) and/or by
- * evicting the run with reason `NONDETERMINISM` — and the replay rejects with a
- * `DeterminismViolationError` carrying core's message.
+ * sdk-core decides: when the code's commands do not match the history it evicts the run with
+ * reason `NONDETERMINISM` (a protobuf enum, never text), and the replay rejects with a
+ * `DeterminismViolationError` carrying core's message. The verdict reads only that reason, the
+ * workflow task's own failure and the bridge's structured errors (`rejectedCompletion`), so a
+ * change in how sdk-core words its messages cannot change it.
  *
  * @example
  * const history = await client.workflowService('GetWorkflowExecutionHistory', { namespace, execution });
@@ -19,7 +20,7 @@ import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow'
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { coresdk, temporal } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { NativeReplayer, type NativeRuntime } from '../native';
+import { NativeError, NativeReplayer, type NativeRuntime } from '../native';
 import { bundleWorkflowCode, type WorkflowBundle } from '../workflow/bundler';
 import { WorkflowIsolateManager } from '../workflow/isolate-manager';
 import type { InjectedSinks } from '../workflow/sinks';
@@ -28,6 +29,7 @@ import type { Logger } from '../common/logger';
 import { MetricsEmitter } from './metrics';
 import type { TaskLoopContext } from './task-loop-context';
 import { WorkflowTaskLoop } from './workflow-task-loop';
+import { DEFAULT_NAMESPACE } from '../common/defaults';
 import { errorMessage } from '../common/error-message';
 
 type History = temporal.api.history.v1.History;
@@ -115,7 +117,7 @@ export async function* runReplayHistories(
     (options.workflowBundle === undefined
       ? await bundleForReplay(options, logger)
       : loadWorkflowBundle(options.workflowBundle).bundle);
-  const namespace = options.namespace ?? 'default';
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const taskQueue = options.taskQueue ?? 'replay';
   const runtime = options.runtime ?? (await sharedNativeRuntime());
   const dataConverter = loadDataConverter(options.dataConverter);
@@ -126,7 +128,7 @@ export async function* runReplayHistories(
     payloadConverter: dataConverter.payloadConverter,
   });
 
-  const replayer = NativeReplayer.create(runtime, { namespace, taskQueue });
+  const replayer = NativeReplayer.create(runtime, { namespace, taskQueue, identity: null });
   let current: HistoryReplay | undefined;
   const loop = new WorkflowTaskLoop(
     {
@@ -212,61 +214,56 @@ class HistoryReplay {
   }
 
   outcome(eviction: RemoveFromCache): DeterminismViolationError | ReplayError | undefined {
-    const rejection = this.rejectedCompletion === undefined ? undefined : coreFailureMessage(this.rejectedCompletion);
-    if (eviction.reason === EvictionReason.NONDETERMINISM || (rejection !== undefined && isNondeterminism(rejection))) {
-      const details =
-        rejection !== undefined && isNondeterminism(rejection) ? rejection : coreFailureMessage(eviction.message ?? '');
+    const evictionMessage = eviction.message ?? '';
+    if (eviction.reason === EvictionReason.NONDETERMINISM) {
+      // Core found the commands at odds with the history, or the workflow itself reported a
+      // determinism violation (then its own failure says more than core's summary of it).
+      const details = this.taskFailure === undefined ? evictionMessage : errorMessage(this.taskFailure);
       return new DeterminismViolationError(
         'Replay failed with a nondeterminism error: the workflow code is not compatible with the history. ' +
-          `Details: ${details ?? ''}`,
-        { cause: this.rejectedCompletion },
+          `Details: ${details}`,
+        { cause: this.taskFailure ?? this.rejectedCompletion },
       );
     }
-    if (rejection !== undefined) {
-      // The replayer refuses the completion of a failed workflow task.
+    if (this.rejectedCompletion !== undefined) {
       const what =
         this.taskFailure === undefined ? 'core refused a workflow task completion' : 'a workflow task failed';
-      return new ReplayError(`Replay failed because ${what}: ${rejection}`, {
+      const reason =
+        this.taskFailure === undefined ? rejectionReason(this.rejectedCompletion) : errorMessage(this.taskFailure);
+      return new ReplayError(`Replay failed because ${what}: ${reason}`, {
         cause: this.taskFailure ?? this.rejectedCompletion,
       });
     }
+    const taskFailure = this.taskFailure === undefined ? undefined : errorMessage(this.taskFailure);
     switch (eviction.reason) {
       case EvictionReason.LANG_REQUESTED:
       case EvictionReason.CACHE_FULL:
         // Core evicts a run once its history has been replayed to the end.
-        return this.taskFailure === undefined
+        return taskFailure === undefined
           ? undefined
-          : new ReplayError(`Replay failed due to a workflow task failure: ${errorMessage(this.taskFailure)}`, {
+          : new ReplayError(`Replay failed due to a workflow task failure: ${taskFailure}`, {
               cause: this.taskFailure,
             });
       case EvictionReason.LANG_FAIL:
-        return new ReplayError(
-          `Replay failed due to a workflow task failure: ${coreFailureMessage(eviction.message ?? this.taskFailure)}`,
-          {
-            cause: this.taskFailure,
-          },
-        );
+        return new ReplayError(`Replay failed due to a workflow task failure: ${taskFailure ?? evictionMessage}`, {
+          cause: this.taskFailure,
+        });
       default:
         return new ReplayError(
-          `Replay failed: core evicted the run with reason ${EvictionReason[eviction.reason ?? 0] ?? eviction.reason}: ${coreFailureMessage(eviction.message ?? '')}`,
+          `Replay failed: core evicted the run with reason ${EvictionReason[eviction.reason ?? 0] ?? eviction.reason}: ${evictionMessage}`,
           { cause: this.taskFailure },
         );
     }
   }
 }
 
-/**
- * Core reports a refused completion as Rust debug output (`… Failure { message: "…", … }`); the
- * quoted failure message is what a user needs.
- */
-function coreFailureMessage(error: unknown): string {
-  const text = errorMessage(error);
-  const quoted = /message: "((?:[^"\\]|\\.)*)"/.exec(text);
-  return quoted ? quoted[1]!.replace(/\\(.)/g, '$1') : text;
-}
-
-function isNondeterminism(message: string): boolean {
-  return message.includes('TMPRL1100') || /nondeterminism/i.test(message);
+/** Core's reason for refusing a completion, from the bridge's structured error. */
+function rejectionReason(error: unknown): string {
+  if (error instanceof NativeError && error.details.rejectedCompletion !== undefined) {
+    const { kind, reason } = error.details.rejectedCompletion;
+    return `${reason} (${kind})`;
+  }
+  return errorMessage(error);
 }
 
 /**

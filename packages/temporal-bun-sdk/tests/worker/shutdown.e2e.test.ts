@@ -10,6 +10,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { NativeWorker } from '../../src/native';
 import { createWorker, type Worker, type WorkerMetricEvent } from '../../src/worker';
+import { nativeWorkerOptions } from '../helpers/native-worker-options';
 import { useServerConnection } from '../helpers/server-connection';
 import { RecordingLogger } from '../helpers/recording-logger';
 
@@ -151,10 +152,11 @@ describe('shutdown of a worker that never ran', () => {
   });
 
   test('finalize answers for a native worker that was never polled (the bridge polls each kind to SHUT_DOWN itself)', async () => {
-    const native = NativeWorker.create(env.connection.runtime, env.connection.client, {
-      namespace: env.server.namespace,
-      taskQueue: `never-polled-${randomUUID()}`,
-    });
+    const native = NativeWorker.create(
+      env.connection.runtime,
+      env.connection.client,
+      nativeWorkerOptions({ namespace: env.server.namespace, taskQueue: `never-polled-${randomUUID()}` }),
+    );
     try {
       await native.validate();
       const answered = await Promise.race([

@@ -23,6 +23,7 @@ import {
   type WorkerMetricEvent,
 } from '../../src/worker';
 import { failure } from '../helpers/failure';
+import { nativeWorkerOptions } from '../helpers/native-worker-options';
 import { useServerConnection } from '../helpers/server-connection';
 import { RecordingLogger } from '../helpers/recording-logger';
 import { WorkflowFailed } from '../helpers/test-client';
@@ -295,11 +296,11 @@ describe('createWorker bad input', () => {
   });
 
   test("the bridge's own bounds are the same: at the bound a native worker is made, past it INVALID_ARGUMENT, never a crash", () => {
-    const base = {
+    const base = nativeWorkerOptions({
       namespace: env.server.namespace,
       taskQueue: 'bounds',
       maxCachedWorkflows: WORKER_LIMITS.maxCachedWorkflows,
-    };
+    });
     const cases: [string, number][] = [
       ['maxCachedWorkflows', WORKER_LIMITS.maxCachedWorkflows],
       ['maxConcurrentWorkflowTaskExecutions', WORKER_LIMITS.maxConcurrentExecutions],

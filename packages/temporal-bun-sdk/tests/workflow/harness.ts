@@ -24,6 +24,7 @@ import { bundleWorkflowCode, type WorkflowBundle } from '../../src/workflow/bund
 import { WorkflowIsolateManager } from '../../src/workflow/isolate-manager';
 import type { InjectedSinks } from '../../src/workflow/sinks';
 import { startDevServer, type DevServer } from '../helpers/dev-server';
+import { nativeWorkerOptions } from '../helpers/native-worker-options';
 import { RecordingLogger } from '../helpers/recording-logger';
 
 export { RecordingLogger, type RecordedLog } from '../helpers/recording-logger';
@@ -105,15 +106,19 @@ export class WorkflowTestHarness {
     const taskQueue = options.taskQueue ?? `workflow-tests-${randomUUID()}`;
     const logger = new RecordingLogger();
     const metricEvents: WorkerMetricEvent[] = [];
-    const native = NativeWorker.create(this.runtime, this.client, {
-      namespace: this.namespace,
-      taskQueue,
-      enableNonLocalActivities: false,
-      maxCachedWorkflows: 50,
-      maxConcurrentWorkflowTaskExecutions: 10,
-      workflowTaskPollerMaximum: 2,
-      ...options.native,
-    });
+    const native = NativeWorker.create(
+      this.runtime,
+      this.client,
+      nativeWorkerOptions({
+        namespace: this.namespace,
+        taskQueue,
+        enableNonLocalActivities: false,
+        maxCachedWorkflows: 50,
+        maxConcurrentWorkflowTaskExecutions: 10,
+        workflowTaskPollerMaximum: 2,
+        ...options.native,
+      }),
+    );
     const context: TaskLoopContext = {
       native,
       namespace: this.namespace,

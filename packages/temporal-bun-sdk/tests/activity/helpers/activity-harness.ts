@@ -37,6 +37,7 @@ import { withMetadata } from '../../../src/common/logger';
 import { MetricsEmitter, type WorkerMetricEvent } from '../../../src/worker/metrics';
 import type { TaskLoopContext } from '../../../src/worker/task-loop-context';
 import { startDevServer, type DevServer } from '../../helpers/dev-server';
+import { nativeWorkerOptions } from '../../helpers/native-worker-options';
 
 type Payload = temporal.api.common.v1.Payload.$Properties;
 type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
@@ -163,14 +164,18 @@ export class ActivityWorker {
       failureConverter: defaultFailureConverter,
       payloadCodecs: options.payloadCodecs ?? [],
     };
-    this.native = NativeWorker.create(environment.runtime, environment.client, {
-      namespace: environment.server.namespace,
-      taskQueue: this.taskQueue,
-      // Heartbeats reach the server quickly, so server cancels reach activities quickly.
-      maxHeartbeatThrottleIntervalMs: 100,
-      defaultHeartbeatThrottleIntervalMs: 100,
-      ...options.native,
-    });
+    this.native = NativeWorker.create(
+      environment.runtime,
+      environment.client,
+      nativeWorkerOptions({
+        namespace: environment.server.namespace,
+        taskQueue: this.taskQueue,
+        // Heartbeats reach the server quickly, so server cancels reach activities quickly.
+        maxHeartbeatThrottleIntervalMs: 100,
+        defaultHeartbeatThrottleIntervalMs: 100,
+        ...options.native,
+      }),
+    );
     const capture: Logger = {
       log: (level, message, meta) => {
         this.logs.push({ level, message, meta: meta ?? {} });
@@ -271,7 +276,7 @@ export class ActivityWorker {
     for (;;) {
       let activation: WorkflowActivation;
       try {
-        activation = await this.native.pollWorkflowActivation();
+        activation = await this.native.nextWorkflowActivation();
       } catch (error) {
         if (isShutdownError(error)) return;
         throw error;
