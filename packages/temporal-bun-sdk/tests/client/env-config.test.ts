@@ -164,7 +164,9 @@ describe('loadClientConnectConfig', () => {
         disableFile: true,
         env: { TEMPORAL_TLS_CLIENT_CERT_PATH: '/a', TEMPORAL_TLS_CLIENT_CERT_DATA: 'b' },
       }),
-    ).toThrow(/Cannot specify both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_CERT_DATA/);
+    ).toThrow(
+      /^invalid Temporal configuration \(TEMPORAL_\* variables\): Cannot specify both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_CERT_DATA$/,
+    );
     expect(() =>
       loadClientConnectConfig({ disableFile: true, env: { TEMPORAL_TLS_CLIENT_CERT_DATA: 'cert' } }),
     ).toThrow(/needs both a client certificate and a client key/);
