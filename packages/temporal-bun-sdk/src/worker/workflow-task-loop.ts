@@ -29,7 +29,7 @@ export interface WorkflowTaskLoopObserver {
   onEviction?(runId: string, eviction: RemoveFromCache): void;
   /** The workflow task failed in the sandbox (its completion was a failure). */
   onActivationFailed?(runId: string, failure: unknown): void;
-  /** Core refused a completion (e.g. `[TMPRL1100] Nondeterminism error`). */
+  /** Core refused a completion (a `WORKER_ERROR` whose `details.rejectedCompletion` says why). */
   onCompletionRejected?(runId: string, error: unknown): void;
 }
 
