@@ -265,7 +265,7 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
 
-    /// Every key, as the host sends them (its defaults, from `WORKER_DEFAULTS`).
+    /// Every key, with values such as the host sends (which ones is up to the host).
     const FULL: &str = r#"{"namespace":"default","taskQueue":"q","identity":null,"buildId":"",
         "useBuildIdVersioning":false,"deploymentName":null,"useWorkerVersioning":null,
         "defaultVersioningBehavior":null,"maxCachedWorkflows":1000,
