@@ -1,7 +1,8 @@
 /**
  * The example's client: places an order, watches its status, approves it, and prints the result.
  *
- *   bun run src/client.ts            (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, default localhost:7233)
+ *   bun run src/client.ts            (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE or a temporal.toml profile,
+ *                                    default localhost:7233)
  */
 import { Client, Connection } from 'temporal-bun-sdk/client';
 import type { Order, OrderResult, OrderStatus } from './shared';
@@ -46,9 +47,9 @@ export async function placeOrder(
 }
 
 if (import.meta.main) {
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+  const connection = await Connection.connect();
   try {
-    const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const client = new Client({ connection });
     const result = await placeOrder(client, sampleOrder(`${Date.now()}`));
     console.log('result:', JSON.stringify(result, null, 2));
   } finally {

@@ -1,7 +1,8 @@
 /**
  * The example's worker: polls the order-fulfillment task queue until Ctrl-C.
  *
- *   bun run src/worker.ts            (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, default localhost:7233)
+ *   bun run src/worker.ts            (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE or a temporal.toml profile,
+ *                                    default localhost:7233, the same as the client's)
  */
 import { createWorker, type Logger } from 'temporal-bun-sdk';
 import * as activities from './activities';
@@ -9,8 +10,9 @@ import { TASK_QUEUE } from './shared';
 
 export async function startWorker(options: { address?: string; namespace?: string; logger?: Logger } = {}) {
   return await createWorker({
-    connection: { address: options.address ?? process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' },
-    namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+    // Without an address the connection resolves as the client's: TEMPORAL_*, then temporal.toml.
+    connection: options.address === undefined ? {} : { address: options.address, envConfig: false },
+    namespace: options.namespace,
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
     activities,
