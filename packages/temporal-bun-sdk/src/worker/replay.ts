@@ -21,12 +21,18 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { coresdk, temporal } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { NativeError, NativeReplayer, type NativeRuntime } from '../native';
-import { bundleWorkflowCode, type WorkflowBundle } from '../workflow/bundler';
+import {
+  type ReusableWorkflowBundle,
+  type WorkflowBundle,
+  bundleSharedContextWorkflowCode,
+  bundleWorkflowCode,
+} from '../workflow/bundler';
 import { WorkflowIsolateManager } from '../workflow/isolate-manager';
 import type { InjectedSinks } from '../workflow/sinks';
 import { sharedNativeRuntime } from '../connection';
 import type { Logger } from '../common/logger';
 import { MetricsEmitter } from './metrics';
+import { WORKER_DEFAULTS } from './options';
 import type { TaskLoopContext } from './task-loop-context';
 import { WorkflowTaskLoop } from './workflow-task-loop';
 import { DEFAULT_NAMESPACE } from '../common/defaults';
@@ -55,6 +61,12 @@ export interface ReplayOptions {
   bundle?: WorkflowBundle;
   /** A prebuilt bundle, in `createWorker`'s `workflowBundle` shapes (`{ code }` or `{ codePath }` of `temporal-bun bundle`'s file). */
   workflowBundle?: WorkflowBundleOption;
+  /**
+   * Replay in the sandbox layout of a worker with this `reuseV8Context`, so that determinism is
+   * checked where the workflows run. Default: the worker's default (one context shared by runs).
+   * A history replays the same whichever layout recorded it.
+   */
+  reuseV8Context?: boolean;
   /** Bundling options, as for the worker (ignored with `bundle`). */
   workflowInterceptorModules?: string[];
   /** Payload codecs, and the converters used for failures outside the sandbox. */
@@ -112,17 +124,22 @@ export async function* runReplayHistories(
     | AsyncIterable<{ history: ReplayHistoryInput; workflowId?: string }>,
 ): AsyncGenerator<ReplayResult, void, undefined> {
   const logger = options.logger ?? silentLogger;
-  const bundle =
-    options.bundle ??
-    (options.workflowBundle === undefined
-      ? await bundleForReplay(options, logger)
-      : loadWorkflowBundle(options.workflowBundle).bundle);
+  // Determinism is checked in the sandbox layout the worker runs, and only that layout is bundled.
+  const reuseV8Context = options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context;
+  const workflows: { bundle?: WorkflowBundle; reusable?: ReusableWorkflowBundle } =
+    options.bundle !== undefined
+      ? { bundle: options.bundle }
+      : options.workflowBundle !== undefined
+        ? loadWorkflowBundle(options.workflowBundle)
+        : await bundleForReplay(options, logger, reuseV8Context);
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const taskQueue = options.taskQueue ?? 'replay';
   const runtime = options.runtime ?? (await sharedNativeRuntime());
   const dataConverter = loadDataConverter(options.dataConverter);
   const manager = await WorkflowIsolateManager.create({
-    bundle,
+    bundle: workflows.bundle,
+    reusable: workflows.reusable,
+    reuseV8Context,
     logger,
     failureConverter: dataConverter.failureConverter,
     payloadConverter: dataConverter.payloadConverter,
@@ -310,16 +327,23 @@ export function historyFromInput(history: ReplayHistoryInput): temporal.api.hist
   return history as temporal.api.history.v1.IHistory;
 }
 
-async function bundleForReplay(options: ReplayOptions, logger: Logger): Promise<WorkflowBundle> {
+async function bundleForReplay(
+  options: ReplayOptions,
+  logger: Logger,
+  reuseV8Context: boolean,
+): Promise<{ bundle?: WorkflowBundle; reusable?: ReusableWorkflowBundle }> {
   if (options.workflowsPath === undefined)
     throw new ReplayError('runReplayHistory needs workflowsPath, bundle or workflowBundle');
-  return bundleWorkflowCode({
+  const bundleOptions = {
     workflowsPath: options.workflowsPath,
     workflowInterceptorModules: options.workflowInterceptorModules,
     payloadConverterPath: options.dataConverter?.payloadConverterPath,
     failureConverterPath: options.dataConverter?.failureConverterPath,
     logger,
-  });
+  };
+  return reuseV8Context
+    ? { reusable: await bundleSharedContextWorkflowCode(bundleOptions) }
+    : { bundle: await bundleWorkflowCode(bundleOptions) };
 }
 
 const ignore = () => undefined;
