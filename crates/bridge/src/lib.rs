@@ -2,7 +2,8 @@
 //!
 //! The contract of every exported function (arguments, ownership, errors) is in the crate's
 //! README. One module per exported concept: [runtime], [client], [worker], [replayer],
-//! [diagnostics], [version]; [buffers] and [error] hold the memory and error rules they all share.
+//! [envconfig], [diagnostics], [version]; [buffers] and [error] hold the memory and error rules
+//! they all share.
 
 pub mod buffers;
 pub mod channel;
