@@ -222,13 +222,12 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     expect(result.completion.failed?.failure?.message).toContain('Potential deadlock detected');
   });
 
-  test('an unhandled promise rejection in workflow code fails the workflow task', async () => {
+  /** The probe's two failure messages (`null`: that activation succeeded), from a child `bun run`. */
+  async function probeUnhandledRejection(workflowType: string) {
     // In a child `bun run`: under `bun test`, unhandled rejections never reach process listeners.
     const probeArgs = [process.execPath, 'run', resolve(import.meta.dir, 'fixtures/unhandled-rejection-probe.ts')];
-    const probe = Bun.spawn(reuseV8Context ? [...probeArgs, '--reuse-v8-context'] : probeArgs, {
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
+    const args = [...probeArgs, '--workflow', workflowType, ...(reuseV8Context ? ['--reuse-v8-context'] : [])];
+    const probe = Bun.spawn(args, { stdout: 'pipe', stderr: 'pipe' });
     const [output, errors, exitCode] = await Promise.all([
       new Response(probe.stdout).text(),
       new Response(probe.stderr).text(),
@@ -236,12 +235,21 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     ]);
     expect(errors).toBe('');
     expect(exitCode).toBe(0);
-    const { failure, bystander } = JSON.parse(output.trim().split('\n').at(-1)!) as {
-      failure: string | null;
-      bystander: string | null;
-    };
+    return JSON.parse(output.trim().split('\n').at(-1)!) as { failure: string | null; bystander: string | null };
+  }
+
+  test('an unhandled promise rejection in workflow code fails the workflow task', async () => {
+    const { failure, bystander } = await probeUnhandledRejection('forgetsARejection');
     expect(failure).toBe('Unhandled promise rejection in workflow code: nobody handles this rejection');
     // A run activated at the same time is not blamed for it.
+    expect(bystander).toBeNull();
+  });
+
+  test('a rejected promise whose Promise.prototype.constructor was replaced is still its run’s, not the worker’s', async () => {
+    // Routed by the promise's realm, not by a property workflow code can change: the worker process
+    // does not take it for its own unhandled rejection (which is fatal).
+    const { failure, bystander } = await probeUnhandledRejection('rejectsBehindAnotherConstructor');
+    expect(failure).toBe('Unhandled promise rejection in workflow code: nobody handles this rejection either');
     expect(bystander).toBeNull();
   });
 });
