@@ -25,6 +25,7 @@ import {
   dispatchInContext,
   evaluateInContext,
   isTimeout,
+  throwIfFailed,
 } from './vm-shared';
 
 export interface SharedContextSettings {
@@ -128,7 +129,7 @@ export class ReusableWorkflowContext {
   destroy(): void {
     if (this.#destroyed) return;
     try {
-      dispatchInContext(this.#context, { name: 'destroy' }, this.#timeoutMs);
+      throwIfFailed(dispatchInContext(this.#context, { name: 'destroy' }, this.#timeoutMs));
     } finally {
       this.#destroyed = true;
       this.#onDestroyed?.(this);

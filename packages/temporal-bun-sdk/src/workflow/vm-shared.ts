@@ -297,8 +297,8 @@ export class WorkflowRun {
     const sandbox = this.#sandbox;
     if (sandbox === undefined) return;
     try {
-      this.#call({ name: 'dispose' });
-      if (sandbox.ownsContext) this.#call({ name: 'destroy' });
+      throwIfFailed(this.#call({ name: 'dispose' }));
+      if (sandbox.ownsContext) throwIfFailed(this.#call({ name: 'destroy' }));
     } finally {
       this.forget();
     }
@@ -310,6 +310,13 @@ export class WorkflowRun {
     this.#sandbox = undefined;
     sandbox?.release();
   }
+}
+
+/** A `dispose` or `destroy` answer: nothing, or what the sandbox's hooks threw (as the worker's error). */
+export function throwIfFailed(answer: unknown): void {
+  if (answer === undefined || answer === null) return;
+  const { failure } = fromSandbox(answer) as { failure?: unknown };
+  if (failure !== undefined) throw errorFromSandbox(failure);
 }
 
 /** The configuration every run of a context shares (the runtime copies it once per context). */

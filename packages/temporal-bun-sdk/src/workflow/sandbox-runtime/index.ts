@@ -133,6 +133,19 @@ function started(api: WorkerInterface, runId: string, start: () => SandboxActiva
   }
 }
 
+/**
+ * Disposal hooks are workflow code too: what they throw is answered as data (the worker logs it),
+ * never thrown at the worker, whose code must not run sandbox code (an error's getters) outside a call.
+ */
+function settled(action: () => void): unknown {
+  try {
+    action();
+    return undefined;
+  } catch (error) {
+    return exportToHost({ failure: error });
+  }
+}
+
 /** Requests that act on one run's driver. */
 function driverStep(driver: ActivationDriver, request: HostRequest): unknown {
   const args = request.args!;
@@ -175,9 +188,9 @@ export function installOwnContextRuntime(api: WorkerInterface): void {
       }
       case 'dispose':
         driver = undefined;
-        return api.dispose();
+        return settled(() => api.dispose());
       case 'destroy':
-        return api.destroy();
+        return settled(() => api.destroy());
       default:
         if (driver === undefined) throw new SandboxError('the workflow run was not started');
         return driverStep(driver, request);
@@ -214,7 +227,7 @@ export function installSharedLibrary(library: SharedLibrary): void {
     switch (request.name) {
       case 'destroy':
         context.install(undefined);
-        return api.destroy();
+        return settled(() => api.destroy());
       case 'startRun': {
         const shared: SharedRun = { released: false };
         const run: { shared: SharedRun; driver?: ActivationDriver } = { shared };
@@ -237,7 +250,7 @@ export function installSharedLibrary(library: SharedLibrary): void {
         const run = runOf(request);
         context.install(run.shared);
         try {
-          return api.dispose();
+          return settled(() => api.dispose());
         } finally {
           run.shared.released = true;
           MapPrototypeDelete(runs as Map<unknown, unknown>, request.run);
