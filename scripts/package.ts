@@ -43,6 +43,7 @@ const ENTRY_POINTS: Record<string, string> = {
   './client': 'client/index',
   './native': 'native/index',
   './dev-server': 'dev-server/index',
+  './testing': 'testing/index',
 };
 
 function fail(message: string): never {

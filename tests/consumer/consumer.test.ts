@@ -333,6 +333,8 @@ describe('the npm tarballs', () => {
       'LICENSE',
       'types/index.d.ts',
       'types/client/index.d.ts',
+      'types/testing/index.d.ts',
+      'src/testing/index.ts',
       'src/index.ts',
       'src/cli/temporal-bun.ts',
       'src/cli/temporal-bun-worker.ts',

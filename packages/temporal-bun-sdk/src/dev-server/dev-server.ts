@@ -37,6 +37,11 @@ export interface DevServerOptions {
   logLevel?: DevServerLogLevel;
   /** How long to wait for the server to answer, in milliseconds. Default 30000. */
   startTimeoutMs?: number;
+  /**
+   * More arguments for `temporal server start-dev`, after the ones these options produce (e.g.
+   * `['--search-attribute', 'CustomerId=Keyword', '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true']`).
+   */
+  extraArgs?: readonly string[];
 }
 
 export interface DevServer {
@@ -147,6 +152,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   else args.push('--ui-port', String(uiPort));
   if (namespace !== 'default') args.push('--namespace', namespace);
   if (options.dbFilename !== undefined) args.push('--db-filename', options.dbFilename);
+  if (options.extraArgs !== undefined) args.push(...options.extraArgs);
 
   const child = Bun.spawn(args, {
     stdin: 'ignore',

@@ -12,7 +12,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 /**
  * The layer order, lowest first; folders on one line are peers. `dev-server` stands alone (it
  * starts the `temporal` CLI and needs nothing else); activities get a `Client`, so `client` sits
- * below `activity`; `src/index.ts` (`root`) is the package's entry point above everything.
+ * below `activity`; `testing` (the test environments: client, connection, dev server, activity
+ * context) is the CLI's peer; `src/index.ts` (`root`) is the package's entry point above everything.
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['common'],
@@ -22,7 +23,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['client'],
   ['activity', 'workflow'],
   ['worker'],
-  ['cli'],
+  ['cli', 'testing'],
   ['root'],
 ];
 
