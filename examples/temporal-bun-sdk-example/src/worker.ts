@@ -4,14 +4,23 @@
  *   bun run src/worker.ts            (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE or a temporal.toml profile,
  *                                    default localhost:7233, the same as the client's)
  */
-import { createWorker, type Logger } from 'temporal-bun-sdk';
+import { createWorker, type Logger, type NativeConnection } from 'temporal-bun-sdk';
 import * as activities from './activities';
 import { TASK_QUEUE } from './shared';
 
-export async function startWorker(options: { address?: string; namespace?: string; logger?: Logger } = {}) {
+export interface StartWorkerOptions {
+  /** A connection to share (a test's `env.nativeConnection`); otherwise the worker opens its own. */
+  connection?: NativeConnection;
+  /** Without a connection or an address, the worker connects as the client does: TEMPORAL_*, then temporal.toml. */
+  address?: string;
+  namespace?: string;
+  logger?: Logger;
+}
+
+export async function startWorker(options: StartWorkerOptions = {}) {
   return await createWorker({
-    // Without an address the connection resolves as the client's: TEMPORAL_*, then temporal.toml.
-    connection: options.address === undefined ? {} : { address: options.address, envConfig: false },
+    connection:
+      options.connection ?? (options.address === undefined ? {} : { address: options.address, envConfig: false }),
     namespace: options.namespace,
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),

@@ -1,44 +1,37 @@
 /**
  * The example's own test: the order workflow against a real dev server, through the package's
- * worker and client (no @temporalio/worker, no @temporalio/client).
+ * testing kit (`temporal-bun-sdk/testing`), worker and client (no @temporalio/worker, no
+ * @temporalio/client, no @temporalio/testing). One more test runs an activity alone in
+ * `MockActivityEnvironment`, with no server.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { Client, Connection } from 'temporal-bun-sdk/client';
-import { startDevServer, type DevServer } from 'temporal-bun-sdk/dev-server';
 import { ConsoleLogger, type Worker } from 'temporal-bun-sdk';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from 'temporal-bun-sdk/testing';
+import { chargePayment } from '../src/activities';
 import { placeOrder, sampleOrder } from '../src/client';
 import { startWorker } from '../src/worker';
 import { orderFulfillment, statusQuery } from '../src/workflows';
 import { TASK_QUEUE } from '../src/shared';
 
-let server: DevServer;
+let env: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
-let connection: Connection;
-let client: Client;
 
 beforeAll(async () => {
-  server = await startDevServer();
-  worker = await startWorker({
-    address: server.address,
-    namespace: server.namespace,
-    logger: new ConsoleLogger('ERROR'),
-  });
+  env = await TestWorkflowEnvironment.createLocal();
+  worker = await startWorker({ connection: env.nativeConnection, logger: new ConsoleLogger('ERROR') });
   running = worker.run();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection, namespace: server.namespace });
 });
 
 afterAll(async () => {
   worker?.shutdown();
   await running;
-  await connection?.close();
-  await server?.stop();
+  await env?.teardown();
 });
 
 test('a large order is reserved (after a retry), approved, charged, shipped by a child workflow and confirmed', async () => {
   const lines: string[] = [];
-  const result = await placeOrder(client, sampleOrder('t-1'), (line) => lines.push(line));
+  const result = await placeOrder(env.client, sampleOrder('t-1'), (line) => lines.push(line));
   expect(result).toEqual({
     orderId: 't-1',
     status: 'completed',
@@ -53,13 +46,13 @@ test('a large order is reserved (after a retry), approved, charged, shipped by a
 
 test('a small order needs no approval', async () => {
   const order = { ...sampleOrder('t-2'), approvalThresholdCents: 1_000_00 };
-  const result = await placeOrder(client, order, () => {});
+  const result = await placeOrder(env.client, order, () => {});
   expect(result.status).toBe('completed');
   expect(result.approvedBy).toBeNull();
 });
 
 test('the status query answers while the order waits for approval', async () => {
-  const handle = await client.workflow.start(orderFulfillment, {
+  const handle = await env.client.workflow.start(orderFulfillment, {
     taskQueue: TASK_QUEUE,
     workflowId: 'order-t-3',
     args: [sampleOrder('t-3')],
@@ -72,4 +65,16 @@ test('the status query answers while the order waits for approval', async () => 
   }
   expect(status).toBe('awaiting approval');
   await handle.terminate('test done');
+});
+
+test('chargePayment heartbeats each step and resumes from the last heartbeat of a previous attempt', async () => {
+  const fresh = new MockActivityEnvironment();
+  const steps: unknown[] = [];
+  fresh.on('heartbeat', (details) => steps.push(details));
+  expect(await fresh.run(chargePayment, 'o-9', 25_00)).toBe('pay-o-9-2500');
+  expect(steps).toEqual([{ step: 1 }, { step: 2 }, { step: 3 }]);
+
+  const retried = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { step: 2 } });
+  expect(await retried.run(chargePayment, 'o-9', 25_00)).toBe('pay-o-9-2500');
+  expect(retried.heartbeats).toEqual([{ step: 3 }]);
 });
