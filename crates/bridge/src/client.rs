@@ -22,7 +22,6 @@ pub struct BridgeClient {
     /// Keeps the runtime (and its tokio threads) alive while the client exists.
     pub runtime: Arc<BridgeRuntime>,
     pub connection: Connection,
-    pub namespace: String,
     /// Whether the connection uses TLS: an API key is never sent over one that does not.
     pub secure: bool,
 }
@@ -31,9 +30,8 @@ pub struct BridgeClient {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientOptionsJson {
     pub address: String,
-    /// Required, as are `identity` and `connectTimeoutMs`: their defaults live in the host
-    /// (`src/common/defaults.ts` of the TypeScript package), never here.
-    pub namespace: String,
+    /// Required, as is `connectTimeoutMs`: their defaults live in the host (`src/common/defaults.ts`
+    /// of the TypeScript package), never here. (A connection has no namespace: every RPC names its own.)
     pub identity: String,
     #[serde(default)]
     pub api_key: Option<String>,
@@ -145,7 +143,6 @@ pub struct TlsConfigJson {
 #[derive(Debug)]
 pub struct ConnectPlan {
     pub options: ConnectionOptions,
-    pub namespace: String,
     /// The connection uses TLS.
     pub secure: bool,
     /// Strings never to echo in an error: the address's user and password, the API key.
@@ -322,7 +319,6 @@ pub fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
         .build();
     Ok(ConnectPlan {
         options: connection_options,
-        namespace: options.namespace,
         secure,
         secrets,
     })
@@ -339,7 +335,7 @@ fn is_loopback(target: &Url) -> bool {
 
 /// Connects, bounded by the connect timeout (the whole of it: TCP, TLS and the server's first
 /// answer; also when the server accepts TCP but never answers). Errors never echo credentials.
-pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, String, bool)> {
+pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, bool)> {
     let mut shown_target = plan.options.target.clone();
     let _ = shown_target.set_username("");
     let _ = shown_target.set_password(None);
@@ -370,7 +366,7 @@ pub async fn connect(plan: ConnectPlan) -> BridgeResult<(Connection, String, boo
         }
         Ok(Ok(connection)) => connection,
     };
-    Ok((connection, plan.namespace, plan.secure))
+    Ok((connection, plan.secure))
 }
 
 fn connect_error(target: &str, error: ClientConnectError) -> BridgeError {
@@ -553,11 +549,10 @@ pub unsafe extern "C" fn tbs_client_connect(
             runtime.channel.clone(),
             request_id,
             async move {
-                let (connection, namespace, secure) = connect(plan).await?;
+                let (connection, secure) = connect(plan).await?;
                 let client = BridgeClient {
                     runtime: for_client,
                     connection,
-                    namespace,
                     secure,
                 };
                 Ok(crate::channel::Completion::Handle(
@@ -670,7 +665,6 @@ mod tests {
     fn plan_connect(json: &[u8]) -> BridgeResult<ConnectPlan> {
         let mut value: serde_json::Value = serde_json::from_slice(json).unwrap();
         for (key, default) in [
-            ("namespace", serde_json::json!("default")),
             ("identity", serde_json::json!("123@test-host")),
             ("connectTimeoutMs", serde_json::json!(10_000)),
         ] {
@@ -683,9 +677,9 @@ mod tests {
 
     #[test]
     fn every_default_comes_from_the_host() {
-        let full = r#"{"address":"h:1","namespace":"ns","identity":"1@h","connectTimeoutMs":5}"#;
+        let full = r#"{"address":"h:1","identity":"1@h","connectTimeoutMs":5}"#;
         super::plan_connect(full.as_bytes()).unwrap();
-        for key in ["namespace", "identity", "connectTimeoutMs"] {
+        for key in ["identity", "connectTimeoutMs"] {
             let mut value: serde_json::Value = serde_json::from_str(full).unwrap();
             value.as_object_mut().unwrap().remove(key);
             let error = super::plan_connect(value.to_string().as_bytes()).unwrap_err();
@@ -702,12 +696,8 @@ mod tests {
     fn a_bare_host_port_becomes_an_http_url_and_tls_or_an_api_key_makes_it_https() {
         let plan = plan_connect(br#"{"address":"127.0.0.1:7233"}"#).unwrap();
         assert_eq!(plan.options.target.as_str(), "http://127.0.0.1:7233/");
-        assert_eq!(plan.namespace, "default");
-        let plan =
-            plan_connect(br#"{"address":"x.tmprl.cloud:7233","apiKey":"k","namespace":"ns"}"#)
-                .unwrap();
+        let plan = plan_connect(br#"{"address":"x.tmprl.cloud:7233","apiKey":"k"}"#).unwrap();
         assert_eq!(plan.options.target.scheme(), "https");
-        assert_eq!(plan.namespace, "ns");
         let plan = plan_connect(br#"{"address":"h:1","tls":true}"#).unwrap();
         assert!(plan.options.tls_options.is_some());
     }

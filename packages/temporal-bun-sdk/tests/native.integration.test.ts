@@ -45,7 +45,6 @@ beforeAll(async () => {
   });
   client = await NativeClient.connect(runtime, {
     address: server.address,
-    namespace: server.namespace,
     identity: 'native-integration-test',
   });
 });
@@ -467,7 +466,6 @@ describe('task streams and deferred acknowledgements', () => {
     const quietRuntime = await NativeRuntime.create();
     const quietClient = await NativeClient.connect(quietRuntime, {
       address: server.address,
-      namespace: server.namespace,
     });
     const taskQueue = uniqueTaskQueue('deferred-ack');
     const workflows = createWorker(taskQueue, { enableNonLocalActivities: false });
@@ -583,7 +581,7 @@ describe('bad input', () => {
   });
 
   test('a freed client handle is refused with INVALID_HANDLE, by the wrapper and by the bridge', async () => {
-    const doomed = await NativeClient.connect(runtime, { address: server.address, namespace: server.namespace });
+    const doomed = await NativeClient.connect(runtime, { address: server.address });
     const staleHandle = doomed.handle;
     doomed.free();
 

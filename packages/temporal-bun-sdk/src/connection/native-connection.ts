@@ -152,7 +152,6 @@ export class NativeConnection {
     const runtime = await sharedNativeRuntime();
     const client = await NativeClient.connect(runtime, {
       address,
-      namespace: resolved.namespace,
       tls: resolved.tls,
       apiKey: resolved.apiKey,
       metadata: resolved.metadata,

@@ -2,7 +2,7 @@
  * A connection to a Temporal service, held by the bridge (temporalio-client over tonic).
  */
 import { temporal } from '@temporalio/proto';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_NAMESPACE, defaultIdentity } from '../common/defaults';
+import { DEFAULT_CONNECT_TIMEOUT_MS, defaultIdentity } from '../common/defaults';
 import { encodeJson, encodeUtf8, inputBytes } from './buffers';
 import { NativeError, checkStatus } from './errors';
 import { expectBytes, expectHandle, type NativeRuntime } from './runtime';
@@ -23,8 +23,6 @@ export interface NativeClientTlsOptions {
 export interface NativeClientOptions {
   /** `host:port` or a URL, e.g. `"localhost:7233"` or `"https://ns.acct.tmprl.cloud:7233"`. */
   address: string;
-  /** The connection's namespace. Default `DEFAULT_NAMESPACE` (`"default"`). */
-  namespace?: string;
   /** Identity reported to the server. Default `pid@host` (`defaultIdentity()`). */
   identity?: string;
   /** API key sent as a bearer token. */
@@ -118,7 +116,7 @@ function messageType(protoPackage: object, name: string): MessageType {
  * A connected client. Free it when done; workers created from it keep their own connection.
  *
  * @example
- * const client = await NativeClient.connect(runtime, { address: 'localhost:7233', namespace: 'default' });
+ * const client = await NativeClient.connect(runtime, { address: 'localhost:7233' });
  * const { namespaceInfo } = await client.workflowService('DescribeNamespace', { namespace: 'default' });
  */
 export class NativeClient {
@@ -138,7 +136,6 @@ export class NativeClient {
     const json = inputBytes(
       encodeJson({
         ...options,
-        namespace: options.namespace ?? DEFAULT_NAMESPACE,
         identity: options.identity ?? defaultIdentity(),
         connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       }),

@@ -85,7 +85,6 @@ export class WorkflowTestHarness {
     const runtime = await NativeRuntime.create();
     const client = await NativeClient.connect(runtime, {
       address: server.address,
-      namespace: server.namespace,
       identity: 'workflow-tests',
     });
     return new WorkflowTestHarness(server, runtime, client);

@@ -60,7 +60,6 @@ export async function startEnvironment(): Promise<TestEnvironment> {
   const runtime = await NativeRuntime.create();
   const client = await NativeClient.connect(runtime, {
     address: server.address,
-    namespace: server.namespace,
     identity: 'activity-loop-test',
   });
   return {
