@@ -227,6 +227,46 @@ try {
 }
 `;
 
+/** A test of the project written with the installed testing kit (`temporal-bun-sdk/testing`), run by `bun test`. */
+const KIT_TEST = `
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { createWorker } from 'temporal-bun-sdk';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from 'temporal-bun-sdk/testing';
+import * as activities from './activities';
+import { approve, orderWorkflow } from './workflows';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createLocal();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+test('kit: a worker on env.nativeConnection runs the workflow env.client starts', async () => {
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue: 'kit',
+    workflowsPath: require.resolve('./workflows'),
+    activities,
+  });
+  const result = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(orderWorkflow, { taskQueue: 'kit', workflowId: 'kit-1', args: ['K-1', 2] });
+    await handle.signal(approve, 'kim');
+    return await handle.result();
+  });
+  expect(result).toBe('order K-1: 2 items, approved by kim, activity describeOrder attempt 1');
+});
+
+test('kit: the activity heartbeats in MockActivityEnvironment', async () => {
+  const mock = new MockActivityEnvironment({ activityType: 'describeOrder', attempt: 3 });
+  const beats: unknown[] = [];
+  mock.on('heartbeat', (details) => beats.push(details));
+  expect(await mock.run(activities.describeOrder, 'K-2', 5, 'lee')).toBe('order K-2: 5 items, approved by lee, activity describeOrder attempt 3');
+  expect(beats).toEqual([5]);
+});
+`;
+
 /** The single-file worker: the prebuilt bundle embedded as text, nothing read from disk. */
 const SINGLE_FILE_WORKER = `
 import code from './workflow-bundle.js' with { type: 'text' };
@@ -293,6 +333,7 @@ beforeAll(async () => {
   writeFileSync(join(app, 'src', 'activities.ts'), ACTIVITIES);
   writeFileSync(join(app, 'src', 'worker.ts'), WORKER);
   writeFileSync(join(app, 'src', 'client.ts'), CLIENT);
+  writeFileSync(join(app, 'src', 'kit.test.ts'), KIT_TEST);
   await runOk(
     [
       bun,
@@ -433,6 +474,17 @@ describe('a project that installed the tarballs', () => {
     } finally {
       expect(await worker.stop()).toBe(0);
     }
+  }, 300_000);
+
+  test("a test written with the installed testing kit passes under the project's bun test", async () => {
+    const result = await run([bun, 'test', '--timeout', '120000', './src/kit.test.ts'], {
+      cwd: app,
+      timeoutMs: 240_000,
+    });
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect(output).toContain('2 pass');
+    expect(output).toContain('0 fail');
+    expect(result.exitCode).toBe(0);
   }, 300_000);
 
   test('a missing library override is refused with an error naming the variable', async () => {

@@ -27,7 +27,7 @@ async function waitUntilGone(pid: number, timeoutMs = 10_000): Promise<boolean> 
   return true;
 }
 
-async function runFailingTestFile(teardown: 'afterAll' | 'none') {
+async function runFailingTestFile(teardown: 'afterAll' | 'exit-hook') {
   const child = Bun.spawn([process.execPath, 'test', '--timeout', '60000', fixture], {
     cwd: resolve(import.meta.dir, '../..'),
     stdin: 'ignore',
@@ -58,7 +58,7 @@ describe('a failing test and its environment', () => {
   });
 
   test('without teardown, the server is killed when the test process exits', async () => {
-    const run = await runFailingTestFile('none');
+    const run = await runFailingTestFile('exit-hook');
     expect(run.exitCode).toBe(1);
     expect(run.output).toContain('1 fail');
     expect(await waitUntilGone(run.pid)).toBe(true);
