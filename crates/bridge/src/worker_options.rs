@@ -131,7 +131,12 @@ pub fn parse(json: &[u8]) -> BridgeResult<WorkerOptionsJson> {
 fn versioning(options: &WorkerOptionsJson) -> BridgeResult<WorkerVersioningStrategy> {
     let build_id = options.build_id.clone();
     if let Some(deployment_name) = &options.deployment_name {
-        let use_worker_versioning = options.use_worker_versioning.unwrap_or(true);
+        let Some(use_worker_versioning) = options.use_worker_versioning else {
+            return Err(invalid(
+                "useWorkerVersioning",
+                "is required (true or false) with deploymentName",
+            ));
+        };
         let default_versioning_behavior = match options.default_versioning_behavior.as_deref() {
             None => None,
             Some("pinned") => Some(VersioningBehavior::Pinned),
@@ -389,6 +394,7 @@ mod tests {
         let deployment = config(&options_with(&[
             ("buildId", Some(r#""b""#)),
             ("deploymentName", Some(r#""d""#)),
+            ("useWorkerVersioning", Some("true")),
             ("defaultVersioningBehavior", Some(r#""pinned""#)),
         ]))
         .unwrap();
@@ -396,15 +402,49 @@ mod tests {
             WorkerVersioningStrategy::WorkerDeploymentBased(d) => {
                 assert!(d.use_worker_versioning);
                 assert_eq!(d.version.deployment_name, "d");
-                assert!(d.default_versioning_behavior.is_some());
+                assert_eq!(d.version.build_id, "b");
+                assert_eq!(
+                    d.default_versioning_behavior,
+                    Some(VersioningBehavior::Pinned)
+                );
             }
             other => panic!("expected deployment versioning, got {other:?}"),
         }
+        let unversioned = config(&options_with(&[
+            ("buildId", Some(r#""b""#)),
+            ("deploymentName", Some(r#""d""#)),
+            ("useWorkerVersioning", Some("false")),
+        ]))
+        .unwrap();
+        match unversioned.versioning_strategy {
+            WorkerVersioningStrategy::WorkerDeploymentBased(d) => {
+                assert!(!d.use_worker_versioning);
+                assert_eq!(d.default_versioning_behavior, None);
+            }
+            other => panic!("expected deployment versioning, got {other:?}"),
+        }
+        // No default here: the host says whether the worker uses versioning.
+        let error = config_error(&options_with(&[
+            ("buildId", Some(r#""b""#)),
+            ("deploymentName", Some(r#""d""#)),
+        ]));
+        assert!(
+            error.message.contains("useWorkerVersioning"),
+            "{}",
+            error.message
+        );
+        let error = config_error(&options_with(&[("useWorkerVersioning", Some("true"))]));
+        assert!(
+            error.message.contains("deploymentName"),
+            "{}",
+            error.message
+        );
         let error = config_error(&options_with(&[("useBuildIdVersioning", Some("true"))]));
         assert!(error.message.contains("buildId"), "{}", error.message);
         let error = config_error(&options_with(&[
             ("buildId", Some(r#""b""#)),
             ("deploymentName", Some(r#""d""#)),
+            ("useWorkerVersioning", Some("true")),
             ("defaultVersioningBehavior", Some(r#""sometimes""#)),
         ]));
         assert!(

@@ -6,6 +6,7 @@ import type { DataConverter, LoadedDataConverter } from '@temporalio/common';
 import { isLoadedDataConverter, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { NativeConnection } from '../connection';
 import { Connection, type WorkflowServiceCalls } from './connection';
+import { WorkerDeploymentClient } from './worker-deployment-client';
 import { WorkflowClient } from './workflow-client';
 import type { QueryRejectCondition } from './workflow-options';
 
@@ -44,6 +45,8 @@ export class Client {
   readonly options: Readonly<{ namespace: string; identity: string; dataConverter: LoadedDataConverter }>;
   /** Start workflows, get handles, list and count. */
   readonly workflow: WorkflowClient;
+  /** Describe worker deployments and set their current or ramping version. */
+  readonly workerDeployment: WorkerDeploymentClient;
 
   constructor(options: ClientOptions = {}) {
     const given = options.connection;
@@ -64,6 +67,11 @@ export class Client {
       connection,
       ...this.options,
       queryRejectCondition: options.workflow?.queryRejectCondition,
+    });
+    this.workerDeployment = new WorkerDeploymentClient({
+      connection,
+      namespace: this.options.namespace,
+      identity: this.options.identity,
     });
   }
 

@@ -49,6 +49,16 @@ export {
   type WorkflowUpdateHandle,
 } from './workflow-client';
 export {
+  WorkerDeploymentClient,
+  type SetWorkerDeploymentVersionOptions,
+  type SetWorkerDeploymentVersionResult,
+  type WorkerDeploymentDescription,
+  type WorkerDeploymentDrainageStatus,
+  type WorkerDeploymentRoutingConfig,
+  type WorkerDeploymentVersionStatus,
+  type WorkerDeploymentVersionSummary,
+} from './worker-deployment-client';
+export {
   QueryRejectCondition,
   WorkflowOptionsError,
   WorkflowUpdateStage,

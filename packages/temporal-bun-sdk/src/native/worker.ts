@@ -30,9 +30,9 @@ export interface NativeWorkerOptions {
   useBuildIdVersioning: boolean;
   /** Worker-deployment versioning with `buildId`; `null` for none. */
   deploymentName: string | null;
-  /** With `deploymentName` (`null` there means true); must be `null` without it. */
+  /** Required (true or false) with `deploymentName`; must be `null` without it. */
   useWorkerVersioning: boolean | null;
-  /** With `deploymentName`; `null` for none. */
+  /** With `deploymentName` and `useWorkerVersioning: true`; `null` for none. */
   defaultVersioningBehavior: 'pinned' | 'autoUpgrade' | null;
   /** Sticky cache size; 0 disables sticky queues. */
   maxCachedWorkflows: number;

@@ -5,6 +5,7 @@ export {
   WorkerOptionsError,
   type WorkerOptions,
   type WorkerInterceptors,
+  type WorkerDeploymentOptions,
 } from './options';
 export { NativeConnection, Runtime, type NativeConnectionOptions, type RuntimeOptions } from '../connection';
 export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from '../common/logger';

@@ -4,7 +4,7 @@
  * {@link WORKER_DEFAULTS}; durations accept milliseconds or strings such as `'10s'`.
  */
 import { existsSync, statSync } from 'node:fs';
-import type { DataConverter, Duration } from '@temporalio/common';
+import type { DataConverter, Duration, VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_NAMESPACE } from '../common/defaults';
 import type { NativeWorkerOptions } from '../native';
@@ -60,10 +60,36 @@ export interface WorkerOptions {
   activities?: object | ReadonlyArray<object | ((...args: never[]) => unknown)>;
   /** Default `${process.pid}@${hostname}` (from the connection). */
   identity?: string;
-  /** Identifies the worker's code to the server. Default none. */
+  /**
+   * Identifies the worker's code to the server. Default none. With {@link workerDeploymentOptions},
+   * set `version.buildId` instead (a different `buildId` is refused).
+   */
   buildId?: string;
-  /** Legacy build-id-based versioning; requires `buildId`. Default false. */
+  /**
+   * Legacy build-id-based versioning; requires `buildId`. Default false.
+   *
+   * @deprecated as in the official SDK: use {@link workerDeploymentOptions}.
+   */
   useVersioning?: boolean;
+  /**
+   * Worker deployment versioning (the official SDK's option): the worker polls as `version` of its
+   * deployment, and with `useWorkerVersioning` receives only the tasks the server routes to that
+   * version. Each workflow's versioning behaviour (`'PINNED'` or `'AUTO_UPGRADE'`) comes from
+   * `defineWorkflowWithOptions` / `setWorkflowOptions`, else from `defaultVersioningBehavior`.
+   * Not with `useVersioning`. Default none.
+   *
+   * @example
+   * createWorker({
+   *   taskQueue: 'orders',
+   *   workflowsPath,
+   *   workerDeploymentOptions: {
+   *     version: { deploymentName: 'orders', buildId: '2026-12-07.1' },
+   *     useWorkerVersioning: true,
+   *     defaultVersioningBehavior: 'PINNED',
+   *   },
+   * });
+   */
+  workerDeploymentOptions?: WorkerDeploymentOptions;
   /** Workflow runs kept in memory between tasks (sticky cache); 0 disables it. Default 1000. */
   maxCachedWorkflows?: number;
   /** Workflow activations processed at once. Default 40. */
@@ -124,6 +150,30 @@ export interface WorkerOptions {
   /** Task counts and latencies. */
   metrics?: WorkerMetricsOptions;
 }
+
+/**
+ * `createWorker({ workerDeploymentOptions })`, shaped like the official SDK's
+ * `WorkerDeploymentOptions` (whose values it accepts unchanged).
+ */
+export type WorkerDeploymentOptions = {
+  /** This worker's version: its deployment's name and its build id, both non-empty. */
+  version: WorkerDeploymentVersion;
+  /**
+   * Opt in to worker versioning: the worker receives only tasks routed to its version (once the
+   * version is made current or ramping, e.g. with `client.workerDeployment.setCurrentVersion`).
+   * `false` only reports the version to the server.
+   */
+  useWorkerVersioning: boolean;
+  /**
+   * The versioning behaviour of workflows that declare none. Only with `useWorkerVersioning: true`.
+   * Without it, a workflow that declares no behaviour fails its workflow tasks with an error that
+   * says how to declare one (the server would not know whether to pin it). Default none.
+   */
+  defaultVersioningBehavior?: VersioningBehavior;
+} & (
+  | { useWorkerVersioning: true; defaultVersioningBehavior?: VersioningBehavior }
+  | { useWorkerVersioning: false; defaultVersioningBehavior?: never }
+);
 
 export interface WorkflowBundlerOptions {
   /** Modules (`name` or `name/sub/path`) to stub without a warning. */
@@ -192,6 +242,11 @@ export interface CompiledWorkerOptions {
   shutdownGraceTimeMs: number;
   /** See {@link WorkerOptions.abandonAfterCancelTime}. */
   abandonAfterCancelMs: number;
+  /**
+   * Worker versioning is on and has no default behaviour: a workflow that declares no versioning
+   * behaviour has its workflow tasks failed (by the workflow task loop).
+   */
+  requireVersioningBehavior: boolean;
   /** What the bridge's worker receives. */
   native: NativeWorkerOptions;
 }
@@ -276,6 +331,7 @@ const WORKER_OPTION_NAMES = [
   'identity',
   'buildId',
   'useVersioning',
+  'workerDeploymentOptions',
   'maxCachedWorkflows',
   'maxConcurrentWorkflowTaskExecutions',
   'maxConcurrentActivityTaskExecutions',
@@ -311,7 +367,6 @@ const UNSUPPORTED_OFFICIAL_OPTIONS: Record<string, string> = {
   tuner: 'worker tuners are not supported yet; set the maxConcurrent* options',
   workflowTaskPollerBehavior: 'poller autoscaling is not supported yet; set maxConcurrentWorkflowTaskPolls',
   activityTaskPollerBehavior: 'poller autoscaling is not supported yet; set maxConcurrentActivityTaskPolls',
-  workerDeploymentOptions: 'worker deployment versioning is not supported yet; use buildId (with useVersioning)',
   nexusServices: 'Nexus is not supported',
   maxConcurrentNexusTaskExecutions: 'Nexus is not supported',
   maxConcurrentNexusTaskPolls: 'Nexus is not supported',
@@ -405,6 +460,107 @@ function checkOptionTypes(options: WorkerOptions): void {
   expect('logger', 'object', 'a Logger (an object with log, trace, debug, info, warn and error)');
   expect('metrics', 'object', 'an object ({ onEvent })');
   expect('bundlerOptions', 'object', 'an object ({ ignoreModules })');
+  expect(
+    'workerDeploymentOptions',
+    'object',
+    'an object ({ version: { deploymentName, buildId }, useWorkerVersioning, defaultVersioningBehavior })',
+  );
+}
+
+/** `VersioningBehavior` values as the bridge names them. */
+const NATIVE_VERSIONING_BEHAVIORS = {
+  PINNED: 'pinned',
+  AUTO_UPGRADE: 'autoUpgrade',
+} as const satisfies Record<VersioningBehavior, NativeWorkerOptions['defaultVersioningBehavior']>;
+
+/** The bridge's versioning keys, from `buildId`, `useVersioning` and `workerDeploymentOptions`. */
+function compileVersioning(
+  options: WorkerOptions,
+): Pick<
+  NativeWorkerOptions,
+  'buildId' | 'useBuildIdVersioning' | 'deploymentName' | 'useWorkerVersioning' | 'defaultVersioningBehavior'
+> & { requireVersioningBehavior: boolean } {
+  const deployment = options.workerDeploymentOptions as Record<string, unknown> | undefined;
+  if (deployment === undefined) {
+    if (options.useVersioning && !options.buildId) {
+      throw new WorkerOptionsError('buildId', 'is required when useVersioning is true');
+    }
+    return {
+      buildId: options.buildId ?? '',
+      useBuildIdVersioning: options.useVersioning ?? false,
+      deploymentName: null,
+      useWorkerVersioning: null,
+      defaultVersioningBehavior: null,
+      requireVersioningBehavior: false,
+    };
+  }
+  for (const key of Object.keys(deployment)) {
+    if (key !== 'version' && key !== 'useWorkerVersioning' && key !== 'defaultVersioningBehavior') {
+      throw new WorkerOptionsError(
+        `workerDeploymentOptions.${key}`,
+        'is not an option here; the options are version, useWorkerVersioning and defaultVersioningBehavior',
+      );
+    }
+  }
+  const version = deployment['version'] as Record<string, unknown> | null | undefined;
+  if (version === null || typeof version !== 'object') {
+    throw new WorkerOptionsError(
+      'workerDeploymentOptions.version',
+      `must be { deploymentName, buildId }, got ${describeValue(version)}`,
+    );
+  }
+  for (const key of ['deploymentName', 'buildId'] as const) {
+    const value = version[key];
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new WorkerOptionsError(
+        `workerDeploymentOptions.version.${key}`,
+        `must be a non-empty string, got ${describeValue(value)}`,
+      );
+    }
+  }
+  const deploymentName = version['deploymentName'] as string;
+  const buildId = version['buildId'] as string;
+  const useWorkerVersioning = deployment['useWorkerVersioning'];
+  if (typeof useWorkerVersioning !== 'boolean') {
+    throw new WorkerOptionsError(
+      'workerDeploymentOptions.useWorkerVersioning',
+      `must be true or false, got ${describeValue(useWorkerVersioning)}`,
+    );
+  }
+  const behavior = deployment['defaultVersioningBehavior'];
+  if (behavior !== undefined && !Object.hasOwn(NATIVE_VERSIONING_BEHAVIORS, String(behavior))) {
+    throw new WorkerOptionsError(
+      'workerDeploymentOptions.defaultVersioningBehavior',
+      `must be 'PINNED' or 'AUTO_UPGRADE', got ${describeValue(behavior)}`,
+    );
+  }
+  if (behavior !== undefined && !useWorkerVersioning) {
+    throw new WorkerOptionsError(
+      'workerDeploymentOptions.defaultVersioningBehavior',
+      'applies only with useWorkerVersioning: true (without versioning, workflows have no versioning behaviour)',
+    );
+  }
+  if (options.useVersioning) {
+    throw new WorkerOptionsError(
+      'useVersioning',
+      'is legacy build-id versioning and cannot be combined with workerDeploymentOptions: remove it',
+    );
+  }
+  if (options.buildId !== undefined && options.buildId !== buildId) {
+    throw new WorkerOptionsError(
+      'buildId',
+      `differs from workerDeploymentOptions.version.buildId (${JSON.stringify(options.buildId)} and ${JSON.stringify(buildId)}): set only version.buildId`,
+    );
+  }
+  return {
+    buildId,
+    useBuildIdVersioning: false,
+    deploymentName,
+    useWorkerVersioning,
+    defaultVersioningBehavior:
+      behavior === undefined ? null : NATIVE_VERSIONING_BEHAVIORS[behavior as VersioningBehavior],
+    requireVersioningBehavior: useWorkerVersioning && behavior === undefined,
+  };
 }
 
 /** `bundlerOptions`: `ignoreModules` is taken; the official SDK's webpack hooks are refused. */
@@ -511,9 +667,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
       'is required when the worker has no activities to run (set workflowsPath or workflowBundle, activities, or both)',
     );
   }
-  if (options.useVersioning && !options.buildId) {
-    throw new WorkerOptionsError('buildId', 'is required when useVersioning is true');
-  }
+  const { requireVersioningBehavior, ...versioning } = compileVersioning(options);
 
   const maxCachedWorkflows = positiveInteger(
     options,
@@ -543,15 +697,12 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     ignoreModules,
     shutdownGraceTimeMs: durationMs(options, 'shutdownGraceTime', WORKER_DEFAULTS.shutdownGraceTimeMs, true),
     abandonAfterCancelMs: durationMs(options, 'abandonAfterCancelTime', WORKER_DEFAULTS.abandonAfterCancelTimeMs, true),
+    requireVersioningBehavior,
     native: {
       namespace,
       taskQueue: options.taskQueue,
       identity: options.identity ?? null,
-      buildId: options.buildId ?? '',
-      useBuildIdVersioning: options.useVersioning ?? false,
-      deploymentName: null,
-      useWorkerVersioning: null,
-      defaultVersioningBehavior: null,
+      ...versioning,
       maxCachedWorkflows,
       maxConcurrentWorkflowTaskExecutions,
       maxConcurrentActivityTaskExecutions: positiveInteger(

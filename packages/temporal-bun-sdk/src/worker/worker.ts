@@ -121,7 +121,12 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       metrics,
     };
     const workflowLoop =
-      manager === undefined ? undefined : new WorkflowTaskLoop(context, manager, { sinks: options.sinks });
+      manager === undefined
+        ? undefined
+        : new WorkflowTaskLoop(context, manager, {
+            sinks: options.sinks,
+            requireVersioningBehavior: compiled.requireVersioningBehavior,
+          });
     // Activities reach the server through the worker's connection, namespace and data converter
     // (`Context.current().client`), as in the official worker. This SDK's Client has the shape of
     // the `@temporalio/client` one that `@temporalio/activity` names.

@@ -39,6 +39,16 @@ export interface WorkflowTaskLoopOptions {
   /** Replay mode: sink functions without `callDuringReplay` are never called. Default false. */
   isReplayWorker?: boolean;
   observer?: WorkflowTaskLoopObserver;
+  /**
+   * Worker versioning without a default behaviour (`compileWorkerOptions`): a workflow task whose
+   * workflow declares no versioning behaviour fails, naming the two ways to declare one. Default false.
+   */
+  requireVersioningBehavior?: boolean;
+}
+
+/** A workflow on a worker that uses worker versioning without a default declares no versioning behaviour. */
+class MissingVersioningBehaviorError extends Error {
+  override readonly name = 'MissingVersioningBehaviorError';
 }
 
 export class WorkflowTaskLoop {
@@ -48,6 +58,7 @@ export class WorkflowTaskLoop {
   readonly #isReplayWorker: boolean;
   readonly #observer: WorkflowTaskLoopObserver;
   readonly #codecs: WorkflowActivationCodecs;
+  readonly #requireVersioningBehavior: boolean;
   #running: Promise<void> | undefined;
 
   constructor(context: TaskLoopContext, manager: WorkflowIsolateManager, options: WorkflowTaskLoopOptions = {}) {
@@ -57,6 +68,7 @@ export class WorkflowTaskLoop {
     this.#sinks = { ...workflowLoggerSink(context.logger), ...(options.sinks ?? {}) };
     this.#isReplayWorker = options.isReplayWorker ?? false;
     this.#observer = options.observer ?? {};
+    this.#requireVersioningBehavior = options.requireVersioningBehavior ?? false;
     this.#codecs = new WorkflowActivationCodecs(context.dataConverter.payloadCodecs, context.namespace);
   }
 
@@ -135,6 +147,13 @@ export class WorkflowTaskLoop {
           if (delivered) await delivered; // only asynchronous sink functions are waited for
         }
         completion = codecs ? await codecs.encodeCompletion(result.completion) : result.completion;
+        if (this.#requireVersioningBehavior && lacksVersioningBehavior(activation, completion)) {
+          // Sent as is, the server could not tell whether to pin the run to this version.
+          failure = new MissingVersioningBehaviorError(
+            `Workflow ${JSON.stringify(workflowType)} declares no versioning behavior, and the worker uses worker versioning (workerDeploymentOptions.useWorkerVersioning) without a defaultVersioningBehavior: declare one with defineWorkflowWithOptions or setWorkflowOptions from @temporalio/workflow ({ versioningBehavior: 'PINNED' | 'AUTO_UPGRADE' }), or set workerDeploymentOptions.defaultVersioningBehavior`,
+          );
+          completion = { runId, failed: { failure: await this.#encodedFailure(failure) } };
+        }
       }
     } catch (error) {
       // Codec failures land here: the workflow task fails and the server retries it.
@@ -184,4 +203,13 @@ export class WorkflowTaskLoop {
       return failure;
     }
   }
+}
+
+/**
+ * A successful completion of a workflow task without a versioning behaviour. Evictions and
+ * query-only activations are not workflow tasks that carry one.
+ */
+function lacksVersioningBehavior(activation: WorkflowActivation, completion: WorkflowActivationCompletion): boolean {
+  if (!completion.successful || completion.successful.versioningBehavior) return false;
+  return activation.jobs.some((job) => !job.removeFromCache && !job.queryWorkflow);
 }
