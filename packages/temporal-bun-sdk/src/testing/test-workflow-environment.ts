@@ -4,8 +4,8 @@
  *
  * `createLocal` starts the `temporal` CLI's dev server (`temporal server start-dev`, in memory,
  * headless) on a free loopback port through this package's dev-server launcher; `teardown` closes the
- * connections and stops that server by PID. A server left running when the process exits (a test
- * run that crashed before its `afterAll`) is killed by the launcher's exit hook.
+ * connections and stops that server by PID. A server left running when the process ends (a test
+ * run that crashed or was killed before its `afterAll`) is killed by a watchdog (`server-watchdog.ts`).
  *
  * Time skipping needs Temporal's time-skipping test server (`temporal-test-server`, from the Java
  * SDK) and its `TestService`. Neither is available to this SDK yet, so `createTimeSkipping` rejects
@@ -36,6 +36,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { Client, type ClientOptions, type Connection } from '../client';
 import { NativeConnection } from '../connection';
 import { startDevServer, type DevServer, type DevServerLogLevel } from '../dev-server';
+import { watchServer, type ServerWatchdog } from './server-watchdog';
 
 /**
  * Which `temporal` CLI runs the dev server. Only `existing-path` is supported: this SDK never
@@ -115,6 +116,7 @@ const DEFAULT_NAMESPACE = 'default';
 /** Where the environment's server comes from, and how it connects. */
 interface EnvironmentParts {
   server: DevServer | undefined;
+  watchdog: ServerWatchdog | undefined;
   address: string;
   namespace: string;
   client: ClientOptionsForTestEnv | undefined;
@@ -140,10 +142,12 @@ export class TestWorkflowEnvironment {
   readonly server: DevServer | undefined;
   /** Always `false`: see {@link TimeSkippingUnavailableError}. */
   readonly supportsTimeSkipping = false;
+  readonly #watchdog: ServerWatchdog | undefined;
   #teardown: Promise<void> | undefined;
 
   private constructor(parts: EnvironmentParts, nativeConnection: NativeConnection) {
     this.server = parts.server;
+    this.#watchdog = parts.watchdog;
     this.address = parts.address;
     this.namespace = parts.namespace;
     this.nativeConnection = nativeConnection;
@@ -180,6 +184,7 @@ export class TestWorkflowEnvironment {
     });
     return TestWorkflowEnvironment.#connect({
       server,
+      watchdog: watchServer(server.pid),
       address: server.address,
       namespace: server.namespace,
       client: options.client,
@@ -195,6 +200,7 @@ export class TestWorkflowEnvironment {
   ): Promise<TestWorkflowEnvironment> {
     return TestWorkflowEnvironment.#connect({
       server: undefined,
+      watchdog: undefined,
       address: options.address ?? DEFAULT_EXISTING_ADDRESS,
       namespace: options.namespace ?? DEFAULT_NAMESPACE,
       client: options.client,
@@ -217,6 +223,7 @@ export class TestWorkflowEnvironment {
       return new TestWorkflowEnvironment(parts, nativeConnection);
     } catch (error) {
       await parts.server?.stop();
+      parts.watchdog?.stop();
       throw error;
     }
   }
@@ -243,6 +250,7 @@ export class TestWorkflowEnvironment {
         const server = this.server;
         await attempt(() => server.stop());
       }
+      this.#watchdog?.stop();
       if (failures.length > 0) throw failures[0];
     })();
     return this.#teardown;
