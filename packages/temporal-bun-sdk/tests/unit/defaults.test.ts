@@ -20,11 +20,13 @@ describe('defaults', () => {
     expect(rust?.replaceAll('_', '')).toBe(String(MAX_RUNTIME_THREADS));
   });
 
-  test('the bridge has no default of its own for the namespace, identity, connect timeout or thread count', async () => {
+  test('the bridge has no default of its own for the identity, connect timeout or thread count, and no namespace at all', async () => {
     const client = await rustSource('client.rs');
     const runtime = await rustSource('runtime.rs');
     // The keys are required fields, not Options with a fallback.
-    expect(client).toMatch(/pub namespace: String,\n\s*pub identity: String,/);
+    expect(client).toMatch(/pub identity: String,/);
+    // A connection has no namespace (every RPC names its own); workers and replayers take theirs.
+    expect(client).not.toMatch(/pub namespace: String/);
     expect(client).toMatch(/pub connect_timeout_ms: u64,/);
     expect(runtime).toMatch(/pub runtime_threads: usize,/);
     expect(client).not.toContain('DEFAULT_CONNECT_TIMEOUT_MS');
