@@ -35,7 +35,7 @@ import { WorkflowTaskLoop } from '../src/worker/workflow-task-loop';
 import { WorkflowActivationCodecs } from '../src/workflow/activation-codecs';
 import { bundleWorkflowCode, type WorkflowBundle } from '../src/workflow/bundler';
 import { WorkflowIsolateManager } from '../src/workflow/isolate-manager';
-import { createSandbox } from '../src/workflow/sandbox';
+import { createWorkflowContext, dispatchInContext, evaluateInContext } from '../src/workflow/vm-shared';
 
 const { values: args } = parseArgs({
   options: {
@@ -207,72 +207,51 @@ function summary(values: number[], digits = 0): string {
 /** Splits a run's first activation into its parts, replaying what the manager does (per-run contexts). */
 function profileAnatomy(bundle: WorkflowBundle, count: number): Record<string, number[]> {
   const script = new vm.Script(bundle.code, { filename: bundle.filename });
-  const callScript = new vm.Script('__TEMPORAL__.api[__temporal_call.name](...__temporal_call.args)');
-  const console = { log: ignore, info: ignore, warn: ignore, error: ignore, debug: ignore, trace: ignore };
+  const hooks = { mapPosition: () => undefined, log: ignore };
+  const configuration = {
+    showStackTraceSources: false,
+    sourceMap: { version: 3, sources: [], names: [], mappings: '' },
+  };
+  const timeoutMs = 5_000;
   const samples: Record<string, number[]> = {
     'context creation': [],
     'bundle evaluation': [],
-    initRuntime: [],
-    'initialize+activate': [],
-    concludeActivation: [],
+    'configure+startRun': [],
+    'prepare+activate': [],
+    'settle (conclude)': [],
     'dispose+destroy': [],
   };
   for (let index = 0; index < count; index++) {
     const runId = `anatomy-${index}`;
     const activation = ActivationMessage.decode(encodedActivations(runId)[0]!);
-    const initialize = activation.jobs[0]!.initializeWorkflow!;
     let started = performance.now();
-    const { context } = createSandbox({ mapPosition: () => undefined, console });
+    const { context } = createWorkflowContext(hooks);
     let now = performance.now();
     samples['context creation']!.push(now - started);
-    const call = (name: string, ...callArgs: unknown[]) => {
-      (context as Record<string, unknown>).__temporal_call = { name, args: callArgs };
-      return callScript.runInContext(context);
-    };
+    const call = (name: string, ...callArgs: unknown[]) =>
+      dispatchInContext(context, { name, args: callArgs }, timeoutMs);
 
     started = now;
-    script.runInContext(context);
+    evaluateInContext(script, context, timeoutMs);
     now = performance.now();
     samples['bundle evaluation']!.push(now - started);
 
     started = now;
-    call('initRuntime', {
-      info: {
-        workflowId: initialize.workflowId,
-        runId,
-        workflowType: initialize.workflowType,
-        taskQueue: placement.taskQueue,
-        namespace: placement.namespace,
-        firstExecutionRunId: runId,
-        startTime: new Date(START_SECONDS * 1000),
-        runStartTime: new Date(START_SECONDS * 1000),
-        attempt: 1,
-        historyLength: 3,
-        historySize: 0,
-        searchAttributes: {},
-        unsafe: { isReplaying: false, isReplayingHistoryEvents: false, now: Date.now, random: Math.random },
-      },
-      randomnessSeed: Long.fromNumber(42).toBytes(),
-      now: START_SECONDS * 1000,
-      showStackTraceSources: false,
-      sourceMap: { version: 3, sources: [], names: [], mappings: '' },
-      getTimeOfDay: () => 0n,
-      registeredActivityNames: new Set(['noop']),
-      stackTracesEnabled: true,
-    });
+    call('configure', configuration);
+    call('startRun', activation, placement);
     now = performance.now();
-    samples.initRuntime!.push(now - started);
+    samples['configure+startRun']!.push(now - started);
 
     started = now;
-    call('initialize', initialize);
-    call('activate', activation, 0);
+    const batches = call('prepare', activation) as number;
+    for (let batch = 0; batch < batches; batch++) call('activateBatch', batch);
     now = performance.now();
-    samples['initialize+activate']!.push(now - started);
+    samples['prepare+activate']!.push(now - started);
 
     started = now;
-    call('concludeActivation');
+    while (call('settle', true) === undefined);
     now = performance.now();
-    samples.concludeActivation!.push(now - started);
+    samples['settle (conclude)']!.push(now - started);
 
     started = now;
     call('dispose');

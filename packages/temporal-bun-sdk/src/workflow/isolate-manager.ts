@@ -95,7 +95,7 @@ export interface WorkflowActivationResult {
   completion: WorkflowActivationCompletion;
   /** Sink calls the workflow made during the activation, to deliver outside the sandbox. */
   sinkCalls: SinkCall[];
-  /** The run's info after the activation, when the run is (or was, until this eviction) cached. */
+  /** The run's info as its start made it (identity, placement, start time), when the run is (or was, until this eviction) cached. Sink calls carry the info of their moment. */
   workflowInfo: WorkflowInfo | undefined;
   /** True when the activation was an eviction: the run's sandbox is gone. */
   evicted: boolean;

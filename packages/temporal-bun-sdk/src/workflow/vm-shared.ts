@@ -164,9 +164,11 @@ export function fromSandbox(value: unknown, depth = 0): unknown {
     return copy;
   }
   if (ArrayBuffer.isView(value)) return new Uint8Array(value as Uint8Array);
-  const time = dateValue(value);
-  if (time !== undefined) return new Date(time);
-  if (Object.getPrototypeOf(value) !== null) return undefined;
+  if (Object.getPrototypeOf(value) !== null) {
+    // Besides arrays and byte arrays, the only objects the runtime answers with a prototype are dates.
+    const time = dateValue(value);
+    return time === undefined ? undefined : new Date(time);
+  }
   const record = value as Record<string, unknown>;
   if (record.__isLong__ === true)
     return Long.fromBits(record.low as number, record.high as number, record.unsigned === true);
@@ -232,7 +234,7 @@ export class WorkflowRun {
     this.#sandbox = sandbox(this);
   }
 
-  /** The run's info as of its last activation. */
+  /** The run's info as its start made it (identity, placement, start time): what logs and the task loop read. */
   get info(): WorkflowInfo {
     return this.#info;
   }
@@ -281,14 +283,12 @@ export class WorkflowRun {
       completion: WorkflowActivationCompletion;
       failure?: unknown;
       sinkCalls?: SinkCall[];
-      info?: WorkflowInfo;
     };
-    if (outcome.info !== undefined) this.#info = outcome.info;
     return {
       completion: outcome.completion,
       failure: outcome.failure === undefined ? undefined : errorFromSandbox(outcome.failure),
       sinkCalls: outcome.sinkCalls ?? [],
-      info: outcome.info,
+      info: this.#info,
     };
   }
 

@@ -79,8 +79,8 @@ export interface ActivationOutcome {
   completion: WorkflowActivationCompletion;
   /** Why the activation failed (its completion is `failed`), as data: name, message, stack. */
   failure?: unknown;
+  /** Each carries the run's info as of the call. */
   sinkCalls: SinkCall[];
-  info: WorkflowInfo | undefined;
 }
 
 /** A set that contains every name: when the worker's activity names are unknown. */
@@ -307,7 +307,6 @@ export class ActivationDriver {
       completion: failure === undefined ? completion! : failedCompletion(runId, failure.error, this.#activator),
       failure: failure?.error,
       sinkCalls: takeSinkCalls(this.#activator),
-      info: this.#activator.info,
     };
   }
 }

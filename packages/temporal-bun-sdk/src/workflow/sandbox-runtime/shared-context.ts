@@ -28,6 +28,7 @@
  * cannot change how runs are switched.
  */
 import {
+  ArrayPrototypeJoin,
   MapPrototypeGet,
   MapPrototypeSet,
   ObjectFreeze,
@@ -359,7 +360,19 @@ export function installSharedContext(
   const prototypeObjects: object[] = [];
   const prototypeKeys: PropertyKey[] = [];
   const prototypeValues: unknown[] = [];
+  /**
+   * Per shared prototype, a function that tells whether its writable properties still hold their
+   * pristine values. Generated once, one per prototype, so that each property read in it always
+   * meets the same object shape (a fast, cached read): a switch checks some hundreds of properties
+   * in a few microseconds, and looks closer only at a prototype that changed.
+   */
+  const prototypeChecks: {
+    first: number;
+    count: number;
+    unchanged: (object: object, keys: PropertyKey[], values: unknown[]) => boolean;
+  }[] = [];
   for (const object of sharedPrototypes) {
+    const first = prototypeObjects.length;
     for (const key of ReflectOwnKeys(object)) {
       const descriptor = ReflectGetOwnPropertyDescriptor(object, key)!;
       if (descriptor.configurable) {
@@ -372,6 +385,15 @@ export function installSharedContext(
       }
     }
     ReflectPreventExtensions(object);
+    const count = prototypeObjects.length - first;
+    if (count === 0) continue;
+    const comparisons: string[] = [];
+    for (let index = 0; index < count; index++) append(comparisons, `o[k[${first + index}]] === v[${first + index}]`);
+    append(prototypeChecks, {
+      first,
+      count,
+      unchanged: new SandboxFunction('o', 'k', 'v', `return ${ArrayPrototypeJoin(comparisons, ' && ')};`) as never,
+    });
   }
 
   // ── Switching runs ────────────────────────────────────────────────────────────────────────────
@@ -474,15 +496,19 @@ export function installSharedContext(
   /** The values the installed run assigned to shared prototypes' properties (restored to pristine). */
   function takePrototypeValues(): unknown[] | undefined {
     let changes: unknown[] | undefined;
-    for (let index = 0; index < prototypeObjects.length; index++) {
-      const object = prototypeObjects[index] as Record<PropertyKey, unknown>;
-      const key = prototypeKeys[index]!;
-      const value = object[key];
-      if (ObjectIs(value, prototypeValues[index])) continue;
-      changes ??= [];
-      append(changes, index);
-      append(changes, value);
-      object[key] = prototypeValues[index];
+    for (let check = 0; check < prototypeChecks.length; check++) {
+      const { first, count, unchanged } = prototypeChecks[check]!;
+      if (unchanged(prototypeObjects[first]!, prototypeKeys, prototypeValues)) continue;
+      for (let index = first; index < first + count; index++) {
+        const object = prototypeObjects[index] as Record<PropertyKey, unknown>;
+        const key = prototypeKeys[index]!;
+        const value = object[key];
+        if (ObjectIs(value, prototypeValues[index])) continue;
+        changes ??= [];
+        append(changes, index);
+        append(changes, value);
+        object[key] = prototypeValues[index];
+      }
     }
     return changes;
   }
