@@ -34,6 +34,7 @@ export const ReflectOwnKeys = Reflect.ownKeys;
 export const ObjectCreate = Object.create;
 export const ObjectDefineProperty = Object.defineProperty;
 export const ObjectFreeze = Object.freeze;
+export const ObjectSeal = Object.seal;
 export const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
 export const ObjectIs = Object.is;
 export const ObjectKeys = Object.keys;

@@ -13,12 +13,12 @@
  *   behind globals that never change (`__TEMPORAL_ACTIVATOR__` is saved and set on each switch;
  *   `setTimeout` and `clearTimeout` call the installed run's own).
  * - **Shared prototypes.** The built-in prototypes (`Object.prototype`, `Array.prototype`, the
- *   iterator and generator prototypes, …) and the prototypes of the library's classes are shared by
- *   every run. Their properties are made non-configurable and the objects non-extensible: a run
- *   that adds a property to `Object.prototype`, deletes or redefines one, or freezes one of them,
- *   is refused (a TypeError fails its workflow task). What a run may still do is assign a new value
- *   to a writable property (`Array.prototype.push = …`): such values are undone when another run's
- *   turn comes, and given back to the run when its turn comes again, like its globals.
+ *   iterator and generator prototypes, …) are shared by every run, so they are frozen: a run that
+ *   adds a property to `Object.prototype`, replaces `Array.prototype.push`, deletes or redefines a
+ *   property, is refused (a TypeError in strict code; sloppy code's assignment has no effect), and
+ *   no switch has to look for changes. The names programs commonly assign on their own objects
+ *   (`constructor`, `name`, `message`, `toString`, …) stay assignable there: on a shared prototype
+ *   they are accessors whose setter defines the property on the object assigned to.
  * - **Module state.** The workflows and every module they import outside the SDK's packages are
  *   instantiated once per run; library modules keep what belongs to a run on its activator.
  * - **Shared objects.** The pristine globals' values that belong to the context (`Math`, `JSON`,
@@ -28,7 +28,6 @@
  * cannot change how runs are switched.
  */
 import {
-  ArrayPrototypeJoin,
   MapPrototypeGet,
   MapPrototypeSet,
   ObjectFreeze,
@@ -42,7 +41,6 @@ import {
   ReflectGetOwnPropertyDescriptor,
   ReflectGetPrototypeOf,
   ReflectOwnKeys,
-  ReflectPreventExtensions,
   ObjectGetOwnPropertySymbols,
   ReflectSetPrototypeOf,
   SandboxError,
@@ -77,8 +75,6 @@ export interface SharedRun {
   clearTimeout?: unknown;
   /** The run's globals while another run is installed. */
   globals?: GlobalsDifference | undefined;
-  /** Values the run assigned to shared prototypes' properties, while another run is installed. */
-  prototypeValues?: unknown[] | undefined;
   activator?: unknown;
   released: boolean;
 }
@@ -97,6 +93,24 @@ export interface SharedContext {
   startRun(run: SharedRun): void;
   readonly api: SharedLibrary['api'];
 }
+
+/**
+ * Properties of shared prototypes that programs commonly assign on their own objects (the
+ * "override mistake" of frozen prototypes): accessors that define them on the object assigned to.
+ */
+const OVERRIDABLE_NAMES = new SandboxSet([
+  'constructor',
+  'name',
+  'message',
+  'toString',
+  'toLocaleString',
+  'valueOf',
+  'toJSON',
+  'then',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+]);
 
 function dataDescriptor(
   value: unknown,
@@ -355,45 +369,39 @@ export function installSharedContext(
   }
   freezeDeeply(modules, seen);
 
-  // Shared prototypes keep their shape: every property non-configurable, no property added. Only
-  // writable properties' values can change, and those are tracked per run.
-  const prototypeObjects: object[] = [];
-  const prototypeKeys: PropertyKey[] = [];
-  const prototypeValues: unknown[] = [];
-  /**
-   * Per shared prototype, a function that tells whether its writable properties still hold their
-   * pristine values. Generated once, one per prototype, so that each property read in it always
-   * meets the same object shape (a fast, cached read): a switch checks some hundreds of properties
-   * in a few microseconds, and looks closer only at a prototype that changed.
-   */
-  const prototypeChecks: {
-    first: number;
-    count: number;
-    unchanged: (object: object, keys: PropertyKey[], values: unknown[]) => boolean;
-  }[] = [];
+  // Shared prototypes are frozen, so that no run can change what another one sees through them and
+  // no switch has to look for changes. Freezing alone would break an ordinary pattern: assigning a
+  // property that an instance inherits from a frozen prototype (`error.name = …`, `obj.toString = …`,
+  // `Sub.prototype.constructor = Sub`) is refused. So the properties programs commonly give their
+  // own objects become accessors whose setter defines the property on the object assigned to, and
+  // refuses (with a TypeError that says why) only an assignment to the shared prototype itself.
   for (const object of sharedPrototypes) {
-    const first = prototypeObjects.length;
     for (const key of ReflectOwnKeys(object)) {
+      if (typeof key !== 'string' || !SetPrototypeHas(OVERRIDABLE_NAMES, key)) continue;
       const descriptor = ReflectGetOwnPropertyDescriptor(object, key)!;
-      if (descriptor.configurable) {
-        ReflectDefineProperty(object, key, { __proto__: null, configurable: false } as PropertyDescriptor);
-      }
-      if (ObjectHasOwn(descriptor, 'value') && descriptor.writable) {
-        append(prototypeObjects, object);
-        append(prototypeKeys, key);
-        append(prototypeValues, descriptor.value);
-      }
+      if (!ObjectHasOwn(descriptor, 'value') || !descriptor.writable || !descriptor.configurable) continue;
+      const value = descriptor.value;
+      ReflectDefineProperty(object, key, {
+        __proto__: null,
+        get: {
+          [key]() {
+            return value;
+          },
+        }[key],
+        set: {
+          [key](this: unknown, replacement: unknown) {
+            if (this === object) throw sharedObjectError(`assigning ${key} to a shared prototype`);
+            if (this === null || (typeof this !== 'object' && typeof this !== 'function')) return;
+            if (!ReflectDefineProperty(this as object, key, dataDescriptor(replacement, true, true, true))) {
+              throw new SandboxTypeError(`cannot assign to property ${key} of this object`);
+            }
+          },
+        }[key],
+        enumerable: descriptor.enumerable,
+        configurable: false,
+      } as PropertyDescriptor);
     }
-    ReflectPreventExtensions(object);
-    const count = prototypeObjects.length - first;
-    if (count === 0) continue;
-    const comparisons: string[] = [];
-    for (let index = 0; index < count; index++) append(comparisons, `o[k[${first + index}]] === v[${first + index}]`);
-    append(prototypeChecks, {
-      first,
-      count,
-      unchanged: new SandboxFunction('o', 'k', 'v', `return ${ArrayPrototypeJoin(comparisons, ' && ')};`) as never,
-    });
+    ObjectFreeze(object);
   }
 
   // ── Switching runs ────────────────────────────────────────────────────────────────────────────
@@ -493,48 +501,17 @@ export function installSharedContext(
     if (difference.compareDescriptors) globalRedefined = true;
   }
 
-  /** The values the installed run assigned to shared prototypes' properties (restored to pristine). */
-  function takePrototypeValues(): unknown[] | undefined {
-    let changes: unknown[] | undefined;
-    for (let check = 0; check < prototypeChecks.length; check++) {
-      const { first, count, unchanged } = prototypeChecks[check]!;
-      if (unchanged(prototypeObjects[first]!, prototypeKeys, prototypeValues)) continue;
-      for (let index = first; index < first + count; index++) {
-        const object = prototypeObjects[index] as Record<PropertyKey, unknown>;
-        const key = prototypeKeys[index]!;
-        const value = object[key];
-        if (ObjectIs(value, prototypeValues[index])) continue;
-        changes ??= [];
-        append(changes, index);
-        append(changes, value);
-        object[key] = prototypeValues[index];
-      }
-    }
-    return changes;
-  }
-
-  function giveBackPrototypeValues(changes: unknown[]): void {
-    for (let index = 0; index < changes.length; index += 2) {
-      const at = changes[index] as number;
-      (prototypeObjects[at] as Record<PropertyKey, unknown>)[prototypeKeys[at]!] = changes[index + 1];
-    }
-  }
-
   function install(run: SharedRun | undefined): void {
     if (installed === run) return;
     if (installed !== undefined) {
-      // Prototypes first: the globals' comparison must not run on a run's replaced built-ins.
-      const values = takePrototypeValues();
       const difference = differenceFromPristine();
       if (difference !== undefined) undo(difference);
       globalRedefined = false;
       installed.globals = installed.released ? undefined : difference;
-      installed.prototypeValues = installed.released ? undefined : values;
       installed.activator = installed.released ? undefined : global.__TEMPORAL_ACTIVATOR__;
     }
     installed = undefined;
     if (run !== undefined && run.globals !== undefined) apply(run.globals);
-    if (run !== undefined && run.prototypeValues !== undefined) giveBackPrototypeValues(run.prototypeValues);
     global.__TEMPORAL_ACTIVATOR__ = run === undefined ? undefined : run.activator;
     installed = run;
   }
