@@ -22,6 +22,7 @@ import {
   ObjectCreate,
   ObjectGetOwnPropertyNames,
   ObjectGetPrototypeOf,
+  ObjectHasOwn,
   ObjectKeys,
   ObjectPrototypeToString,
   ReflectGetOwnPropertyDescriptor,
@@ -92,7 +93,11 @@ export function importFromHost(value: unknown, depth = 0): unknown {
   for (const key in record) {
     if (key.charCodeAt(0) === 36 /* $: protobufjs reflection ($type) */) continue;
     const item = record[key];
-    if (typeof item !== 'function') defineData(copy, key, importFromHost(item, depth + 1));
+    if (typeof item === 'function') continue;
+    // An unset member of a oneof is a null default on the prototype: absent says the same, cheaper
+    // (a job message carries some twenty of them).
+    if (item === null && !ObjectHasOwn(record, key)) continue;
+    defineData(copy, key, importFromHost(item, depth + 1));
   }
   const prototype = ObjectGetPrototypeOf(value);
   if (prototype !== null) {
