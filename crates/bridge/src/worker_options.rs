@@ -8,11 +8,15 @@
 
 use crate::error::{BridgeError, BridgeResult};
 use serde::{Deserialize, Deserializer};
+use std::sync::Arc;
 use std::time::Duration;
 use temporalio_common::worker::{
     VersioningBehavior, WorkerDeploymentOptions, WorkerDeploymentVersion, WorkerTaskTypes,
 };
-use temporalio_sdk_core::{PollerBehavior, WorkerConfig, WorkerVersioningStrategy};
+use temporalio_sdk_core::{
+    PollerBehavior, ResourceBasedSlotsOptions, ResourceBasedTunerConfig, ResourceSlotOptions,
+    SlotKind, SlotSupplierOptions, TunerHolderOptions, WorkerConfig, WorkerVersioningStrategy,
+};
 
 /// Upper bounds: a larger value could only exhaust memory (sdk-core sizes the sticky cache up
 /// front: `maxCachedWorkflows: 1e12` asked for terabytes and aborted the process), overflow tokio's
@@ -21,9 +25,11 @@ use temporalio_sdk_core::{PollerBehavior, WorkerConfig, WorkerVersioningStrategy
 /// this file and checks that the two agree).
 pub mod limits {
     pub const MAX_CACHED_WORKFLOWS: usize = 1_000_000;
-    /// Each of the workflow task, activity and local activity slot counts.
+    /// Each of the workflow task, activity and local activity slot counts (also a tuner's
+    /// fixed-size `numSlots` and resource-based `minimumSlots` / `maximumSlots`).
     pub const MAX_CONCURRENT_EXECUTIONS: usize = 1_000_000;
-    /// Each of the workflow and activity poller maximums.
+    /// Each of the workflow and activity poller counts (simple maximum; autoscaling minimum,
+    /// maximum and initial).
     pub const MAX_CONCURRENT_POLLS: usize = 1024;
     /// Each of the activity rate limits, per second.
     pub const MAX_ACTIVITIES_PER_SECOND: f64 = 1_000_000.0;
@@ -59,11 +65,18 @@ pub struct WorkerOptionsJson {
     #[serde(deserialize_with = "required")]
     pub default_versioning_behavior: Option<String>,
     pub max_cached_workflows: usize,
-    pub max_concurrent_workflow_task_executions: usize,
-    pub max_concurrent_activity_task_executions: usize,
-    pub max_concurrent_local_activity_executions: usize,
-    pub workflow_task_poller_maximum: usize,
-    pub activity_task_poller_maximum: usize,
+    /// The three slot counts: all numbers without a tuner, all `null` with one.
+    #[serde(deserialize_with = "required")]
+    pub max_concurrent_workflow_task_executions: Option<usize>,
+    #[serde(deserialize_with = "required")]
+    pub max_concurrent_activity_task_executions: Option<usize>,
+    #[serde(deserialize_with = "required")]
+    pub max_concurrent_local_activity_executions: Option<usize>,
+    /// `null`: slots come from the `maxConcurrent*` counts.
+    #[serde(deserialize_with = "required")]
+    pub tuner: Option<TunerJson>,
+    pub workflow_task_poller_behavior: PollerBehaviorJson,
+    pub activity_task_poller_behavior: PollerBehaviorJson,
     pub nonsticky_to_sticky_poll_ratio: f32,
     pub sticky_queue_schedule_to_start_timeout_ms: u64,
     pub graceful_shutdown_period_ms: u64,
@@ -75,6 +88,64 @@ pub struct WorkerOptionsJson {
     pub max_activities_per_second: Option<f64>,
     #[serde(deserialize_with = "required")]
     pub max_task_queue_activities_per_second: Option<f64>,
+}
+
+/// A worker tuner: one slot supplier per slot kind (Nexus is not enabled, so it has none), and
+/// the options of the resource controller that every resource-based supplier shares.
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TunerJson {
+    pub workflow_task_slot_supplier: SlotSupplierJson,
+    pub activity_task_slot_supplier: SlotSupplierJson,
+    pub local_activity_task_slot_supplier: SlotSupplierJson,
+    /// Required (not `null`) when a supplier is resource-based, `null` otherwise.
+    #[serde(deserialize_with = "required")]
+    pub resource_based_options: Option<ResourceBasedOptionsJson>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum SlotSupplierJson {
+    FixedSize {
+        num_slots: usize,
+    },
+    ResourceBased {
+        minimum_slots: usize,
+        maximum_slots: usize,
+        ramp_throttle_ms: u64,
+    },
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceBasedOptionsJson {
+    /// In (0, 1]: the share of system memory the worker aims to keep in use.
+    pub target_memory_usage: f64,
+    /// In (0, 1]: the share of CPU the worker aims to keep in use.
+    pub target_cpu_usage: f64,
+}
+
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum PollerBehaviorJson {
+    SimpleMaximum {
+        maximum: usize,
+    },
+    Autoscaling {
+        minimum: usize,
+        maximum: usize,
+        initial: usize,
+    },
 }
 
 fn invalid(option: &str, problem: impl std::fmt::Display) -> BridgeError {
@@ -119,6 +190,135 @@ fn bounded_rate(option: &str, value: Option<f64>) -> BridgeResult<Option<f64>> {
         }
         other => Ok(other),
     }
+}
+
+fn poller_behavior(option: &str, behavior: PollerBehaviorJson) -> BridgeResult<PollerBehavior> {
+    let count = |field: &str, value: usize| {
+        at_most(
+            &format!("{option}.{field}"),
+            value,
+            limits::MAX_CONCURRENT_POLLS,
+        )
+    };
+    let behavior = match behavior {
+        PollerBehaviorJson::SimpleMaximum { maximum } => {
+            PollerBehavior::SimpleMaximum(count("maximum", maximum)?)
+        }
+        PollerBehaviorJson::Autoscaling {
+            minimum,
+            maximum,
+            initial,
+        } => PollerBehavior::Autoscaling {
+            minimum: count("minimum", minimum)?,
+            maximum: count("maximum", maximum)?,
+            initial: count("initial", initial)?,
+        },
+    };
+    // Core checks this only when the worker starts polling: refuse it while the option is named.
+    behavior.validate().map_err(|e| invalid(option, e))?;
+    Ok(behavior)
+}
+
+fn slot_supplier<SK: SlotKind>(
+    option: &str,
+    supplier: &SlotSupplierJson,
+) -> BridgeResult<SlotSupplierOptions<SK>> {
+    let slots = |field: &str, value: usize| {
+        at_most(
+            &format!("tuner.{option}.{field}"),
+            value,
+            limits::MAX_CONCURRENT_EXECUTIONS,
+        )
+    };
+    Ok(match *supplier {
+        SlotSupplierJson::FixedSize { num_slots } => {
+            if num_slots == 0 {
+                return Err(invalid(&format!("tuner.{option}.numSlots"), "must be > 0"));
+            }
+            SlotSupplierOptions::FixedSize {
+                slots: slots("numSlots", num_slots)?,
+            }
+        }
+        SlotSupplierJson::ResourceBased {
+            minimum_slots,
+            maximum_slots,
+            ramp_throttle_ms,
+        } => {
+            let minimum = slots("minimumSlots", minimum_slots)?;
+            let maximum = slots("maximumSlots", maximum_slots)?;
+            if maximum == 0 || minimum > maximum {
+                return Err(invalid(
+                    &format!("tuner.{option}"),
+                    format!("needs 0 < maximumSlots and minimumSlots <= maximumSlots, got {minimum} and {maximum}"),
+                ));
+            }
+            let ramp = bounded_ms(&format!("tuner.{option}.rampThrottleMs"), ramp_throttle_ms)?;
+            SlotSupplierOptions::ResourceBased(ResourceSlotOptions::new(minimum, maximum, ramp))
+        }
+    })
+}
+
+fn tuner(tuner: &TunerJson) -> BridgeResult<TunerHolderOptions> {
+    let workflow = slot_supplier(
+        "workflowTaskSlotSupplier",
+        &tuner.workflow_task_slot_supplier,
+    )?;
+    let activity = slot_supplier(
+        "activityTaskSlotSupplier",
+        &tuner.activity_task_slot_supplier,
+    )?;
+    let local_activity = slot_supplier(
+        "localActivityTaskSlotSupplier",
+        &tuner.local_activity_task_slot_supplier,
+    )?;
+    let resource_based = [
+        &tuner.workflow_task_slot_supplier,
+        &tuner.activity_task_slot_supplier,
+        &tuner.local_activity_task_slot_supplier,
+    ]
+    .iter()
+    .any(|s| matches!(s, SlotSupplierJson::ResourceBased { .. }));
+    let resource_based_config = match (&tuner.resource_based_options, resource_based) {
+        (Some(options), true) => {
+            for (field, value) in [
+                ("targetMemoryUsage", options.target_memory_usage),
+                ("targetCpuUsage", options.target_cpu_usage),
+            ] {
+                if !(value > 0.0 && value <= 1.0) {
+                    return Err(invalid(
+                        &format!("tuner.resourceBasedOptions.{field}"),
+                        format!("must be in (0, 1], got {value}"),
+                    ));
+                }
+            }
+            Some(ResourceBasedTunerConfig::Options(
+                ResourceBasedSlotsOptions::builder()
+                    .target_mem_usage(options.target_memory_usage)
+                    .target_cpu_usage(options.target_cpu_usage)
+                    .build(),
+            ))
+        }
+        (None, false) => None,
+        (None, true) => {
+            return Err(invalid(
+                "tuner.resourceBasedOptions",
+                "is required when a slot supplier is resource-based",
+            ))
+        }
+        (Some(_), false) => {
+            return Err(invalid(
+                "tuner.resourceBasedOptions",
+                "must be null when no slot supplier is resource-based",
+            ))
+        }
+    };
+    TunerHolderOptions::builder()
+        .workflow_slot_options(workflow)
+        .activity_slot_options(activity)
+        .local_activity_slot_options(local_activity)
+        .maybe_resource_based_config(resource_based_config)
+        .build()
+        .map_err(|e| invalid("tuner", e))
 }
 
 pub fn parse(json: &[u8]) -> BridgeResult<WorkerOptionsJson> {
@@ -181,30 +381,55 @@ pub fn to_config(options: &WorkerOptionsJson) -> BridgeResult<WorkerConfig> {
         options.max_cached_workflows,
         limits::MAX_CACHED_WORKFLOWS,
     )?;
-    let max_workflow_tasks = at_most(
+    let count = |option: &str, value: Option<usize>| {
+        value
+            .map(|v| at_most(option, v, limits::MAX_CONCURRENT_EXECUTIONS))
+            .transpose()
+    };
+    let max_workflow_tasks = count(
         "maxConcurrentWorkflowTaskExecutions",
         options.max_concurrent_workflow_task_executions,
-        limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
-    let max_activities = at_most(
+    let max_activities = count(
         "maxConcurrentActivityTaskExecutions",
         options.max_concurrent_activity_task_executions,
-        limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
-    let max_local_activities = at_most(
+    let max_local_activities = count(
         "maxConcurrentLocalActivityExecutions",
         options.max_concurrent_local_activity_executions,
-        limits::MAX_CONCURRENT_EXECUTIONS,
     )?;
-    let workflow_pollers = at_most(
-        "workflowTaskPollerMaximum",
-        options.workflow_task_poller_maximum,
-        limits::MAX_CONCURRENT_POLLS,
+    let counts_set = [max_workflow_tasks, max_activities, max_local_activities]
+        .iter()
+        .filter(|c| c.is_some())
+        .count();
+    let tuner = match (&options.tuner, counts_set) {
+        (Some(json), 0) => {
+            let holder = tuner(json)?
+                .build_tuner_holder()
+                .map_err(|e| invalid("tuner", e))?;
+            Some(Arc::new(holder) as Arc<dyn temporalio_sdk_core::WorkerTuner + Send + Sync>)
+        }
+        (None, 3) => None,
+        (Some(_), _) => {
+            return Err(invalid(
+                "tuner",
+                "excludes maxConcurrentWorkflowTaskExecutions, maxConcurrentActivityTaskExecutions and maxConcurrentLocalActivityExecutions: set them to null",
+            ))
+        }
+        (None, _) => {
+            return Err(invalid(
+                "maxConcurrentWorkflowTaskExecutions",
+                "and the other two slot counts are required (all three) without a tuner",
+            ))
+        }
+    };
+    let workflow_pollers = poller_behavior(
+        "workflowTaskPollerBehavior",
+        options.workflow_task_poller_behavior,
     )?;
-    let activity_pollers = at_most(
-        "activityTaskPollerMaximum",
-        options.activity_task_poller_maximum,
-        limits::MAX_CONCURRENT_POLLS,
+    let activity_pollers = poller_behavior(
+        "activityTaskPollerBehavior",
+        options.activity_task_poller_behavior,
     )?;
     // Core divides pollers by this ratio unchecked: NaN or 0 would leave a queue unpolled.
     let ratio = options.nonsticky_to_sticky_poll_ratio;
@@ -247,11 +472,12 @@ pub fn to_config(options: &WorkerOptionsJson) -> BridgeResult<WorkerConfig> {
             enable_nexus: false,
         })
         .max_cached_workflows(max_cached)
-        .max_outstanding_workflow_tasks(max_workflow_tasks)
-        .max_outstanding_activities(max_activities)
-        .max_outstanding_local_activities(max_local_activities)
-        .workflow_task_poller_behavior(PollerBehavior::SimpleMaximum(workflow_pollers))
-        .activity_task_poller_behavior(PollerBehavior::SimpleMaximum(activity_pollers))
+        .maybe_max_outstanding_workflow_tasks(max_workflow_tasks)
+        .maybe_max_outstanding_activities(max_activities)
+        .maybe_max_outstanding_local_activities(max_local_activities)
+        .maybe_tuner(tuner)
+        .workflow_task_poller_behavior(workflow_pollers)
+        .activity_task_poller_behavior(activity_pollers)
         .nonsticky_to_sticky_poll_ratio(ratio)
         .sticky_queue_schedule_to_start_timeout(sticky_timeout)
         .max_heartbeat_throttle_interval(max_heartbeat_throttle)
@@ -275,8 +501,10 @@ mod tests {
         "useBuildIdVersioning":false,"deploymentName":null,"useWorkerVersioning":null,
         "defaultVersioningBehavior":null,"maxCachedWorkflows":1000,
         "maxConcurrentWorkflowTaskExecutions":40,"maxConcurrentActivityTaskExecutions":100,
-        "maxConcurrentLocalActivityExecutions":100,"workflowTaskPollerMaximum":10,
-        "activityTaskPollerMaximum":10,"nonstickyToStickyPollRatio":0.2,
+        "maxConcurrentLocalActivityExecutions":100,"tuner":null,
+        "workflowTaskPollerBehavior":{"type":"simple-maximum","maximum":10},
+        "activityTaskPollerBehavior":{"type":"simple-maximum","maximum":10},
+        "nonstickyToStickyPollRatio":0.2,
         "stickyQueueScheduleToStartTimeoutMs":10000,"gracefulShutdownPeriodMs":0,
         "enableWorkflows":true,"enableNonLocalActivities":true,
         "maxHeartbeatThrottleIntervalMs":60000,"defaultHeartbeatThrottleIntervalMs":30000,
@@ -330,8 +558,14 @@ mod tests {
             ("maxConcurrentWorkflowTaskExecutions", Some("1")),
             ("maxConcurrentActivityTaskExecutions", Some("3")),
             ("maxConcurrentLocalActivityExecutions", Some("4")),
-            ("workflowTaskPollerMaximum", Some("1")),
-            ("activityTaskPollerMaximum", Some("2")),
+            (
+                "workflowTaskPollerBehavior",
+                Some(r#"{"type":"simple-maximum","maximum":1}"#),
+            ),
+            (
+                "activityTaskPollerBehavior",
+                Some(r#"{"type":"autoscaling","minimum":1,"maximum":8,"initial":3}"#),
+            ),
             ("nonstickyToStickyPollRatio", Some("0.5")),
             ("stickyQueueScheduleToStartTimeoutMs", Some("1500")),
             ("gracefulShutdownPeriodMs", Some("2500")),
@@ -357,8 +591,13 @@ mod tests {
         );
         assert_eq!(
             config.activity_task_poller_behavior,
-            Some(PollerBehavior::SimpleMaximum(2))
+            Some(PollerBehavior::Autoscaling {
+                minimum: 1,
+                maximum: 8,
+                initial: 3
+            })
         );
+        assert!(config.tuner.is_none());
         assert_eq!(config.nonsticky_to_sticky_poll_ratio, 0.5);
         assert_eq!(
             config.sticky_queue_schedule_to_start_timeout,
@@ -471,8 +710,6 @@ mod tests {
                 "maxConcurrentLocalActivityExecutions",
                 MAX_CONCURRENT_EXECUTIONS,
             ),
-            ("workflowTaskPollerMaximum", MAX_CONCURRENT_POLLS),
-            ("activityTaskPollerMaximum", MAX_CONCURRENT_POLLS),
         ];
         // sdk-core wants no more workflow task slots than cached workflows: cache the most.
         let cache_most = MAX_CACHED_WORKFLOWS.to_string();
@@ -496,6 +733,78 @@ mod tests {
                     error.message
                 );
             }
+        }
+        for option in ["workflowTaskPollerBehavior", "activityTaskPollerBehavior"] {
+            let at_bound = MAX_CONCURRENT_POLLS.to_string();
+            let simple = |n: u64| format!(r#"{{"type":"simple-maximum","maximum":{n}}}"#);
+            let autoscaling = |n: u64| {
+                format!(r#"{{"type":"autoscaling","minimum":1,"maximum":{n},"initial":1}}"#)
+            };
+            let bound = MAX_CONCURRENT_POLLS as u64;
+            config(&options_with(&[(option, Some(&simple(bound)))])).unwrap();
+            config(&options_with(&[(option, Some(&autoscaling(bound)))])).unwrap();
+            for past in [bound + 1, 1_000_000_000_000, usize::MAX as u64] {
+                for json in [simple(past), autoscaling(past)] {
+                    let error = config_error(&options_with(&[(option, Some(&json))]));
+                    assert_eq!(error.code, ErrorCode::InvalidArgument);
+                    assert!(
+                        error.message.contains(&format!("{option}.maximum"))
+                            && error.message.contains(&at_bound),
+                        "{}",
+                        error.message
+                    );
+                }
+            }
+        }
+        let nulls = [
+            ("maxConcurrentWorkflowTaskExecutions", Some("null")),
+            ("maxConcurrentActivityTaskExecutions", Some("null")),
+            ("maxConcurrentLocalActivityExecutions", Some("null")),
+        ];
+        let past = (MAX_CONCURRENT_EXECUTIONS + 1).to_string();
+        let at = MAX_CONCURRENT_EXECUTIONS.to_string();
+        for (supplier, named) in [
+            (
+                format!(r#"{{"type":"fixed-size","numSlots":{past}}}"#),
+                "numSlots",
+            ),
+            (
+                format!(
+                    r#"{{"type":"resource-based","minimumSlots":1,"maximumSlots":{past},"rampThrottleMs":0}}"#
+                ),
+                "maximumSlots",
+            ),
+            (
+                format!(
+                    r#"{{"type":"resource-based","minimumSlots":{past},"maximumSlots":{past},"rampThrottleMs":0}}"#
+                ),
+                "minimumSlots",
+            ),
+            (
+                format!(
+                    r#"{{"type":"resource-based","minimumSlots":1,"maximumSlots":2,"rampThrottleMs":{}}}"#,
+                    MAX_DURATION_MS + 1
+                ),
+                "rampThrottleMs",
+            ),
+        ] {
+            let tuner = format!(
+                r#"{{"workflowTaskSlotSupplier":{{"type":"fixed-size","numSlots":2}},
+                "activityTaskSlotSupplier":{supplier},
+                "localActivityTaskSlotSupplier":{{"type":"fixed-size","numSlots":{at}}},
+                "resourceBasedOptions":{{"targetMemoryUsage":0.8,"targetCpuUsage":0.9}}}}"#
+            );
+            let mut changes = nulls.to_vec();
+            changes.push(("tuner", Some(&tuner)));
+            let error = config_error(&options_with(&changes));
+            assert_eq!(error.code, ErrorCode::InvalidArgument);
+            assert!(
+                error
+                    .message
+                    .contains(&format!("tuner.activityTaskSlotSupplier.{named}")),
+                "{}",
+                error.message
+            );
         }
         let durations = [
             "stickyQueueScheduleToStartTimeoutMs",
@@ -542,9 +851,24 @@ mod tests {
                 "max_outstanding_workflow_tasks",
             ),
             (
-                "workflowTaskPollerMaximum",
-                "1",
+                "workflowTaskPollerBehavior",
+                r#"{"type":"simple-maximum","maximum":1}"#,
                 "workflow_task_poller_behavior",
+            ),
+            (
+                "activityTaskPollerBehavior",
+                r#"{"type":"autoscaling","minimum":2,"maximum":8,"initial":1}"#,
+                "activityTaskPollerBehavior",
+            ),
+            (
+                "activityTaskPollerBehavior",
+                r#"{"type":"autoscaling","minimum":0,"maximum":8,"initial":1}"#,
+                "activityTaskPollerBehavior",
+            ),
+            (
+                "workflowTaskPollerBehavior",
+                r#"{"type":"simple","maximum":4}"#,
+                "unknown variant",
             ),
             ("maxCachedWorkflow", "10", "maxCachedWorkflow"),
             ("maxCachedWorkflows", r#""lots""#, "invalid type"),
@@ -559,5 +883,119 @@ mod tests {
             ("enableNonLocalActivities", Some("false")),
         ]));
         assert_eq!(error.code, ErrorCode::InvalidArgument);
+    }
+
+    const NO_COUNTS: [(&str, Option<&str>); 3] = [
+        ("maxConcurrentWorkflowTaskExecutions", Some("null")),
+        ("maxConcurrentActivityTaskExecutions", Some("null")),
+        ("maxConcurrentLocalActivityExecutions", Some("null")),
+    ];
+
+    fn with_tuner(tuner: &str) -> String {
+        let mut changes = NO_COUNTS.to_vec();
+        changes.push(("tuner", Some(tuner)));
+        options_with(&changes)
+    }
+
+    #[test]
+    fn a_tuner_replaces_the_slot_counts() {
+        let fixed = config(&with_tuner(
+            r#"{"workflowTaskSlotSupplier":{"type":"fixed-size","numSlots":4},
+            "activityTaskSlotSupplier":{"type":"fixed-size","numSlots":1},
+            "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+            "resourceBasedOptions":null}"#,
+        ))
+        .unwrap();
+        assert!(fixed.tuner.is_some());
+        assert_eq!(fixed.max_outstanding_workflow_tasks, None);
+        assert_eq!(fixed.max_outstanding_activities, None);
+        assert_eq!(fixed.max_outstanding_local_activities, None);
+        let resource_based = config(&with_tuner(
+            r#"{"workflowTaskSlotSupplier":{"type":"resource-based","minimumSlots":2,"maximumSlots":1000,"rampThrottleMs":10},
+            "activityTaskSlotSupplier":{"type":"resource-based","minimumSlots":1,"maximumSlots":2000,"rampThrottleMs":50},
+            "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+            "resourceBasedOptions":{"targetMemoryUsage":0.8,"targetCpuUsage":0.9}}"#,
+        ))
+        .unwrap();
+        assert!(resource_based.tuner.is_some());
+        let refused = [
+            // A tuner and the counts.
+            (
+                options_with(&[(
+                    "tuner",
+                    Some(
+                        r#"{"workflowTaskSlotSupplier":{"type":"fixed-size","numSlots":4},
+                        "activityTaskSlotSupplier":{"type":"fixed-size","numSlots":1},
+                        "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+                        "resourceBasedOptions":null}"#,
+                    ),
+                )]),
+                "worker option tuner: excludes",
+            ),
+            // Neither.
+            (
+                options_with(&NO_COUNTS),
+                "maxConcurrentWorkflowTaskExecutions",
+            ),
+            (
+                with_tuner(
+                    r#"{"workflowTaskSlotSupplier":{"type":"resource-based","minimumSlots":2,"maximumSlots":10,"rampThrottleMs":0},
+                    "activityTaskSlotSupplier":{"type":"fixed-size","numSlots":1},
+                    "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+                    "resourceBasedOptions":null}"#,
+                ),
+                "tuner.resourceBasedOptions: is required",
+            ),
+            (
+                with_tuner(
+                    r#"{"workflowTaskSlotSupplier":{"type":"fixed-size","numSlots":2},
+                    "activityTaskSlotSupplier":{"type":"fixed-size","numSlots":1},
+                    "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+                    "resourceBasedOptions":{"targetMemoryUsage":0.8,"targetCpuUsage":0.9}}"#,
+                ),
+                "tuner.resourceBasedOptions: must be null",
+            ),
+            (
+                with_tuner(
+                    r#"{"workflowTaskSlotSupplier":{"type":"resource-based","minimumSlots":2,"maximumSlots":10,"rampThrottleMs":0},
+                    "activityTaskSlotSupplier":{"type":"fixed-size","numSlots":1},
+                    "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+                    "resourceBasedOptions":{"targetMemoryUsage":1.5,"targetCpuUsage":0.9}}"#,
+                ),
+                "tuner.resourceBasedOptions.targetMemoryUsage",
+            ),
+            (
+                with_tuner(
+                    r#"{"workflowTaskSlotSupplier":{"type":"resource-based","minimumSlots":20,"maximumSlots":10,"rampThrottleMs":0},
+                    "activityTaskSlotSupplier":{"type":"fixed-size","numSlots":1},
+                    "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+                    "resourceBasedOptions":{"targetMemoryUsage":0.5,"targetCpuUsage":0.9}}"#,
+                ),
+                "tuner.workflowTaskSlotSupplier",
+            ),
+            (
+                with_tuner(
+                    r#"{"workflowTaskSlotSupplier":{"type":"fixed-size","numSlots":2},
+                    "activityTaskSlotSupplier":{"type":"fixed-size","numSlots":0},
+                    "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+                    "resourceBasedOptions":null}"#,
+                ),
+                "tuner.activityTaskSlotSupplier.numSlots",
+            ),
+            (
+                with_tuner(
+                    r#"{"workflowTaskSlotSupplier":{"type":"custom"},
+                    "activityTaskSlotSupplier":{"type":"fixed-size","numSlots":1},
+                    "localActivityTaskSlotSupplier":{"type":"fixed-size","numSlots":3},
+                    "resourceBasedOptions":null}"#,
+                ),
+                "unknown variant `custom`",
+            ),
+        ];
+        for (json, named) in refused {
+            let error = config_error(&json);
+            assert_eq!(error.code, ErrorCode::InvalidArgument);
+            assert!(error.message.contains(named), "{named}: {}", error.message);
+        }
     }
 }

@@ -64,5 +64,8 @@ export {
   NativeWorker,
   NativeWorkerBase,
   type NativeReplayerOptions,
+  type NativePollerBehavior,
+  type NativeSlotSupplier,
   type NativeWorkerOptions,
+  type NativeWorkerTuner,
 } from './worker';

@@ -36,11 +36,14 @@ export interface NativeWorkerOptions {
   defaultVersioningBehavior: 'pinned' | 'autoUpgrade' | null;
   /** Sticky cache size; 0 disables sticky queues. */
   maxCachedWorkflows: number;
-  maxConcurrentWorkflowTaskExecutions: number;
-  maxConcurrentActivityTaskExecutions: number;
-  maxConcurrentLocalActivityExecutions: number;
-  workflowTaskPollerMaximum: number;
-  activityTaskPollerMaximum: number;
+  /** The three slot counts: numbers without a `tuner`, `null` with one. */
+  maxConcurrentWorkflowTaskExecutions: number | null;
+  maxConcurrentActivityTaskExecutions: number | null;
+  maxConcurrentLocalActivityExecutions: number | null;
+  /** Slot suppliers per slot kind; `null`: the `maxConcurrent*` counts. */
+  tuner: NativeWorkerTuner | null;
+  workflowTaskPollerBehavior: NativePollerBehavior;
+  activityTaskPollerBehavior: NativePollerBehavior;
   /** In (0, 1]. */
   nonstickyToStickyPollRatio: number;
   stickyQueueScheduleToStartTimeoutMs: number;
@@ -58,6 +61,23 @@ export interface NativeWorkerOptions {
   /** Server-side task-queue activity rate limit; `null` for none. */
   maxTaskQueueActivitiesPerSecond: number | null;
 }
+
+/** sdk-core's tuner: one slot supplier per slot kind, and the resource controller they share. */
+export interface NativeWorkerTuner {
+  workflowTaskSlotSupplier: NativeSlotSupplier;
+  activityTaskSlotSupplier: NativeSlotSupplier;
+  localActivityTaskSlotSupplier: NativeSlotSupplier;
+  /** Required when a supplier is resource-based, `null` otherwise. Each in (0, 1]. */
+  resourceBasedOptions: { targetMemoryUsage: number; targetCpuUsage: number } | null;
+}
+
+export type NativeSlotSupplier =
+  | { type: 'fixed-size'; numSlots: number }
+  | { type: 'resource-based'; minimumSlots: number; maximumSlots: number; rampThrottleMs: number };
+
+export type NativePollerBehavior =
+  | { type: 'simple-maximum'; maximum: number }
+  | { type: 'autoscaling'; minimum: number; maximum: number; initial: number };
 
 /** Options of {@link NativeReplayer.create}; every key is required (`runReplayHistory` holds the defaults). */
 export interface NativeReplayerOptions {

@@ -3,9 +3,22 @@ export {
   WORKER_DEFAULTS,
   WORKER_LIMITS,
   WorkerOptionsError,
+  UnsupportedSlotSupplierError,
   type WorkerOptions,
   type WorkerInterceptors,
   type WorkerDeploymentOptions,
+  type WorkerTuner,
+  type TunerHolder,
+  type ResourceBasedTuner,
+  type ResourceBasedTunerOptions,
+  type ResourceBasedSlotOptions,
+  type ResourceBasedSlotsForType,
+  type SlotSupplier,
+  type FixedSizeSlotSupplier,
+  type CustomSlotSupplier,
+  type PollerBehavior,
+  type PollerBehaviorSimpleMaximum,
+  type PollerBehaviorAutoscaling,
 } from './options';
 export { NativeConnection, Runtime, type NativeConnectionOptions, type RuntimeOptions } from '../connection';
 export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from '../common/logger';

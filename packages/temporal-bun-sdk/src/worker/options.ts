@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { DataConverter, Duration, VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_NAMESPACE } from '../common/defaults';
-import type { NativeWorkerOptions } from '../native';
+import type { NativePollerBehavior, NativeSlotSupplier, NativeWorkerOptions, NativeWorkerTuner } from '../native';
 import type { ActivityInterceptorsFactory } from '../activity/interceptors';
 import type { InjectedSinks } from '../workflow/sinks';
 import type { WorkflowBundleOption } from '../workflow/prebuilt-bundle';
@@ -92,16 +92,43 @@ export interface WorkerOptions {
   workerDeploymentOptions?: WorkerDeploymentOptions;
   /** Workflow runs kept in memory between tasks (sticky cache); 0 disables it. Default 1000. */
   maxCachedWorkflows?: number;
-  /** Workflow activations processed at once. Default 40. */
+  /** Workflow activations processed at once. Default 40. Not with {@link tuner}. */
   maxConcurrentWorkflowTaskExecutions?: number;
-  /** Activities executed at once. Default 100. */
+  /** Activities executed at once. Default 100. Not with {@link tuner}. */
   maxConcurrentActivityTaskExecutions?: number;
-  /** Local activities executed at once. Default 100. */
+  /** Local activities executed at once. Default 100. Not with {@link tuner}. */
   maxConcurrentLocalActivityExecutions?: number;
-  /** Concurrent workflow-task long polls. Default 10 (at least 2 while caching). */
+  /**
+   * How task slots are handed out, per slot kind, as in the official SDK: a resource-based tuner
+   * (`{ tunerOptions: { targetMemoryUsage, targetCpuUsage }, workflowTaskSlotOptions?, … }`, which
+   * hands out slots while the host's memory and CPU use stay under the targets), or one supplier per
+   * slot kind (`{ workflowTaskSlotSupplier, activityTaskSlotSupplier, localActivityTaskSlotSupplier }`,
+   * each `{ type: 'fixed-size', numSlots }` or `{ type: 'resource-based', tunerOptions, … }`).
+   * Custom (JavaScript) slot suppliers are refused ({@link UnsupportedSlotSupplierError}). Not with
+   * the `maxConcurrent*Executions` options. Default: those options' fixed-size slots.
+   *
+   * @example
+   * createWorker({
+   *   taskQueue: 'orders',
+   *   workflowsPath,
+   *   activities,
+   *   tuner: { tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 } },
+   * });
+   */
+  tuner?: WorkerTuner;
+  /** Concurrent workflow-task long polls. Default 10 (at least 2 while caching). Not with {@link workflowTaskPollerBehavior}. */
   maxConcurrentWorkflowTaskPolls?: number;
-  /** Concurrent activity-task long polls. Default 10. */
+  /** Concurrent activity-task long polls. Default 10. Not with {@link activityTaskPollerBehavior}. */
   maxConcurrentActivityTaskPolls?: number;
+  /**
+   * How workflow-task polls are made: `{ type: 'simple-maximum', maximum }` (as
+   * `maxConcurrentWorkflowTaskPolls`), or `{ type: 'autoscaling', minimum, maximum, initial }`
+   * (defaults 1, 100, 5): the number of pollers follows the server's feedback. Not with
+   * `maxConcurrentWorkflowTaskPolls`. Default `{ type: 'simple-maximum', maximum: 10 }`.
+   */
+  workflowTaskPollerBehavior?: PollerBehavior;
+  /** As {@link workflowTaskPollerBehavior}, for activity tasks. Not with `maxConcurrentActivityTaskPolls`. */
+  activityTaskPollerBehavior?: PollerBehavior;
   /** Share of workflow polls on the normal (non-sticky) queue, in (0, 1]. Default 0.2. */
   nonStickyToStickyPollRatio?: number;
   /** How long a task waits on this worker's sticky queue before going to any worker. Default `'10s'`. */
@@ -175,6 +202,85 @@ export type WorkerDeploymentOptions = {
   | { useWorkerVersioning: false; defaultVersioningBehavior?: never }
 );
 
+/** `createWorker({ tuner })`, shaped like the official SDK's `WorkerTuner`. */
+export type WorkerTuner = ResourceBasedTuner | TunerHolder;
+
+/** One slot supplier per slot kind (the official `TunerHolder`). */
+export interface TunerHolder {
+  workflowTaskSlotSupplier: SlotSupplier;
+  activityTaskSlotSupplier: SlotSupplier;
+  localActivityTaskSlotSupplier: SlotSupplier;
+  /** Accepted for the official shape and checked; unused, as this SDK runs no Nexus tasks. */
+  nexusTaskSlotSupplier?: SlotSupplier;
+}
+
+export type SlotSupplier = FixedSizeSlotSupplier | ResourceBasedSlotsForType | CustomSlotSupplier;
+
+/** A fixed number of slots. */
+export interface FixedSizeSlotSupplier {
+  type: 'fixed-size';
+  numSlots: number;
+}
+
+/** The targets the resource-based suppliers of a worker share, each in (0, 1]. */
+export interface ResourceBasedTunerOptions {
+  /** The share of the host's memory to keep in use, e.g. 0.8. */
+  targetMemoryUsage: number;
+  /** The share of the host's CPU to keep in use, e.g. 0.9. */
+  targetCpuUsage: number;
+}
+
+export interface ResourceBasedSlotOptions {
+  /** Slots handed out whatever the resources. Default 2 for workflow tasks, 1 for activities. */
+  minimumSlots?: number;
+  /** At most this many slots. Default 1000 for workflow tasks, 2000 for activities. */
+  maximumSlots?: number;
+  /** The least time between two slots past the minimum. Default 10 ms for workflow tasks, 50 ms for activities. */
+  rampThrottle?: Duration;
+}
+
+/** A resource-based supplier for one slot kind; every one of a worker must share `tunerOptions`. */
+export type ResourceBasedSlotsForType = ResourceBasedSlotOptions & {
+  type: 'resource-based';
+  tunerOptions: ResourceBasedTunerOptions;
+};
+
+/** Resource-based slots for every slot kind (the official `ResourceBasedTuner`). */
+export interface ResourceBasedTuner {
+  tunerOptions: ResourceBasedTunerOptions;
+  workflowTaskSlotOptions?: ResourceBasedSlotOptions;
+  activityTaskSlotOptions?: ResourceBasedSlotOptions;
+  localActivityTaskSlotOptions?: ResourceBasedSlotOptions;
+}
+
+/** The official SDK's JavaScript slot supplier: typed so that such code compiles, refused at run time. */
+export interface CustomSlotSupplier {
+  type: 'custom';
+  reserveSlot(...args: never[]): unknown;
+  tryReserveSlot(...args: never[]): unknown;
+  markSlotUsed(...args: never[]): unknown;
+  releaseSlot(...args: never[]): unknown;
+}
+
+/** `workflowTaskPollerBehavior` / `activityTaskPollerBehavior`, as in the official SDK. */
+export type PollerBehavior = PollerBehaviorSimpleMaximum | PollerBehaviorAutoscaling;
+
+export interface PollerBehaviorSimpleMaximum {
+  type: 'simple-maximum';
+  /** Default 10. */
+  maximum?: number;
+}
+
+export interface PollerBehaviorAutoscaling {
+  type: 'autoscaling';
+  /** At least this many polls (while slots are free). Default 1. */
+  minimum?: number;
+  /** At most this many polls. Default 100. */
+  maximum?: number;
+  /** Polls before scaling starts. Default 5. */
+  initial?: number;
+}
+
 export interface WorkflowBundlerOptions {
   /** Modules (`name` or `name/sub/path`) to stub without a warning. */
   ignoreModules?: string[];
@@ -199,6 +305,11 @@ export const WORKER_DEFAULTS = {
   shutdownGraceTimeMs: 0,
   abandonAfterCancelTimeMs: 2_000,
   reuseV8Context: true,
+  /** Autoscaling pollers, as in the official SDK. */
+  pollerAutoscaling: { minimum: 1, maximum: 100, initial: 5 },
+  /** Resource-based slots, as in the official SDK. */
+  resourceBasedWorkflowSlots: { minimumSlots: 2, maximumSlots: 1000, rampThrottleMs: 10 },
+  resourceBasedActivitySlots: { minimumSlots: 1, maximumSlots: 2000, rampThrottleMs: 50 },
 } as const;
 
 /**
@@ -228,6 +339,17 @@ export class WorkerOptionsError extends TypeError {
     problem: string,
   ) {
     super(`createWorker: option ${option} ${problem}`);
+  }
+}
+
+/** A custom (JavaScript) slot supplier was given to `tuner`: not supported yet. */
+export class UnsupportedSlotSupplierError extends WorkerOptionsError {
+  constructor(option: string) {
+    super(
+      option,
+      "is a custom slot supplier ({ type: 'custom' }), which temporal-bun-sdk does not support yet: use { type: 'fixed-size', numSlots } or { type: 'resource-based', tunerOptions }",
+    );
+    Object.defineProperty(this, 'name', { value: 'UnsupportedSlotSupplierError' });
   }
 }
 
@@ -336,8 +458,11 @@ const WORKER_OPTION_NAMES = [
   'maxConcurrentWorkflowTaskExecutions',
   'maxConcurrentActivityTaskExecutions',
   'maxConcurrentLocalActivityExecutions',
+  'tuner',
   'maxConcurrentWorkflowTaskPolls',
   'maxConcurrentActivityTaskPolls',
+  'workflowTaskPollerBehavior',
+  'activityTaskPollerBehavior',
   'nonStickyToStickyPollRatio',
   'stickyQueueScheduleToStartTimeout',
   'maxHeartbeatThrottleInterval',
@@ -364,9 +489,6 @@ void everyOptionListed;
 /** Official SDK options that this SDK does not take, with what to do instead. */
 const UNSUPPORTED_OFFICIAL_OPTIONS: Record<string, string> = {
   shutdownForceTime: 'use shutdownGraceTime; after it, activities are cancelled and the worker stops',
-  tuner: 'worker tuners are not supported yet; set the maxConcurrent* options',
-  workflowTaskPollerBehavior: 'poller autoscaling is not supported yet; set maxConcurrentWorkflowTaskPolls',
-  activityTaskPollerBehavior: 'poller autoscaling is not supported yet; set maxConcurrentActivityTaskPolls',
   nexusServices: 'Nexus is not supported',
   maxConcurrentNexusTaskExecutions: 'Nexus is not supported',
   maxConcurrentNexusTaskPolls: 'Nexus is not supported',
@@ -460,6 +582,9 @@ function checkOptionTypes(options: WorkerOptions): void {
   expect('logger', 'object', 'a Logger (an object with log, trace, debug, info, warn and error)');
   expect('metrics', 'object', 'an object ({ onEvent })');
   expect('bundlerOptions', 'object', 'an object ({ ignoreModules })');
+  expect('tuner', 'object', 'a WorkerTuner ({ tunerOptions, … } or { workflowTaskSlotSupplier, … })');
+  expect('workflowTaskPollerBehavior', 'object', "a PollerBehavior ({ type: 'simple-maximum' | 'autoscaling', … })");
+  expect('activityTaskPollerBehavior', 'object', "a PollerBehavior ({ type: 'simple-maximum' | 'autoscaling', … })");
   expect(
     'workerDeploymentOptions',
     'object',
@@ -561,6 +686,213 @@ function compileVersioning(
       behavior === undefined ? null : NATIVE_VERSIONING_BEHAVIORS[behavior as VersioningBehavior],
     requireVersioningBehavior: useWorkerVersioning && behavior === undefined,
   };
+}
+
+/** An integer in [minimum, maximum], or the error naming `option`. */
+function integerIn(option: string, value: unknown, minimum: number, maximum: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum) {
+    throw new WorkerOptionsError(
+      option,
+      `must be an integer in [${minimum}, ${maximum.toLocaleString('en-US')}], got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Refuses keys of `value` (an object) other than `known`. */
+function checkKeys(option: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new WorkerOptionsError(`${option}.${key}`, `is not an option here; the options are ${known.join(', ')}`);
+    }
+  }
+}
+
+function asObject(option: string, value: unknown, shape: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object') {
+    throw new WorkerOptionsError(option, `must be ${shape}, got ${describeValue(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** `workflowTaskPollerBehavior` / `activityTaskPollerBehavior`, or the `maxConcurrent*TaskPolls` it conflicts with. */
+function compilePollerBehavior(
+  options: WorkerOptions,
+  option: 'workflowTaskPollerBehavior' | 'activityTaskPollerBehavior',
+  pollsOption: 'maxConcurrentWorkflowTaskPolls' | 'maxConcurrentActivityTaskPolls',
+  minimum: number,
+): NativePollerBehavior {
+  const behavior = options[option];
+  const maximumPolls = WORKER_LIMITS.maxConcurrentPolls;
+  if (behavior === undefined) {
+    const fallback = WORKER_DEFAULTS[pollsOption];
+    return { type: 'simple-maximum', maximum: positiveInteger(options, pollsOption, fallback, minimum, maximumPolls) };
+  }
+  if (options[pollsOption] !== undefined) {
+    throw new WorkerOptionsError(option, `and ${pollsOption} cannot both be set: ${option} replaces it`);
+  }
+  const value = asObject(
+    option,
+    behavior,
+    "{ type: 'simple-maximum', maximum } or { type: 'autoscaling', minimum, maximum, initial }",
+  );
+  if (value['type'] === 'simple-maximum') {
+    checkKeys(option, value, ['type', 'maximum']);
+    const maximum = value['maximum'] ?? WORKER_DEFAULTS[pollsOption];
+    return { type: 'simple-maximum', maximum: integerIn(`${option}.maximum`, maximum, minimum, maximumPolls) };
+  }
+  if (value['type'] === 'autoscaling') {
+    checkKeys(option, value, ['type', 'minimum', 'maximum', 'initial']);
+    const defaults = WORKER_DEFAULTS.pollerAutoscaling;
+    const min = integerIn(`${option}.minimum`, value['minimum'] ?? defaults.minimum, 1, maximumPolls);
+    const max = integerIn(`${option}.maximum`, value['maximum'] ?? defaults.maximum, min, maximumPolls);
+    const initial = integerIn(
+      `${option}.initial`,
+      value['initial'] ?? Math.min(Math.max(defaults.initial, min), max),
+      min,
+      max,
+    );
+    return { type: 'autoscaling', minimum: min, maximum: max, initial };
+  }
+  throw new WorkerOptionsError(
+    `${option}.type`,
+    `must be 'simple-maximum' or 'autoscaling', got ${describeValue(value['type'])}`,
+  );
+}
+
+/** Target memory and CPU usage, each in (0, 1]. */
+function checkTunerOptions(option: string, value: unknown): { targetMemoryUsage: number; targetCpuUsage: number } {
+  const tunerOptions = asObject(option, value, '{ targetMemoryUsage, targetCpuUsage }');
+  checkKeys(option, tunerOptions, ['targetMemoryUsage', 'targetCpuUsage']);
+  for (const key of ['targetMemoryUsage', 'targetCpuUsage'] as const) {
+    const usage = tunerOptions[key];
+    if (typeof usage !== 'number' || !(usage > 0 && usage <= 1)) {
+      throw new WorkerOptionsError(`${option}.${key}`, `must be a number in (0, 1], got ${describeValue(usage)}`);
+    }
+  }
+  return {
+    targetMemoryUsage: tunerOptions['targetMemoryUsage'] as number,
+    targetCpuUsage: tunerOptions['targetCpuUsage'] as number,
+  };
+}
+
+function resourceBasedSlots(
+  option: string,
+  value: Record<string, unknown>,
+  defaults: { minimumSlots: number; maximumSlots: number; rampThrottleMs: number },
+  leastMaximum: number,
+): NativeSlotSupplier {
+  const limit = WORKER_LIMITS.maxConcurrentExecutions;
+  const minimumSlots = integerIn(`${option}.minimumSlots`, value['minimumSlots'] ?? defaults.minimumSlots, 0, limit);
+  const maximumSlots = integerIn(
+    `${option}.maximumSlots`,
+    value['maximumSlots'] ?? defaults.maximumSlots,
+    Math.max(1, leastMaximum, minimumSlots),
+    limit,
+  );
+  const rampThrottleMs =
+    value['rampThrottle'] === undefined
+      ? defaults.rampThrottleMs
+      : durationMs({ [option]: value['rampThrottle'] } as never, option as keyof WorkerOptions, 0, true);
+  return { type: 'resource-based', minimumSlots, maximumSlots, rampThrottleMs };
+}
+
+/** `tuner`, or `null` for the `maxConcurrent*Executions` counts (which it excludes). */
+function compileTuner(options: WorkerOptions, workflowSlotsMinimum: number): NativeWorkerTuner | null {
+  if (options.tuner === undefined) return null;
+  for (const count of [
+    'maxConcurrentWorkflowTaskExecutions',
+    'maxConcurrentActivityTaskExecutions',
+    'maxConcurrentLocalActivityExecutions',
+  ] as const) {
+    if (options[count] !== undefined) {
+      throw new WorkerOptionsError('tuner', `and ${count} cannot both be set: the tuner hands out the slots`);
+    }
+  }
+  const tuner = asObject(
+    'tuner',
+    options.tuner,
+    '{ tunerOptions, … } (resource-based) or { workflowTaskSlotSupplier, activityTaskSlotSupplier, localActivityTaskSlotSupplier }',
+  );
+  const workflowDefaults = WORKER_DEFAULTS.resourceBasedWorkflowSlots;
+  const activityDefaults = WORKER_DEFAULTS.resourceBasedActivitySlots;
+  if (Object.hasOwn(tuner, 'tunerOptions')) {
+    const kinds = ['workflowTaskSlotOptions', 'activityTaskSlotOptions', 'localActivityTaskSlotOptions'] as const;
+    checkKeys('tuner', tuner, ['tunerOptions', ...kinds]);
+    const resourceBasedOptions = checkTunerOptions('tuner.tunerOptions', tuner['tunerOptions']);
+    const slots = (
+      kind: (typeof kinds)[number],
+      defaults: typeof workflowDefaults | typeof activityDefaults,
+      least: number,
+    ) => {
+      const option = `tuner.${kind}`;
+      const value = asObject(option, tuner[kind] ?? {}, '{ minimumSlots, maximumSlots, rampThrottle }');
+      checkKeys(option, value, ['minimumSlots', 'maximumSlots', 'rampThrottle']);
+      return resourceBasedSlots(option, value, defaults, least);
+    };
+    return {
+      workflowTaskSlotSupplier: slots('workflowTaskSlotOptions', workflowDefaults, workflowSlotsMinimum),
+      activityTaskSlotSupplier: slots('activityTaskSlotOptions', activityDefaults, 1),
+      localActivityTaskSlotSupplier: slots('localActivityTaskSlotOptions', activityDefaults, 1),
+      resourceBasedOptions,
+    };
+  }
+  const kinds = [
+    'workflowTaskSlotSupplier',
+    'activityTaskSlotSupplier',
+    'localActivityTaskSlotSupplier',
+    'nexusTaskSlotSupplier',
+  ] as const;
+  checkKeys('tuner', tuner, [...kinds]);
+  let resourceBasedOptions: NativeWorkerTuner['resourceBasedOptions'] = null;
+  let sharedTunerOptions: unknown;
+  const supplier = (
+    kind: (typeof kinds)[number],
+    defaults: typeof workflowDefaults | typeof activityDefaults,
+    least: number,
+  ): NativeSlotSupplier => {
+    const option = `tuner.${kind}`;
+    const value = asObject(
+      option,
+      tuner[kind],
+      "{ type: 'fixed-size', numSlots } or { type: 'resource-based', tunerOptions, minimumSlots, maximumSlots, rampThrottle }",
+    );
+    switch (value['type']) {
+      case 'fixed-size':
+        checkKeys(option, value, ['type', 'numSlots']);
+        return {
+          type: 'fixed-size',
+          numSlots: integerIn(`${option}.numSlots`, value['numSlots'], least, WORKER_LIMITS.maxConcurrentExecutions),
+        };
+      case 'resource-based': {
+        checkKeys(option, value, ['type', 'tunerOptions', 'minimumSlots', 'maximumSlots', 'rampThrottle']);
+        const tunerOptions = checkTunerOptions(`${option}.tunerOptions`, value['tunerOptions']);
+        // Core runs one resource controller per worker, as the official SDK does.
+        if (sharedTunerOptions !== undefined && sharedTunerOptions !== value['tunerOptions']) {
+          throw new WorkerOptionsError(
+            `${option}.tunerOptions`,
+            "must be the same object as the other resource-based suppliers' tunerOptions: a worker has one resource-based tuner",
+          );
+        }
+        sharedTunerOptions = value['tunerOptions'];
+        resourceBasedOptions = tunerOptions;
+        return resourceBasedSlots(option, value, defaults, least);
+      }
+      case 'custom':
+        throw new UnsupportedSlotSupplierError(option);
+      default:
+        throw new WorkerOptionsError(
+          `${option}.type`,
+          `must be 'fixed-size' or 'resource-based', got ${describeValue(value['type'])}`,
+        );
+    }
+  };
+  const workflowTaskSlotSupplier = supplier('workflowTaskSlotSupplier', workflowDefaults, workflowSlotsMinimum);
+  const activityTaskSlotSupplier = supplier('activityTaskSlotSupplier', activityDefaults, 1);
+  const localActivityTaskSlotSupplier = supplier('localActivityTaskSlotSupplier', activityDefaults, 1);
+  // Checked for the official shape; no Nexus tasks are polled, so it is not passed on.
+  if (tuner['nexusTaskSlotSupplier'] !== undefined) supplier('nexusTaskSlotSupplier', activityDefaults, 1);
+  return { workflowTaskSlotSupplier, activityTaskSlotSupplier, localActivityTaskSlotSupplier, resourceBasedOptions };
 }
 
 /** `bundlerOptions`: `ignoreModules` is taken; the official SDK's webpack hooks are refused. */
@@ -677,13 +1009,17 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     WORKER_LIMITS.maxCachedWorkflows,
   );
   const stickyMinimum = maxCachedWorkflows > 0 ? 2 : 1;
-  const maxConcurrentWorkflowTaskExecutions = positiveInteger(
-    options,
-    'maxConcurrentWorkflowTaskExecutions',
-    WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
-    stickyMinimum,
-    WORKER_LIMITS.maxConcurrentExecutions,
-  );
+  const tuner = compileTuner(options, stickyMinimum);
+  const slotCount = (
+    option:
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions',
+    minimum: number,
+  ) =>
+    tuner === null
+      ? positiveInteger(options, option, WORKER_DEFAULTS[option], minimum, WORKER_LIMITS.maxConcurrentExecutions)
+      : null;
   const ratio = options.nonStickyToStickyPollRatio ?? WORKER_DEFAULTS.nonStickyToStickyPollRatio;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
     throw new WorkerOptionsError('nonStickyToStickyPollRatio', `must be in (0, 1], got ${JSON.stringify(ratio)}`);
@@ -704,34 +1040,21 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
       identity: options.identity ?? null,
       ...versioning,
       maxCachedWorkflows,
-      maxConcurrentWorkflowTaskExecutions,
-      maxConcurrentActivityTaskExecutions: positiveInteger(
+      maxConcurrentWorkflowTaskExecutions: slotCount('maxConcurrentWorkflowTaskExecutions', stickyMinimum),
+      maxConcurrentActivityTaskExecutions: slotCount('maxConcurrentActivityTaskExecutions', 1),
+      maxConcurrentLocalActivityExecutions: slotCount('maxConcurrentLocalActivityExecutions', 1),
+      tuner,
+      workflowTaskPollerBehavior: compilePollerBehavior(
         options,
-        'maxConcurrentActivityTaskExecutions',
-        WORKER_DEFAULTS.maxConcurrentActivityTaskExecutions,
-        1,
-        WORKER_LIMITS.maxConcurrentExecutions,
-      ),
-      maxConcurrentLocalActivityExecutions: positiveInteger(
-        options,
-        'maxConcurrentLocalActivityExecutions',
-        WORKER_DEFAULTS.maxConcurrentLocalActivityExecutions,
-        1,
-        WORKER_LIMITS.maxConcurrentExecutions,
-      ),
-      workflowTaskPollerMaximum: positiveInteger(
-        options,
+        'workflowTaskPollerBehavior',
         'maxConcurrentWorkflowTaskPolls',
-        WORKER_DEFAULTS.maxConcurrentWorkflowTaskPolls,
         stickyMinimum,
-        WORKER_LIMITS.maxConcurrentPolls,
       ),
-      activityTaskPollerMaximum: positiveInteger(
+      activityTaskPollerBehavior: compilePollerBehavior(
         options,
+        'activityTaskPollerBehavior',
         'maxConcurrentActivityTaskPolls',
-        WORKER_DEFAULTS.maxConcurrentActivityTaskPolls,
         1,
-        WORKER_LIMITS.maxConcurrentPolls,
       ),
       nonstickyToStickyPollRatio: ratio,
       stickyQueueScheduleToStartTimeoutMs: durationMs(

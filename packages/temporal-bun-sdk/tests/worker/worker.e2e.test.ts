@@ -301,13 +301,14 @@ describe('createWorker bad input', () => {
       taskQueue: 'bounds',
       maxCachedWorkflows: WORKER_LIMITS.maxCachedWorkflows,
     });
-    const cases: [string, number][] = [
+    const poller = (maximum: number) => ({ type: 'simple-maximum', maximum });
+    const cases: [string, number, ((bound: number) => unknown)?][] = [
       ['maxCachedWorkflows', WORKER_LIMITS.maxCachedWorkflows],
       ['maxConcurrentWorkflowTaskExecutions', WORKER_LIMITS.maxConcurrentExecutions],
       ['maxConcurrentActivityTaskExecutions', WORKER_LIMITS.maxConcurrentExecutions],
       ['maxConcurrentLocalActivityExecutions', WORKER_LIMITS.maxConcurrentExecutions],
-      ['workflowTaskPollerMaximum', WORKER_LIMITS.maxConcurrentPolls],
-      ['activityTaskPollerMaximum', WORKER_LIMITS.maxConcurrentPolls],
+      ['workflowTaskPollerBehavior', WORKER_LIMITS.maxConcurrentPolls, poller],
+      ['activityTaskPollerBehavior', WORKER_LIMITS.maxConcurrentPolls, poller],
       ['maxActivitiesPerSecond', WORKER_LIMITS.activitiesPerSecond],
       ['maxTaskQueueActivitiesPerSecond', WORKER_LIMITS.activitiesPerSecond],
       ['stickyQueueScheduleToStartTimeoutMs', WORKER_LIMITS.durationMs],
@@ -315,13 +316,13 @@ describe('createWorker bad input', () => {
       ['defaultHeartbeatThrottleIntervalMs', WORKER_LIMITS.durationMs],
       ['gracefulShutdownPeriodMs', WORKER_LIMITS.durationMs],
     ];
-    for (const [option, bound] of cases) {
-      NativeWorker.create(env.connection.runtime, env.connection.client, { ...base, [option]: bound }).free();
+    for (const [option, bound, wrap = (value: number) => value] of cases) {
+      NativeWorker.create(env.connection.runtime, env.connection.client, { ...base, [option]: wrap(bound) }).free();
       const past = Number.isInteger(bound) ? bound + 1 : bound * 2;
       for (const value of [past, 1e12]) {
         let error: unknown;
         try {
-          NativeWorker.create(env.connection.runtime, env.connection.client, { ...base, [option]: value }).free();
+          NativeWorker.create(env.connection.runtime, env.connection.client, { ...base, [option]: wrap(value) }).free();
         } catch (caught) {
           error = caught;
         }

@@ -114,7 +114,7 @@ export class WorkflowTestHarness {
         enableNonLocalActivities: false,
         maxCachedWorkflows: 50,
         maxConcurrentWorkflowTaskExecutions: 10,
-        workflowTaskPollerMaximum: 2,
+        workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 2 },
         ...options.native,
       }),
     );
