@@ -8,9 +8,9 @@
  * worker-only packages are replaced by stubs that throw a clear error when workflow code touches
  * them, so importing a module that merely mentions `fs` does not break the build.
  *
- * A worker that shares one context between runs (`reuseV8Context`) splits the same module graph in
- * two with {@link bundleReusableWorkflowCode}: the SDK's library, evaluated once per context, and
- * the workflows' own modules, instantiated afresh for every run.
+ * A worker that shares one context between runs (`reuseV8Context`) needs the same code in two
+ * scripts instead ({@link bundleSharedContextWorkflowCode}): the SDK's library, evaluated once per
+ * context, and the workflows' own modules, instantiated afresh for every run.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -53,7 +53,7 @@ export interface WorkflowBundle {
   sources?: WorkflowBundleSources;
 }
 
-/** The inputs and module graph of a bundle (paths absolute; generated modules as `namespace:name`). */
+/** The inputs of a bundle (paths absolute). */
 export interface WorkflowBundleSources {
   workflowsPath: string;
   interceptorModules: string[];
@@ -63,8 +63,6 @@ export interface WorkflowBundleSources {
   /** `@temporalio/workflow/lib/worker-interface.js` and `global-overrides.js`, as bundled. */
   workerInterfacePath: string;
   globalOverridesPath: string;
-  /** For each bundled module, the module each of its import specifiers resolved to. */
-  imports: Record<string, Record<string, string>>;
 }
 
 /** A script of a {@link ReusableWorkflowBundle}. */
@@ -218,24 +216,13 @@ export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promis
     ignoreModules: options.ignoreModules ?? [],
     workerInterfacePath,
     globalOverridesPath,
-    imports: importGraph(result.metafile, process.cwd()),
   };
   return { code, sourceMap, filename, sources };
 }
 
 /**
- * Splits a bundle made by {@link bundleWorkflowCode} for a context shared by many runs: two
- * `Bun.build` calls, run in parallel, over the same module graph.
- *
- * The library is what the worker interface loads: `@temporalio/workflow/lib/worker-interface.js`,
- * `global-overrides.js`, everything they import, and every other module of the packages those
- * come from (`@temporalio/workflow`, `@temporalio/common`, …) that the workflows import. These
- * modules are written to be shared: what belongs to a run lives on its activator. Everything else —
- * the workflows, their interceptors and converters, and any other package they import — is
- * instantiated for each run, so module-level state is never shared between runs. (The official
- * SDK's `reuseV8Context` shares the modules loaded before the first run; this line adds the rest of
- * those packages.) Library modules are required by absolute path, exactly as the first build
- * resolved them, so a run never gets a second copy of one.
+ * The shared-context split of the workflows a bundle made by {@link bundleWorkflowCode} was built
+ * from ({@link bundleSharedContextWorkflowCode} of the same inputs).
  *
  * Throws {@link WorkflowBundleError} when the bundle carries no `sources` or the split fails.
  */
@@ -246,50 +233,13 @@ export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promis
       `the workflow bundle ${bundle.filename} records no sources; make it with bundleWorkflowCode to share a context between runs`,
     );
   }
-  const shared = sharedLibraryModules(sources);
-  // Library modules that the per-run modules import: the library exposes them by path.
-  const exposed = new Set<string>([sources.workerInterfacePath, sources.globalOverridesPath]);
-  for (const [importer, imports] of Object.entries(sources.imports)) {
-    if (shared.has(importer)) continue;
-    for (const target of Object.values(imports))
-      if (shared.has(target) && !isGeneratedModule(target)) exposed.add(target);
-  }
-
-  const libraryEntry = libraryEntryCode(sources.workerInterfacePath, sources.globalOverridesPath, exposed);
-  const runModulesEntry = runModulesEntryCode(sources.interceptorModules);
-  const pluginParts = {
-    libraryDirectory: dirname(sources.workerInterfacePath),
+  return bundleSharedContextWorkflowCode({
     workflowsPath: sources.workflowsPath,
+    workflowInterceptorModules: sources.interceptorModules,
     payloadConverterPath: sources.payloadConverterPath,
     failureConverterPath: sources.failureConverterPath,
     ignoreModules: sources.ignoreModules,
-    onStub: () => undefined,
-  };
-  const cwd = process.cwd();
-  const [libraryResult, runModulesResult] = await Promise.all([
-    runBuild(sources.workflowsPath, {
-      format: 'iife',
-      plugins: [workflowBundlePlugin({ ...pluginParts, entryCode: libraryEntry, convertersFromRun: true })],
-    }),
-    runBuild(sources.workflowsPath, {
-      format: 'cjs',
-      plugins: [
-        sharedModulesExternalPlugin(sources.imports, shared),
-        workflowBundlePlugin({ ...pluginParts, entryCode: runModulesEntry, convertersFromRun: false }),
-      ],
-    }),
-  ]);
-  const bundledTwice = Object.keys(importGraph(runModulesResult.metafile, cwd)).filter(
-    (module) => shared.has(module) && !isGeneratedModule(module),
-  );
-  if (bundledTwice.length > 0) {
-    throw new WorkflowBundleError(
-      `splitting the workflow bundle for a shared context would give each run its own copy of ${bundledTwice.join(', ')}; ` +
-        'run one context per workflow run (reuseV8Context: false)',
-    );
-  }
-
-  return reusableBundleOutput(libraryResult, runModulesResult, sources.workflowsPath, sources.workerInterfacePath);
+  });
 }
 
 /**
@@ -297,9 +247,9 @@ export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promis
  * bundle: what a worker with `reuseV8Context` runs. Two `Bun.build` calls, one after the other:
  * the per-run modules first, with every import that lands in a library package (the installed
  * `@temporalio/workflow` and the packages it depends on) left external and recorded; then the
- * library, which exposes exactly those modules by path. The split follows packages rather than
- * the worker interface's own module graph (as {@link bundleReusableWorkflowCode} of a whole bundle
- * does), so a module of those packages that only the workflows import is shared too.
+ * library, which exposes exactly those modules by path. The split follows packages, so a module of
+ * those packages that only the workflows import is shared too (those packages are written to keep
+ * what belongs to a run on its activator).
  */
 export async function bundleSharedContextWorkflowCode(options: WorkflowBundleOptions): Promise<ReusableWorkflowBundle> {
   const {
@@ -473,35 +423,6 @@ function libraryPackagesExternalPlugin(libraryRoots: Set<string>, exposed: Set<s
   };
 }
 
-/**
- * The modules shared by every run of a context: the closure of the worker interface and global
- * overrides, widened to whole packages (any module the workflows import from a package the worker
- * interface loads) and closed again. Lazy requires of the custom converters are not followed:
- * converters belong to the user, hence to each run.
- */
-function sharedLibraryModules(sources: WorkflowBundleSources): Set<string> {
-  const close = (roots: Iterable<string>): Set<string> => {
-    const reached = new Set<string>();
-    const pending = [...roots];
-    while (pending.length > 0) {
-      const module = pending.pop()!;
-      if (reached.has(module)) continue;
-      reached.add(module);
-      for (const [specifier, target] of Object.entries(sources.imports[module] ?? {})) {
-        if (!RUN_CONVERTER_SPECIFIERS.has(specifier)) pending.push(target);
-      }
-    }
-    return reached;
-  };
-  const core = close([sources.workerInterfacePath, sources.globalOverridesPath]);
-  const packages = new Set([...core].map(packageRoot).filter((root): root is string => root !== undefined));
-  const samePackages = Object.keys(sources.imports).filter((module) => {
-    const root = packageRoot(module);
-    return root !== undefined && packages.has(root);
-  });
-  return close([...core, ...samePackages]);
-}
-
 /** The directory of the installed package a module belongs to (`…/node_modules/@scope/name`), if any. */
 function packageRoot(module: string): string | undefined {
   const match = /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(module);
@@ -510,41 +431,6 @@ function packageRoot(module: string): string | undefined {
 
 function isGeneratedModule(module: string): boolean {
   return /^[a-z-]+:/.test(module);
-}
-
-const RUN_CONVERTER_SPECIFIERS = new Set([
-  '__temporal_custom_payload_converter',
-  '__temporal_custom_failure_converter',
-]);
-
-/** Per-run builds: imports that the full bundle resolved to a shared library module stay external. */
-function sharedModulesExternalPlugin(imports: WorkflowBundleSources['imports'], shared: Set<string>): BunPlugin {
-  return {
-    name: 'temporal-shared-library-modules',
-    setup(build) {
-      build.onResolve({ filter: /.*/ }, (args) => {
-        const target = imports[args.importer]?.[args.path];
-        if (target === undefined || !shared.has(target) || isGeneratedModule(target)) return undefined;
-        return { path: target, external: true };
-      });
-    },
-  };
-}
-
-/** The module graph from a build's metafile: module ids absolute (generated modules keep their namespace). */
-function importGraph(metafile: unknown, baseDirectory: string): Record<string, Record<string, string>> {
-  const inputs =
-    (metafile as { inputs?: Record<string, { imports?: { path: string; original?: string }[] }> } | undefined)
-      ?.inputs ?? {};
-  const moduleId = (path: string) =>
-    isGeneratedModule(path) || isAbsolute(path) ? path : resolve(baseDirectory, path);
-  const graph: Record<string, Record<string, string>> = {};
-  for (const [path, input] of Object.entries(inputs)) {
-    const imports: Record<string, string> = {};
-    for (const record of input.imports ?? []) imports[record.original ?? record.path] = moduleId(record.path);
-    graph[moduleId(path)] = imports;
-  }
-  return graph;
 }
 
 async function runBuild(
@@ -560,7 +446,6 @@ async function runBuild(
       sourcemap: 'external',
       minify: false,
       throw: false,
-      metafile: true,
       plugins: config.plugins,
     });
   } catch (cause) {

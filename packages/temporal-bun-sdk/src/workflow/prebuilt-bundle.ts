@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { SDK_VERSION, checkPeerPackageVersions } from '../common/package-info';
 import {
   WorkflowBundleError,
-  bundleReusableWorkflowCode,
+  bundleSharedContextWorkflowCode,
   bundleWorkflowCode,
   type ReusableWorkflowBundle,
   type WorkflowBundle,
@@ -59,8 +59,10 @@ interface PrebuiltBundleFile {
  * await Bun.write('workflow-bundle.js', await buildPrebuiltWorkflowBundle({ workflowsPath: './src/workflows.ts' }));
  */
 export async function buildPrebuiltWorkflowBundle(options: WorkflowBundleOptions): Promise<string> {
-  const bundle = await bundleWorkflowCode(options);
-  const sharedContext = await bundleReusableWorkflowCode(bundle);
+  const [bundle, sharedContext] = await Promise.all([
+    bundleWorkflowCode(options),
+    bundleSharedContextWorkflowCode({ ...options, logger: undefined }), // the same warnings, once is enough
+  ]);
   const file: PrebuiltBundleFile = {
     format: PREBUILT_BUNDLE_FORMAT,
     sdkVersion: SDK_VERSION,
