@@ -2,6 +2,7 @@
  * How the CLIs fail: one line on stderr (`<program>: error: <what to do>`), no stack trace, and an
  * exit code that tells usage mistakes (2) from failures while running (1).
  */
+import { GrpcStatus, grpcStatusName } from '../client/errors';
 import { DevServerStartError, TemporalCliNotFoundError } from '../dev-server';
 import { EnvConfigError } from '../config';
 import { NativeError } from '../native';
@@ -32,33 +33,6 @@ export class CliError extends Error {
     super(message, options);
   }
 }
-
-/** gRPC status codes the CLIs explain (google.rpc.Code). */
-const GRPC_NOT_FOUND = 5;
-
-/** The gRPC code's name, as the server's status calls it (`NOT_FOUND`). */
-function grpcCodeName(code: number): string {
-  return GRPC_CODE_NAMES[code] ?? `gRPC code ${code}`;
-}
-
-const GRPC_CODE_NAMES: Record<number, string> = {
-  1: 'CANCELLED',
-  2: 'UNKNOWN',
-  3: 'INVALID_ARGUMENT',
-  4: 'DEADLINE_EXCEEDED',
-  5: 'NOT_FOUND',
-  6: 'ALREADY_EXISTS',
-  7: 'PERMISSION_DENIED',
-  8: 'RESOURCE_EXHAUSTED',
-  9: 'FAILED_PRECONDITION',
-  10: 'ABORTED',
-  11: 'OUT_OF_RANGE',
-  12: 'UNIMPLEMENTED',
-  13: 'INTERNAL',
-  14: 'UNAVAILABLE',
-  15: 'DATA_LOSS',
-  16: 'UNAUTHENTICATED',
-};
 
 /** The one line to print for `error`, and the exit code. */
 export function describeCliError(
@@ -92,13 +66,13 @@ export function describeCliError(
   }
   if (error instanceof NativeError && error.code === 'WORKER_ERROR') {
     // A refused validation carries the server's status: NOT_FOUND is a namespace it does not have.
-    const hint = error.details.grpcCode === GRPC_NOT_FOUND ? ': check --namespace (or TEMPORAL_NAMESPACE)' : '';
+    const hint = error.details.grpcCode === GrpcStatus.NOT_FOUND ? ': check --namespace (or TEMPORAL_NAMESPACE)' : '';
     return { message: `${error.message}${hint}`, exitCode: EXIT_CODES.failure };
   }
   if (error instanceof NativeError && error.details.grpcCode !== undefined) {
     // The server's answer, from the structured status (never from the message text).
     const text = (error.details.grpcMessage ?? '').replace(/\.$/, '');
-    return { message: `${grpcCodeName(error.details.grpcCode)}: ${text}`, exitCode: EXIT_CODES.failure };
+    return { message: `${grpcStatusName(error.details.grpcCode)}: ${text}`, exitCode: EXIT_CODES.failure };
   }
   if (error instanceof NativeError) {
     return { message: error.message, exitCode: EXIT_CODES.failure };
