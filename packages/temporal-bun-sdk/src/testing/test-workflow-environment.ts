@@ -34,6 +34,8 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Client, type ClientOptions, type Connection } from '../client';
+import { DEFAULT_NAMESPACE } from '../common/defaults';
+import { CONNECTION_DEFAULTS } from '../config';
 import { NativeConnection } from '../connection';
 import { startDevServer, type DevServer, type DevServerLogLevel } from '../dev-server';
 import { watchServer, type ServerWatchdog } from './server-watchdog';
@@ -109,9 +111,6 @@ export class TimeSkippingUnavailableError extends Error {
     );
   }
 }
-
-const DEFAULT_EXISTING_ADDRESS = 'localhost:7233';
-const DEFAULT_NAMESPACE = 'default';
 
 /** Where the environment's server comes from, and how it connects. */
 interface EnvironmentParts {
@@ -201,7 +200,7 @@ export class TestWorkflowEnvironment {
     return TestWorkflowEnvironment.#connect({
       server: undefined,
       watchdog: undefined,
-      address: options.address ?? DEFAULT_EXISTING_ADDRESS,
+      address: options.address ?? CONNECTION_DEFAULTS.address,
       namespace: options.namespace ?? DEFAULT_NAMESPACE,
       client: options.client,
     });
