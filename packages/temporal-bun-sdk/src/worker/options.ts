@@ -380,14 +380,7 @@ function positiveInteger(
   minimum: number,
   maximum: number,
 ): number {
-  const value = options[option] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum) {
-    throw new WorkerOptionsError(
-      option,
-      `must be an integer in [${minimum}, ${maximum.toLocaleString('en-US')}], got ${describeValue(value)}`,
-    );
-  }
-  return value;
+  return integerIn(option, options[option] ?? fallback, minimum, maximum);
 }
 
 function durationMs(
@@ -397,7 +390,11 @@ function durationMs(
   allowZero = false,
 ): number {
   const value = options[option];
-  if (value === undefined) return fallbackMs;
+  return value === undefined ? fallbackMs : durationValueMs(option, value, allowZero);
+}
+
+/** A duration in milliseconds, in [0 or 1, WORKER_LIMITS.durationMs], or the error naming `option`. */
+function durationValueMs(option: string, value: unknown, allowZero: boolean): number {
   let ms: number;
   try {
     ms = msToNumber(value as Duration);
@@ -619,21 +616,8 @@ function compileVersioning(
       requireVersioningBehavior: false,
     };
   }
-  for (const key of Object.keys(deployment)) {
-    if (key !== 'version' && key !== 'useWorkerVersioning' && key !== 'defaultVersioningBehavior') {
-      throw new WorkerOptionsError(
-        `workerDeploymentOptions.${key}`,
-        'is not an option here; the options are version, useWorkerVersioning and defaultVersioningBehavior',
-      );
-    }
-  }
-  const version = deployment['version'] as Record<string, unknown> | null | undefined;
-  if (version === null || typeof version !== 'object') {
-    throw new WorkerOptionsError(
-      'workerDeploymentOptions.version',
-      `must be { deploymentName, buildId }, got ${describeValue(version)}`,
-    );
-  }
+  checkKeys('workerDeploymentOptions', deployment, ['version', 'useWorkerVersioning', 'defaultVersioningBehavior']);
+  const version = asObject('workerDeploymentOptions.version', deployment['version'], '{ deploymentName, buildId }');
   for (const key of ['deploymentName', 'buildId'] as const) {
     const value = version[key];
     if (typeof value !== 'string' || value.length === 0) {
@@ -793,7 +777,7 @@ function resourceBasedSlots(
   const rampThrottleMs =
     value['rampThrottle'] === undefined
       ? defaults.rampThrottleMs
-      : durationMs({ [option]: value['rampThrottle'] } as never, option as keyof WorkerOptions, 0, true);
+      : durationValueMs(`${option}.rampThrottle`, value['rampThrottle'], true);
   return { type: 'resource-based', minimumSlots, maximumSlots, rampThrottleMs };
 }
 
