@@ -166,13 +166,13 @@ function main(): void {
   const write = process.argv.includes('--write');
   const exports = rustExports();
   const problems: string[] = [];
-  const targets: [string, string, string][] = [
-    [symbolsPath, readFileSync(symbolsPath, 'utf8'), ''],
-    [readmePath, readFileSync(readmePath, 'utf8'), ''],
+  const targets: [string, (text: string) => string][] = [
+    [symbolsPath, (text) => withSymbolTable(text, exports)],
+    [readmePath, (text) => withReadmeSignatures(text, exports, problems)],
   ];
-  targets[0]![2] = withSymbolTable(targets[0]![1], exports);
-  targets[1]![2] = withReadmeSignatures(targets[1]![1], exports, problems);
-  for (const [path, current, generated] of targets) {
+  for (const [path, generate] of targets) {
+    const current = readFileSync(path, 'utf8');
+    const generated = generate(current);
     if (current === generated) continue;
     if (write) {
       writeFileSync(path, generated);
