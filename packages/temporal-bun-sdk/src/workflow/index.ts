@@ -20,7 +20,6 @@ export {
 export {
   WorkflowDeadlockError,
   WorkflowIsolateManager,
-  WorkflowUnhandledRejectionError,
   type WorkflowActivationCompletion,
   type WorkflowActivationResult,
   type WorkflowIsolateManagerOptions,

@@ -46,7 +46,7 @@ import {
 } from './vm-shared';
 import { type WorkflowRunPlacement, workflowLogAttributes } from './workflow-info';
 
-export { WorkflowDeadlockError, WorkflowUnhandledRejectionError } from './vm-shared';
+export { WorkflowDeadlockError } from './vm-shared';
 export type { WorkflowActivationCompletion } from './vm-shared';
 export type { WorkflowRunPlacement } from './workflow-info';
 

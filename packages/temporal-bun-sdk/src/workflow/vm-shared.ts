@@ -16,7 +16,6 @@ import { IllegalStateError } from '@temporalio/common';
 import type { coresdk } from '@temporalio/proto';
 import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import Long from 'long';
-import { errorMessage } from '../common/error-message';
 import {
   HOST_CAPABILITIES_GLOBAL,
   type SandboxConsoleLevel,
@@ -32,11 +31,6 @@ export type WorkflowActivationCompletion = coresdk.workflow_completion.IWorkflow
 /** Workflow code ran for longer than `isolateExecutionTimeoutMs` without yielding. */
 export class WorkflowDeadlockError extends Error {
   override readonly name = 'WorkflowDeadlockError';
-}
-
-/** A promise created by workflow code was rejected and nothing handled the rejection. */
-export class WorkflowUnhandledRejectionError extends Error {
-  override readonly name = 'WorkflowUnhandledRejectionError';
 }
 
 /** What the worker gives a sandbox's runtime: source positions and console output. */
@@ -324,9 +318,4 @@ export type { RunConfiguration };
 
 export function nextMacrotask(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** An error's text, for messages about sandbox failures. */
-export function describeError(error: unknown): string {
-  return errorMessage(error);
 }

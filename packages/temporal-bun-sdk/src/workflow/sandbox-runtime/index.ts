@@ -122,7 +122,7 @@ function defineDispatch(handle: (request: HostRequest) => unknown): void {
 function started(api: WorkerInterface, runId: string, start: () => SandboxActivator): unknown {
   try {
     const activator = start();
-    return exportToHost({ driver: true, info: activator.info });
+    return exportToHost({ info: activator.info });
   } catch (error) {
     try {
       api.dispose();

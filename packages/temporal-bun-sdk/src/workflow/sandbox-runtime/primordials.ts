@@ -32,14 +32,11 @@ export const ReflectGetPrototypeOf = Reflect.getPrototypeOf;
 export const ReflectOwnKeys = Reflect.ownKeys;
 
 export const ObjectCreate = Object.create;
-export const ObjectDefineProperty = Object.defineProperty;
 export const ObjectFreeze = Object.freeze;
-export const ObjectSeal = Object.seal;
 export const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
 export const ObjectIs = Object.is;
 export const ObjectKeys = Object.keys;
 export const ObjectSetPrototypeOf = Object.setPrototypeOf;
-export const ObjectPrototype = Object.prototype;
 export const ObjectPrototypeHasOwnProperty = uncurryThis(Object.prototype.hasOwnProperty);
 export const ObjectPrototypeIsPrototypeOf = uncurryThis(Object.prototype.isPrototypeOf);
 export const ObjectPrototypePropertyIsEnumerable = uncurryThis(Object.prototype.propertyIsEnumerable);
@@ -47,7 +44,6 @@ export const ObjectPrototypeToString = uncurryThis(Object.prototype.toString);
 
 export const FunctionPrototypeToString = uncurryThis(FunctionPrototype.toString);
 
-export const ArrayCtor = Array;
 export const ArrayPrototype = Array.prototype;
 export const ArrayIsArray = Array.isArray;
 
@@ -72,7 +68,6 @@ export const SymbolPrototypeValueOf = uncurryThis(Symbol.prototype.valueOf);
 export const SymbolFor = Symbol.for;
 export const SymbolIterator: typeof Symbol.iterator = Symbol.iterator;
 export const SymbolToStringTag: typeof Symbol.toStringTag = Symbol.toStringTag;
-export const SymbolHasInstance: typeof Symbol.hasInstance = Symbol.hasInstance;
 
 export const ErrorCtor = Error;
 export const ErrorPrototype = Error.prototype;
@@ -87,7 +82,6 @@ export const URIErrorCtor = URIError;
 export const EvalErrorCtor = EvalError;
 
 export const JSONStringify = JSON.stringify;
-export const MathMin = Math.min;
 
 export const DatePrototypeGetTime = uncurryThis(Date.prototype.getTime);
 export const DatePrototypeToISOString = uncurryThis(Date.prototype.toISOString);
@@ -111,10 +105,8 @@ export const MapPrototypeForEach = uncurryThis(Map.prototype.forEach) as (
 export const MapPrototypeGetSize = uncurryThis(
   ReflectGetOwnPropertyDescriptor(Map.prototype, 'size')!.get as (this: Map<unknown, unknown>) => number,
 );
-export const SetCtor = Set;
 export const SetPrototypeAdd = uncurryThis(Set.prototype.add);
 export const SetPrototypeHas = uncurryThis(Set.prototype.has);
-export const SetPrototypeDelete = uncurryThis(Set.prototype.delete);
 export const SetPrototypeForEach = uncurryThis(Set.prototype.forEach) as (
   set: Set<unknown>,
   callback: (value: unknown) => void,
@@ -131,16 +123,8 @@ export const WeakSetPrototypeAdd = uncurryThis(WeakSet.prototype.add);
 export const WeakSetPrototypeHas = uncurryThis(WeakSet.prototype.has);
 
 export const PromiseCtor = Promise;
-export const PromisePrototypeThen = uncurryThis(Promise.prototype.then) as <T, R>(
-  promise: Promise<T>,
-  onFulfilled: (value: T) => R,
-  onRejected: (reason: unknown) => R,
-) => Promise<R>;
 const NativePromiseResolve = Promise.resolve;
-export const PromiseResolve = (value: unknown): Promise<unknown> =>
-  ReflectApply(NativePromiseResolve, PromiseCtor, [value]);
 
-export const ArrayBufferCtor = ArrayBuffer;
 export const ArrayBufferIsView = ArrayBuffer.isView;
 export const ArrayBufferPrototypeGetByteLength = uncurryThis(
   ReflectGetOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get as (this: ArrayBuffer) => number,
@@ -328,32 +312,22 @@ export function defineToStringTag(target: object, tag: string): void {
 
 export const SandboxObject = Object;
 export const SandboxFunction = Function;
-export const SandboxArray = Array;
 export const SandboxError = Error;
 export const SandboxTypeError = TypeError;
 export const SandboxRangeError = RangeError;
 export const SandboxDate = Date;
 export const SandboxMap = Map;
 export const SandboxSet = Set;
-export const SandboxWeakMap = WeakMap;
 export const SandboxUint8Array = Uint8Array;
 export const SandboxPromise = Promise;
-export const SandboxSymbol = Symbol;
 
 export const ObjectGetPrototypeOf = Object.getPrototypeOf;
 export const ObjectGetOwnPropertySymbols = Object.getOwnPropertySymbols;
 export const ObjectHasOwn = Object.hasOwn;
-export const ObjectIsExtensible = Object.isExtensible;
 export const ReflectDeleteProperty = Reflect.deleteProperty;
-export const ReflectPreventExtensions = Reflect.preventExtensions;
 export const ReflectSetPrototypeOf = Reflect.setPrototypeOf;
-export const NumberIsFinite = Number.isFinite;
 export const DateNow = Date.now;
 
-export const ArrayPrototypePush = uncurryThis(Array.prototype.push) as (
-  array: unknown[],
-  ...items: unknown[]
-) => number;
 export const ArrayPrototypeJoin = uncurryThis(Array.prototype.join) as (array: unknown[], separator?: string) => string;
 export const StringPrototypeSplit = uncurryThis(String.prototype.split as (separator: string) => string[]);
 export const StringPrototypeTrim = uncurryThis(String.prototype.trim);
