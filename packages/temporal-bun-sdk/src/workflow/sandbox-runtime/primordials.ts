@@ -123,7 +123,6 @@ export const WeakSetPrototypeAdd = uncurryThis(WeakSet.prototype.add);
 export const WeakSetPrototypeHas = uncurryThis(WeakSet.prototype.has);
 
 export const PromiseCtor = Promise;
-const NativePromiseResolve = Promise.resolve;
 
 export const ArrayBufferIsView = ArrayBuffer.isView;
 export const ArrayBufferPrototypeGetByteLength = uncurryThis(
