@@ -7,6 +7,7 @@ import { describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { temporal } from '@temporalio/proto';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { createWorker } from '../../src/worker';
 import { runReplayHistory } from '../../src/worker/replay';
 import type { InjectedSinks } from '../../src/workflow/sinks';
@@ -59,5 +60,15 @@ describe('replay in the worker’s sandbox layout', () => {
       }
     }
     expect(replays).toHaveLength(12);
+    // And in both layouts the replayer sees a change: replayTarget against a copy that no longer sleeps first.
+    const changedPath = resolve(import.meta.dir, 'fixtures/changed-workflows.ts');
+    for (const reuseV8Context of [true, false]) {
+      for (const histories of [recorded.shared, recorded.perRun]) {
+        const { workflowId, history } = histories[2]!;
+        await expect(
+          runReplayHistory({ workflowsPath: changedPath, reuseV8Context }, history, workflowId),
+        ).rejects.toBeInstanceOf(DeterminismViolationError);
+      }
+    }
   });
 });
