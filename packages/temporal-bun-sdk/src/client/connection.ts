@@ -80,8 +80,6 @@ export type WorkflowServiceCalls = {
   ) => Promise<WorkflowServiceResponse<Method>>;
 };
 
-export { defaultIdentity };
-
 /**
  * A connection to the Temporal service. Connections are expensive: create one and share it between
  * clients; close it when done. (To share one with a worker, connect a `NativeConnection` and pass
