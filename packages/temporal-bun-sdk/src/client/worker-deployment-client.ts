@@ -156,21 +156,10 @@ export class WorkerDeploymentClient {
   ): Promise<SetWorkerDeploymentVersionResult> {
     const response = await this.#rpc(
       'SetWorkerDeploymentCurrentVersion',
-      {
-        namespace: this.#context.namespace,
-        deploymentName,
-        buildId: buildId ?? '',
-        conflictToken: options.conflictToken,
-        identity: this.#context.identity,
-        ignoreMissingTaskQueues: options.ignoreMissingTaskQueues ?? false,
-        allowNoPollers: options.allowNoPollers ?? false,
-      },
+      this.#versionChange(deploymentName, buildId, options),
       `Failed to set the current version of worker deployment ${JSON.stringify(deploymentName)} to ${JSON.stringify(buildId)}`,
     );
-    return {
-      previousVersion: toVersion(response.previousDeploymentVersion),
-      conflictToken: response.conflictToken ?? new Uint8Array(),
-    };
+    return versionChangeResult(response);
   }
 
   /**
@@ -188,21 +177,22 @@ export class WorkerDeploymentClient {
     }
     const response = await this.#rpc(
       'SetWorkerDeploymentRampingVersion',
-      {
-        namespace: this.#context.namespace,
-        deploymentName,
-        buildId: buildId ?? '',
-        percentage,
-        conflictToken: options.conflictToken,
-        identity: this.#context.identity,
-        ignoreMissingTaskQueues: options.ignoreMissingTaskQueues ?? false,
-        allowNoPollers: options.allowNoPollers ?? false,
-      },
+      { ...this.#versionChange(deploymentName, buildId, options), percentage },
       `Failed to set the ramping version of worker deployment ${JSON.stringify(deploymentName)} to ${JSON.stringify(buildId)}`,
     );
+    return versionChangeResult(response);
+  }
+
+  /** The request fields `setCurrentVersion` and `setRampingVersion` share. */
+  #versionChange(deploymentName: string, buildId: string | null, options: SetWorkerDeploymentVersionOptions) {
     return {
-      previousVersion: toVersion(response.previousDeploymentVersion),
-      conflictToken: response.conflictToken ?? new Uint8Array(),
+      namespace: this.#context.namespace,
+      deploymentName,
+      buildId: buildId ?? '',
+      conflictToken: options.conflictToken,
+      identity: this.#context.identity,
+      ignoreMissingTaskQueues: options.ignoreMissingTaskQueues ?? false,
+      allowNoPollers: options.allowNoPollers ?? false,
     };
   }
 
@@ -219,6 +209,16 @@ export class WorkerDeploymentClient {
       throw toClientError(error, { fallbackMessage, address: connection.options.address });
     }
   }
+}
+
+function versionChangeResult(response: {
+  previousDeploymentVersion?: temporal.api.deployment.v1.IWorkerDeploymentVersion | null;
+  conflictToken?: Uint8Array | null;
+}): SetWorkerDeploymentVersionResult {
+  return {
+    previousVersion: toVersion(response.previousDeploymentVersion),
+    conflictToken: response.conflictToken ?? new Uint8Array(),
+  };
 }
 
 function toVersion(
