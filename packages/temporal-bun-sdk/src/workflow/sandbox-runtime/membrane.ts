@@ -31,7 +31,6 @@ import {
   SandboxMap,
   SandboxRangeError,
   SandboxSet,
-  SandboxTypeError,
   SandboxUint8Array,
   SetPrototypeAdd,
   SetPrototypeForEach,
@@ -164,29 +163,4 @@ export function exportToHost(value: unknown, seen?: Map<unknown, unknown>, depth
     if (descriptor !== undefined && 'value' in descriptor) copy[key] = exportToHost(descriptor.value, seen, depth + 1);
   }
   return copy;
-}
-
-/** A sandbox error in place of an error a host function threw (same kind, message and code). */
-export function sandboxErrorFrom(hostError: unknown): unknown {
-  if (hostError === null || typeof hostError !== 'object') return hostError;
-  let message = '';
-  let name = 'Error';
-  let code: unknown;
-  try {
-    const record = hostError as Record<string, unknown>;
-    message = typeof record.message === 'string' ? record.message : '';
-    name = typeof record.name === 'string' ? record.name : 'Error';
-    code = typeof record.code === 'string' ? record.code : undefined;
-  } catch {
-    // Unreadable: a plain error.
-  }
-  const error =
-    name === 'TypeError'
-      ? new SandboxTypeError(message)
-      : name === 'RangeError'
-        ? new SandboxRangeError(message)
-        : new SandboxError(message);
-  if (name !== error.name) defineData(error, 'name', name);
-  if (code !== undefined) defineData(error, 'code', code);
-  return error;
 }
