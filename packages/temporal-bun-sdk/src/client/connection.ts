@@ -21,7 +21,7 @@ import type {
   WorkflowServiceRequest,
   WorkflowServiceResponse,
 } from '../native';
-import { NativeConnection } from '../connection';
+import { NativeConnection, type ResolvedNativeConnectionOptions } from '../connection';
 import { toClientError } from './errors';
 
 export interface ConnectionOptions {
@@ -94,7 +94,7 @@ export class Connection {
   readonly options: ResolvedConnectionOptions;
   /** Raw WorkflowService calls (retried on transient errors unless `{ retry: false }`); errors are the client's. */
   readonly workflowService: WorkflowServiceCalls;
-  readonly #nativeOptions: Parameters<typeof NativeConnection.connect>[0];
+  readonly #nativeOptions: ResolvedNativeConnectionOptions;
   readonly #ownsNative: boolean;
   #native: NativeConnection | undefined;
   #connecting: Promise<NativeConnection> | undefined;
@@ -102,7 +102,7 @@ export class Connection {
 
   private constructor(
     options: ResolvedConnectionOptions,
-    nativeOptions: Parameters<typeof NativeConnection.connect>[0],
+    nativeOptions: ResolvedNativeConnectionOptions,
     native: NativeConnection | undefined,
   ) {
     this.options = options;
@@ -143,7 +143,7 @@ export class Connection {
         apiKey: resolved.apiKey !== undefined,
         connectTimeoutMs,
       },
-      // Resolved here, so the native connection reads nothing more (envConfig: false).
+      // Resolved here: the native connection is made from these as they are.
       {
         ...toNativeConnectionSettings(resolved),
         namespace: resolved.namespace,
@@ -221,7 +221,7 @@ export class Connection {
     if (this.#closed)
       return Promise.reject(new Error('the connection is closed: create a new one with Connection.connect()'));
     if (this.#native) return Promise.resolve(this.#native);
-    this.#connecting ??= NativeConnection.connect(this.#nativeOptions).then(
+    this.#connecting ??= NativeConnection.connectResolved(this.#nativeOptions).then(
       (native) => {
         this.#native = native;
         return native;

@@ -94,9 +94,6 @@ function tlsSetting(tls: NativeClientOptions['tls'], address: string | undefined
  */
 export function resolveNativeConnectionOptions(options: NativeConnectionOptions = {}): ResolvedNativeConnectionOptions {
   const { envConfig = true, ...explicit } = options;
-  if (envConfig === false && explicit.address !== undefined && explicit.namespace !== undefined) {
-    return { ...explicit, address: explicit.address, namespace: explicit.namespace, envConfig: false };
-  }
   const fromEnv = envConfig === false ? {} : loadClientConnectConfig(envConfig === true ? {} : envConfig);
   const settings = resolveConnectionOptions(
     {
@@ -141,7 +138,14 @@ export class NativeConnection {
    * connect timeout, or an `EnvConfigError` on a bad config file or environment.
    */
   static async connect(options: NativeConnectionOptions = {}): Promise<NativeConnection> {
-    const resolved = resolveNativeConnectionOptions(options);
+    return NativeConnection.connectResolved(resolveNativeConnectionOptions(options));
+  }
+
+  /**
+   * Connects with settings {@link resolveNativeConnectionOptions} (or the client's `Connection`)
+   * already resolved: what `createWorker` and a lazy `Connection` use, so nothing is read twice.
+   */
+  static async connectResolved(resolved: ResolvedNativeConnectionOptions): Promise<NativeConnection> {
     const { address } = resolved;
     const timeout = resolved.connectTimeoutMs;
     if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_TIMER_MS)) {

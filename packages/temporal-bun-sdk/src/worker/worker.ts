@@ -75,7 +75,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   // Connecting (network I/O, on the bridge's threads) overlaps bundling and the workflows' load
   // probe (CPU, here). A failure is handled below; until then it must not count as unhandled.
   const connecting =
-    given instanceof NativeConnection ? Promise.resolve(given) : NativeConnection.connect(connectionOptions);
+    given instanceof NativeConnection ? Promise.resolve(given) : NativeConnection.connectResolved(connectionOptions!);
   connecting.catch(() => undefined);
   let manager: WorkflowIsolateManager | undefined;
   try {
