@@ -22,3 +22,6 @@ export const MAX_RUNTIME_THREADS = 1024;
 export function defaultIdentity(): string {
   return `${process.pid}@${hostname()}`;
 }
+
+/** The longest interval or timeout in milliseconds: 2^31 − 1 (about 24.8 days), the longest timer a JavaScript runtime sets. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -14,7 +14,8 @@ import {
   type TLSConfigOption,
 } from '../config';
 import { NativeClient, type NativeClientOptions, type NativeRuntime } from '../native';
-import { MAX_TIMER_MS, sharedNativeRuntime } from './runtime';
+import { MAX_TIMER_MS } from '../common/defaults';
+import { sharedNativeRuntime } from './runtime';
 
 export interface NativeConnectionOptions {
   /**

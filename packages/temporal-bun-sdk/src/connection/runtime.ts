@@ -3,7 +3,7 @@
  * connection, worker and replayer of the process shares, its options, and sdk-core's log records.
  */
 import { IllegalStateError } from '@temporalio/common';
-import { MAX_RUNTIME_THREADS } from '../common/defaults';
+import { MAX_RUNTIME_THREADS, MAX_TIMER_MS } from '../common/defaults';
 import { LEVEL_ORDER, type LogLevel, type Logger } from '../common/logger';
 import { NativeRuntime, type NativeLogRecord } from '../native';
 
@@ -29,9 +29,6 @@ export interface RuntimeOptions {
    */
   runtimeThreads?: number;
 }
-
-/** The longest interval or timeout in milliseconds: 2^31 − 1 (about 24.8 days), the longest timer a JavaScript runtime sets. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The largest {@link RuntimeOptions.runtimeThreads} (the bridge refuses more). */
 export { MAX_RUNTIME_THREADS };

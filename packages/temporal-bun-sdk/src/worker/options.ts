@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { DataConverter, Duration, VersioningBehavior, WorkerDeploymentVersion } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { DEFAULT_NAMESPACE } from '../common/defaults';
+import { DEFAULT_NAMESPACE, MAX_TIMER_MS } from '../common/defaults';
 import type { NativePollerBehavior, NativeSlotSupplier, NativeWorkerOptions, NativeWorkerTuner } from '../native';
 import type { ActivityInterceptorsFactory } from '../activity/interceptors';
 import type { InjectedSinks } from '../workflow/sinks';
@@ -327,8 +327,8 @@ export const WORKER_LIMITS = {
   maxConcurrentPolls: 1024,
   /** Each of maxActivitiesPerSecond and maxTaskQueueActivitiesPerSecond. */
   activitiesPerSecond: 1_000_000,
-  /** Every duration option: 2^31 − 1 ms (about 24.8 days), the longest timer a JavaScript runtime sets. */
-  durationMs: 2 ** 31 - 1,
+  /** Every duration option: the longest timer a JavaScript runtime sets. */
+  durationMs: MAX_TIMER_MS,
 } as const;
 
 /** An option has a wrong type or value; `option` names it. */
