@@ -123,6 +123,23 @@ export async function isPortFree(port: number, ip = '127.0.0.1'): Promise<boolea
  * left running then. The server is killed when this process exits, if it was not stopped before.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  // Ports are picked free and bound by the server a moment later, and the CLI binds more than the
+  // ones named (its HTTP API on port + 1000): another process may take one in between. When the
+  // ports were ours to pick, pick again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (error) {
+      const portTaken = error instanceof DevServerStartError && error.output.includes('address already in use');
+      if (!portTaken || options.port !== undefined || attempt === PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Tries to bind ports this many times when {@link startDevServer} picks them. */
+const PORT_ATTEMPTS = 3;
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? DEFAULTS.ip;
   const namespace = options.namespace ?? DEFAULTS.namespace;
   const startTimeoutMs = options.startTimeoutMs ?? DEFAULTS.startTimeoutMs;
