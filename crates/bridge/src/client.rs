@@ -542,7 +542,9 @@ pub unsafe extern "C" fn tbs_client_connect(
 ) -> i32 {
     crate::guard::status(|| {
         let runtime = crate::runtime::RUNTIMES.get(runtime)?;
-        let plan = plan_connect(unsafe { crate::buffers::borrow(options, options_len)? })?;
+        let mut plan = plan_connect(unsafe { crate::buffers::borrow(options, options_len)? })?;
+        // Core's client metrics (request counts and latencies) on the runtime's exporter.
+        plan.options.metrics_meter = runtime.temporal_meter();
         let for_client = runtime.clone();
         crate::guard::spawn_request(
             &runtime.tokio(),

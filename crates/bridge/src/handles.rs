@@ -12,6 +12,7 @@ pub enum HandleKind {
     Runtime = 1,
     Client = 2,
     Worker = 3,
+    Metric = 4,
 }
 
 impl HandleKind {
@@ -20,6 +21,7 @@ impl HandleKind {
             HandleKind::Runtime => "runtime",
             HandleKind::Client => "client",
             HandleKind::Worker => "worker",
+            HandleKind::Metric => "metric",
         }
     }
 }
@@ -100,6 +102,7 @@ impl<T> HandleTable<T> {
                 1 => "a runtime handle",
                 2 => "a client handle",
                 3 => "a worker handle",
+                4 => "a metric handle",
                 _ => "not a handle",
             };
             return Err(BridgeError::new(

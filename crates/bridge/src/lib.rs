@@ -1,7 +1,7 @@
 //! temporal-bun-bridge: a C ABI over Temporal's sdk-core for the Bun runtime (`bun:ffi`).
 //!
 //! The contract of every exported function (arguments, ownership, errors) is in the crate's
-//! README. One module per exported concept: [runtime], [client], [worker], [replayer],
+//! README. One module per exported concept: [runtime], [metrics], [client], [worker], [replayer],
 //! [envconfig], [diagnostics], [version]; [buffers] and [error] hold the memory and error rules
 //! they all share.
 
@@ -13,6 +13,7 @@ pub mod envconfig;
 pub mod error;
 pub mod guard;
 pub mod handles;
+pub mod metrics;
 pub mod replayer;
 pub mod rpc_methods;
 pub mod runtime;

@@ -5,10 +5,13 @@ use crate::{
     channel::{Completion, CompletionChannel},
     error::{BridgeError, BridgeResult},
     handles::{HandleKind, HandleTable},
+    metrics::{MetricsOptionsJson, StartedExporter},
 };
 use serde::Deserialize;
 use std::{path::PathBuf, sync::Arc, time::Duration};
-use temporalio_common::telemetry::{CoreLog, CoreLogConsumer, Logger, TelemetryOptions};
+use temporalio_common::telemetry::{
+    metrics::TemporalMeter, CoreLog, CoreLogConsumer, Logger, TelemetryOptions,
+};
 use temporalio_sdk_core::{CoreRuntime, RuntimeOptions, TokioRuntimeBuilder};
 
 pub static RUNTIMES: HandleTable<BridgeRuntime> = HandleTable::new(HandleKind::Runtime);
@@ -29,6 +32,9 @@ pub struct RuntimeOptionsJson {
     /// Tokio worker threads (gRPC, protobuf, core's pollers). Required: the default lives in the
     /// host (`DEFAULT_RUNTIME_THREADS` in the TypeScript package's `src/common/defaults.ts`).
     pub runtime_threads: usize,
+    /// The metrics exporter (Prometheus or OTLP); absent or `null` exports none.
+    #[serde(default)]
+    pub metrics: Option<MetricsOptionsJson>,
 }
 
 /// More would only be a mistake (a thread count, not a task count). The host's
@@ -47,6 +53,8 @@ pub struct BridgeRuntime {
     /// Always `Some` until drop.
     core: Option<CoreRuntime>,
     pub channel: Arc<CompletionChannel>,
+    /// Held for the runtime's life: dropping it stops the Prometheus endpoint.
+    exporter: Option<StartedExporter>,
 }
 
 impl BridgeRuntime {
@@ -56,6 +64,24 @@ impl BridgeRuntime {
 
     pub fn tokio(&self) -> tokio::runtime::Handle {
         self.core().tokio_handle()
+    }
+
+    /// The meter for user metrics (no prefix), when the runtime exports metrics.
+    pub fn metric_meter(&self) -> Option<TemporalMeter> {
+        self.core().telemetry().get_metric_meter()
+    }
+
+    /// The meter core's own metrics use (prefixed), when the runtime exports metrics.
+    pub fn temporal_meter(&self) -> Option<TemporalMeter> {
+        self.core().telemetry().get_temporal_metric_meter()
+    }
+
+    fn describe(&self) -> serde_json::Value {
+        let address = self
+            .exporter
+            .as_ref()
+            .and_then(|exporter| exporter.bound_address);
+        serde_json::json!({ "prometheusAddress": address.map(|a| a.to_string()) })
     }
 }
 
@@ -102,6 +128,9 @@ pub fn parse_options(json: &[u8]) -> BridgeResult<RuntimeOptionsJson> {
             "runtimeThreads must be between 1 and {MAX_RUNTIME_THREADS}; got {threads}"
         )));
     }
+    if let Some(metrics) = &options.metrics {
+        crate::metrics::check(metrics)?;
+    }
     Ok(options)
 }
 
@@ -115,7 +144,13 @@ pub fn create(json: &[u8]) -> BridgeResult<BridgeRuntime> {
             ))
         })?,
     );
+    let (metric_prefix, attach_service_name) = match &options.metrics {
+        Some(metrics) => (metrics.metric_prefix.clone(), metrics.attach_service_name),
+        None => (temporalio_common::telemetry::METRIC_PREFIX.to_owned(), true),
+    };
     let telemetry = TelemetryOptions::builder()
+        .metric_prefix(metric_prefix)
+        .attach_service_name(attach_service_name)
         .logging(Logger::Push {
             filter: options
                 .log_filter
@@ -136,16 +171,31 @@ pub fn create(json: &[u8]) -> BridgeResult<BridgeRuntime> {
         .map_err(|e| BridgeError::invalid_argument(format!("workerHeartbeatIntervalMs: {e}")))?;
     let mut tokio = TokioRuntimeBuilder::default();
     tokio.inner.worker_threads(options.runtime_threads);
-    let core = CoreRuntime::new(runtime_options, tokio)
+    let mut core = CoreRuntime::new(runtime_options, tokio)
         .map_err(|e| BridgeError::worker(format!("cannot start the core runtime: {e:#}")))?;
+    // Exporters are tasks on the runtime, so they start once it exists, before any worker or
+    // client takes the meter.
+    let exporter = match options.metrics {
+        Some(metrics) => {
+            let _context = core.tokio_handle().enter();
+            let started = crate::metrics::start(metrics)?;
+            core.telemetry_mut()
+                .attach_late_init_metrics(started.meter.clone());
+            Some(started)
+        }
+        None => None,
+    };
     Ok(BridgeRuntime {
         core: Some(core),
         channel,
+        exporter,
     })
 }
 
 /// Creates a runtime. `options` (borrowed) is JSON: `wakeSocketPath` (required), `logFilter`,
-/// `workerHeartbeatIntervalMs`, `runtimeThreads`. Returns the runtime handle, or 0 (see `tbs_last_error_take`).
+/// `workerHeartbeatIntervalMs`, `runtimeThreads`, `metrics` (`prometheus` or `otel`, with
+/// `metricPrefix`, `globalTags`, `attachServiceName`; a Prometheus address that cannot be bound is
+/// an `INVALID_ARGUMENT`). Returns the runtime handle, or 0 (see `tbs_last_error_take`).
 ///
 /// # Safety
 /// `options` must be valid for reads of `options_len` bytes.
@@ -155,6 +205,17 @@ pub unsafe extern "C" fn tbs_runtime_new(options: *const u8, options_len: usize)
         let json = unsafe { crate::buffers::borrow(options, options_len)? };
         Ok(RUNTIMES.insert(Arc::new(create(json)?)))
     })
+}
+
+/// Describes a runtime's telemetry. Returns NUL-terminated UTF-8 JSON, `{"prometheusAddress"}`
+/// (the address the Prometheus endpoint is bound to, or `null`), which the caller frees with
+/// `tbs_bytes_free`; null on failure (see `tbs_last_error_take`).
+#[no_mangle]
+pub extern "C" fn tbs_runtime_describe(runtime: u64) -> *mut u8 {
+    crate::guard::handle(|| {
+        let runtime = RUNTIMES.get(runtime)?;
+        Ok(crate::buffers::export_c_string(&runtime.describe().to_string()) as u64)
+    }) as usize as *mut u8
 }
 
 /// Moves up to `capacity` completion-queue entries (4 f64 each) into `out`, which the caller owns

@@ -15,5 +15,14 @@ export {
   onCoreLog,
   Runtime,
   type RuntimeOptions,
+  type RuntimeTelemetry,
+  runtimeMetricMeter,
   sharedNativeRuntime,
 } from './runtime';
+export {
+  type MetricsExporterConfig,
+  type OtelCollectorExporter,
+  type PrometheusMetricsExporter,
+  RuntimeMetricMeter,
+  type TelemetryOptions,
+} from './telemetry';

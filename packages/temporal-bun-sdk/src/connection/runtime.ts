@@ -2,10 +2,11 @@
  * The process-wide bridge runtime (sdk-core's threads, telemetry and completion queue) that every
  * connection, worker and replayer of the process shares, its options, and sdk-core's log records.
  */
-import { IllegalStateError } from '@temporalio/common';
+import { IllegalStateError, type MetricMeter, noopMetricMeter } from '@temporalio/common';
 import { MAX_RUNTIME_THREADS, MAX_TIMER_MS } from '../common/defaults';
 import { LEVEL_ORDER, type LogLevel, type Logger } from '../common/logger';
-import { NativeRuntime, type NativeLogRecord } from '../native';
+import { type NativeLogRecord, NativeRuntime } from '../native';
+import { nativeMetricsOptions, RuntimeMetricMeter, type TelemetryOptions } from './telemetry';
 
 type CoreLogListener = (record: NativeLogRecord) => void;
 
@@ -28,6 +29,21 @@ export interface RuntimeOptions {
    * `perf`/`top` show the runtime thread saturated (e.g. very large payloads or histories).
    */
   runtimeThreads?: number;
+  /**
+   * Metrics export (the official SDK's shape): `{ metrics: { prometheus: { bindAddress } } }` serves
+   * core's worker and client metrics and user metrics (`Context.current().metricMeter`, workflow
+   * `metricMeter`) on a Prometheus endpoint; `{ metrics: { otel: { url } } }` pushes them to an
+   * OpenTelemetry collector. Default: no metrics, at no cost.
+   */
+  telemetryOptions?: TelemetryOptions;
+}
+
+/** What {@link Runtime.telemetry} reports. */
+export interface RuntimeTelemetry {
+  /** Records user metrics on the runtime's exporter; a no-op meter when no metrics are exported. */
+  metricMeter: MetricMeter;
+  /** The address the Prometheus endpoint is bound to (its port chosen when 0 was given). */
+  prometheusAddress: string | undefined;
 }
 
 /** The largest {@link RuntimeOptions.runtimeThreads} (the bridge refuses more). */
@@ -95,6 +111,7 @@ export const Runtime = {
         `workerHeartbeatIntervalMs must be a positive integer of at most ${MAX_TIMER_MS} (ms) or null; got ${String(interval)}`,
       );
     }
+    nativeMetricsOptions(options.telemetryOptions); // validates
     const threads = options.runtimeThreads;
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_RUNTIME_THREADS)) {
       throw new TypeError(`runtimeThreads must be an integer from 1 to ${MAX_RUNTIME_THREADS}; got ${String(threads)}`);
@@ -106,7 +123,31 @@ export const Runtime = {
     }
     runtimeOptions = { ...options };
   },
+
+  /**
+   * The runtime's telemetry: its meter for user metrics and the Prometheus endpoint's address.
+   * Creates the runtime if no connection, worker or replay has yet.
+   */
+  async telemetry(): Promise<RuntimeTelemetry> {
+    const native = await sharedNativeRuntime();
+    return {
+      metricMeter: runtimeMetricMeter(native),
+      prometheusAddress: native.describe().prometheusAddress ?? undefined,
+    };
+  },
 };
+
+const metricMeters = new WeakMap<NativeRuntime, MetricMeter>();
+
+/** The meter user metrics are recorded on: the runtime's, or a no-op one when it exports none. */
+export function runtimeMetricMeter(native: NativeRuntime): MetricMeter {
+  let meter = metricMeters.get(native);
+  if (meter === undefined) {
+    meter = native.metricsEnabled ? new RuntimeMetricMeter(native) : noopMetricMeter;
+    metricMeters.set(native, meter);
+  }
+  return meter;
+}
 
 /**
  * The bridge runtime shared by every connection of the process (one tokio runtime, one completion
@@ -117,6 +158,7 @@ export function sharedNativeRuntime(): Promise<NativeRuntime> {
     logFilter: coreLogFilterString(runtimeOptions.coreLogFilter),
     workerHeartbeatIntervalMs: runtimeOptions.workerHeartbeatIntervalMs,
     runtimeThreads: runtimeOptions.runtimeThreads,
+    metrics: nativeMetricsOptions(runtimeOptions.telemetryOptions),
     onLog: (record) => {
       for (const listener of coreLogListeners) listener(record);
     },

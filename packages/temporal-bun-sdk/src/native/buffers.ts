@@ -4,8 +4,8 @@
  * Out: every buffer the bridge hands out is copied into JS memory and freed exactly once, also when
  * copying fails. In: inputs are borrowed by the bridge for the duration of the call only.
  */
-import { ptr, toArrayBuffer, type Pointer } from 'bun:ffi';
-import { NativeError } from './errors';
+import { CString, ptr, toArrayBuffer, type Pointer } from 'bun:ffi';
+import { NativeError, takeLastError } from './errors';
 import { nativeSymbols } from './symbols';
 
 const textEncoder = new TextEncoder();
@@ -31,6 +31,22 @@ export function copyOwnedBytes(pointer: number, length: number): Uint8Array {
   } finally {
     freeOwnedBytes(pointer);
   }
+}
+
+/**
+ * Reads the JSON of a bridge-owned NUL-terminated string (what a synchronous call that answers
+ * JSON returns), then frees it. Null means the call failed: its error is the thread's last error.
+ */
+export function takeOwnedJson<T>(pointer: Pointer | number | bigint | null, call: string): T {
+  if (pointer === null || Number(pointer) === 0) throw takeLastError(0, call);
+  const owned = Number(pointer);
+  let json: string;
+  try {
+    json = String(new CString(owned as Pointer));
+  } finally {
+    freeOwnedBytes(owned);
+  }
+  return JSON.parse(json) as T;
 }
 
 /** Decodes bridge-produced UTF-8 text (error and log JSON). */

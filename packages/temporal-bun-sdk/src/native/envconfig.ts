@@ -3,9 +3,7 @@
  * (`tbs_envconfig_load_profile`): the one synchronous call that needs no runtime, so that
  * `new Client()` can read `temporal.toml` at once.
  */
-import { CString, type Pointer } from 'bun:ffi';
-import { encodeJson, inputBytes } from './buffers';
-import { takeLastError } from './errors';
+import { encodeJson, inputBytes, takeOwnedJson } from './buffers';
 import { loadBridgeLibrarySync, nativeSymbols } from './symbols';
 
 /** What to read (the bridge's request JSON). */
@@ -57,14 +55,8 @@ export function loadEnvConfigProfile(request: NativeEnvConfigRequest): NativeEnv
   loadBridgeLibrarySync();
   const symbols = nativeSymbols();
   const input = inputBytes(encodeJson(request));
-  const pointer = symbols.tbs_envconfig_load_profile(input.pointer, input.length);
-  if (pointer === null || pointer === 0) throw takeLastError(0, 'tbs_envconfig_load_profile');
-  const resultPointer = Number(pointer) as Pointer;
-  let json: string;
-  try {
-    json = String(new CString(resultPointer));
-  } finally {
-    symbols.tbs_bytes_free(resultPointer);
-  }
-  return JSON.parse(json) as NativeEnvConfigProfile;
+  return takeOwnedJson<NativeEnvConfigProfile>(
+    symbols.tbs_envconfig_load_profile(input.pointer, input.length),
+    'tbs_envconfig_load_profile',
+  );
 }

@@ -43,8 +43,11 @@ export {
   NativeRuntime,
   type CompletionValue,
   type NativeLogRecord,
+  type NativeMetricsOptions,
+  type NativeRuntimeDescription,
   type NativeRuntimeOptions,
 } from './runtime';
+export { NativeMetric, type NativeMetricKind, type NativeMetricSpec } from './metrics';
 export {
   NativeClient,
   type NativeClientOptions,

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RUNTIME_THREADS } from '../common/defaults';
-import { copyOwnedBytes, decodeUtf8, encodeJson, freeOwnedBytes, inputBytes } from './buffers';
+import { copyOwnedBytes, decodeUtf8, encodeJson, freeOwnedBytes, inputBytes, takeOwnedJson } from './buffers';
 import { NativeError, checkStatus, takeLastError } from './errors';
 import { loadBridgeLibrary, nativeSymbols } from './symbols';
 
@@ -38,8 +38,39 @@ export interface NativeRuntimeOptions {
   workerHeartbeatIntervalMs?: number | null;
   /** Tokio worker threads of sdk-core's runtime, 1 to `MAX_RUNTIME_THREADS`. Default `DEFAULT_RUNTIME_THREADS` (1). */
   runtimeThreads?: number;
+  /** The metrics exporter: every key filled in (the defaults live in `connection/telemetry.ts`). */
+  metrics?: NativeMetricsOptions;
   /** Receives forwarded log records. Without it, records are dropped (after being freed). */
   onLog?: (record: NativeLogRecord) => void;
+}
+
+/** The bridge's `metrics` runtime option: exactly one of `prometheus` and `otel`. */
+export interface NativeMetricsOptions {
+  prometheus: {
+    bindAddress: string;
+    countersTotalSuffix: boolean;
+    unitSuffix: boolean;
+    useSecondsForDurations: boolean;
+    histogramBucketOverrides: Record<string, number[]>;
+  } | null;
+  otel: {
+    url: string;
+    http: boolean;
+    headers: Record<string, string>;
+    metricsExportIntervalMs: number;
+    useSecondsForDurations: boolean;
+    temporality: 'cumulative' | 'delta';
+    histogramBucketOverrides: Record<string, number[]>;
+  } | null;
+  metricPrefix: string;
+  globalTags: Record<string, string>;
+  attachServiceName: boolean;
+}
+
+/** What `tbs_runtime_describe` answers. */
+export interface NativeRuntimeDescription {
+  /** The address the Prometheus endpoint is bound to (its port chosen when 0 was given), or null. */
+  prometheusAddress: string | null;
 }
 
 /** The value an accepted asynchronous call completed with: nothing, bytes or a handle. */
@@ -121,10 +152,19 @@ export class NativeRuntime {
   #freed = false;
   #brokenReason: string | undefined;
 
-  private constructor(handle: number, socket: Socket<undefined>, onLog: NativeRuntimeOptions['onLog']) {
+  /** The runtime exports metrics (it was created with `metrics`), so instruments can be made on it. */
+  readonly metricsEnabled: boolean;
+
+  private constructor(
+    handle: number,
+    socket: Socket<undefined>,
+    onLog: NativeRuntimeOptions['onLog'],
+    metricsEnabled: boolean,
+  ) {
     this.#handle = handle;
     this.#socket = socket;
     this.#onLog = onLog;
+    this.metricsEnabled = metricsEnabled;
   }
 
   /**
@@ -176,6 +216,7 @@ export class NativeRuntime {
           logFilter: options.logFilter,
           workerHeartbeatIntervalMs: options.workerHeartbeatIntervalMs,
           runtimeThreads: options.runtimeThreads ?? DEFAULT_RUNTIME_THREADS,
+          metrics: options.metrics,
         }),
       );
       handle = symbols.tbs_runtime_new(runtimeOptions.pointer, runtimeOptions.length) as number;
@@ -205,7 +246,7 @@ export class NativeRuntime {
     }
 
     socket.unref();
-    runtime = new NativeRuntime(handle, socket, options.onLog);
+    runtime = new NativeRuntime(handle, socket, options.onLog, options.metrics !== undefined);
     // Completions may have been queued (and their wake byte read) before `runtime` was set.
     runtime.onWake();
     return runtime;
@@ -223,6 +264,13 @@ export class NativeRuntime {
 
   get freed(): boolean {
     return this.#freed;
+  }
+
+  /** The runtime's telemetry as the bridge set it up (e.g. where Prometheus can scrape it). */
+  describe(): NativeRuntimeDescription {
+    const unusable = this.#unusable('tbs_runtime_describe');
+    if (unusable) throw unusable;
+    return takeOwnedJson(nativeSymbols().tbs_runtime_describe(this.#handle), 'tbs_runtime_describe');
   }
 
   /**

@@ -41,6 +41,13 @@ export const symbolTable = {
   // crates/bridge/src/envconfig.rs
   // request, request_len
   tbs_envconfig_load_profile: { args: ['ptr', 'usize'], returns: 'ptr' },
+  // crates/bridge/src/metrics.rs
+  // runtime, metric, metric_len
+  tbs_metric_new: { args: ['u64', 'ptr', 'usize'], returns: FFIType.u64_fast },
+  // metric, value, tags, tags_len
+  tbs_metric_record: { args: ['u64', 'f64', 'ptr', 'usize'], returns: 'i32' },
+  // metric
+  tbs_metric_free: { args: ['u64'], returns: 'i32' },
   // crates/bridge/src/replayer.rs
   // runtime, options, options_len
   tbs_replayer_new: { args: ['u64', 'ptr', 'usize'], returns: FFIType.u64_fast },
@@ -51,6 +58,8 @@ export const symbolTable = {
   // crates/bridge/src/runtime.rs
   // options, options_len
   tbs_runtime_new: { args: ['ptr', 'usize'], returns: FFIType.u64_fast },
+  // runtime
+  tbs_runtime_describe: { args: ['u64'], returns: 'ptr' },
   // runtime, out, capacity
   tbs_runtime_drain: { args: ['u64', 'ptr', 'u32'], returns: 'i32' },
   // runtime

@@ -15,7 +15,6 @@ import {
   ApplicationFailureCategory,
   CompleteAsyncError,
   isActivityFunctionWithOptions,
-  noopMetricMeter,
   type MetricMeter,
 } from '@temporalio/common';
 import {
@@ -74,8 +73,6 @@ export interface ActivityTaskLoopOptions {
   activities: ReadonlyMap<string, ActivityImplementation>;
   /** Interceptor factories, called per execution in order (the first is outermost). Default none. */
   interceptors?: readonly ActivityInterceptorsFactory[];
-  /** Base of `Context.metricMeter` (tagged with namespace, task queue and activity type). Default: a no-op meter. */
-  metricMeter?: MetricMeter;
   /**
    * Exposed as `Context.client` (`createWorker` passes a client over the worker's connection).
    * Default none: `Context.client` throws `IllegalStateError`.
@@ -131,7 +128,8 @@ export class ActivityTaskLoop {
     this.#context = context;
     this.#activities = options.activities;
     this.#interceptors = options.interceptors ?? [];
-    this.#metricMeter = options.metricMeter ?? noopMetricMeter;
+    // Base of `Context.metricMeter`, tagged there with namespace, task queue and activity type.
+    this.#metricMeter = context.metricMeter;
     this.#client = options.client;
     this.#abandonAfterCancelMs = Math.max(0, options.abandonAfterCancelMs ?? WORKER_DEFAULTS.abandonAfterCancelTimeMs);
   }

@@ -15,7 +15,7 @@
  * await runReplayHistory({ workflowsPath: require.resolve('./workflows') }, history.history!);
  */
 import { loadWorkflowBundle, type WorkflowBundleOption } from '../workflow/prebuilt-bundle';
-import type { DataConverter } from '@temporalio/common';
+import { type DataConverter, noopMetricMeter } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { coresdk, temporal } from '@temporalio/proto';
@@ -155,6 +155,8 @@ export async function* runReplayHistories(
       dataConverter,
       logger,
       metrics: new MetricsEmitter(),
+      // Workflow metrics are never emitted on replay.
+      metricMeter: noopMetricMeter,
     } satisfies TaskLoopContext,
     manager,
     {

@@ -2,7 +2,7 @@
  * What the worker runtime hands to each task loop: the native worker to poll and complete, the
  * data converter, and the logger and metrics hooks. Built once per worker in `worker.ts`.
  */
-import type { LoadedDataConverter } from '@temporalio/common';
+import type { LoadedDataConverter, MetricMeter } from '@temporalio/common';
 import type { NativeWorkerBase } from '../native';
 import type { Logger } from '../common/logger';
 import type { MetricsEmitter } from './metrics';
@@ -17,4 +17,9 @@ export interface TaskLoopContext {
   /** Already tagged with `sdkComponent` and `taskQueue`. */
   readonly logger: Logger;
   readonly metrics: MetricsEmitter;
+  /**
+   * The runtime's meter for user metrics (activities' `Context.metricMeter`, workflows'
+   * `metricMeter`): exported with core's metrics, or a no-op meter when the runtime exports none.
+   */
+  readonly metricMeter: MetricMeter;
 }

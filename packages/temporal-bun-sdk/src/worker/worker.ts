@@ -21,7 +21,13 @@ import { bundleSharedContextWorkflowCode, bundleWorkflowCode } from '../workflow
 import { type LoadedWorkflowBundle, loadSharedContextBundle, loadWorkflowBundle } from '../workflow/prebuilt-bundle';
 import { WorkflowIsolateManager } from '../workflow/isolate-manager';
 import { WorkflowTaskLoop } from './workflow-task-loop';
-import { forwardCoreLog, NativeConnection, onCoreLog, resolveNativeConnectionOptions } from '../connection';
+import {
+  forwardCoreLog,
+  NativeConnection,
+  onCoreLog,
+  resolveNativeConnectionOptions,
+  runtimeMetricMeter,
+} from '../connection';
 import { ConsoleLogger, withMetadata, type Logger } from '../common/logger';
 import { MetricsEmitter, type WorkerMetricsSnapshot } from './metrics';
 import { compileWorkerOptions, WORKER_DEFAULTS, type CompiledWorkerOptions, type WorkerOptions } from './options';
@@ -119,6 +125,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       dataConverter,
       logger,
       metrics,
+      metricMeter: runtimeMetricMeter(connection.runtime),
     };
     const workflowLoop =
       manager === undefined

@@ -13,7 +13,7 @@ import type { coresdk } from '@temporalio/proto';
 import { isShutdownError } from '../native';
 import { WorkflowActivationCodecs } from '../workflow/activation-codecs';
 import type { WorkflowActivationCompletion, WorkflowIsolateManager } from '../workflow/isolate-manager';
-import { deliverSinkCalls, workflowLoggerSink, type InjectedSinks } from '../workflow/sinks';
+import { deliverSinkCalls, builtInSinks, type InjectedSinks } from '../workflow/sinks';
 import { createPollingLoop } from './polling-loop';
 import { withoutUndecodableSignals } from './signal-payloads';
 import type { TaskLoopContext } from './task-loop-context';
@@ -65,7 +65,7 @@ export class WorkflowTaskLoop {
     this.#context = context;
     this.#manager = manager;
     // User sinks may replace the built-in logger sink (the official SDK allows it too).
-    this.#sinks = { ...workflowLoggerSink(context.logger), ...(options.sinks ?? {}) };
+    this.#sinks = { ...builtInSinks(context.logger, context.metricMeter), ...(options.sinks ?? {}) };
     this.#isReplayWorker = options.isReplayWorker ?? false;
     this.#observer = options.observer ?? {};
     this.#requireVersioningBehavior = options.requireVersioningBehavior ?? false;

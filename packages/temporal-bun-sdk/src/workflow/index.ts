@@ -27,7 +27,7 @@ export {
 } from './isolate-manager';
 export {
   deliverSinkCalls,
-  workflowLoggerSink,
+  builtInSinks,
   type InjectedSink,
   type InjectedSinkFunction,
   type InjectedSinks,

@@ -11,6 +11,7 @@
  *   alerts: { notify: { fn: (info, message) => pager.send(`${info.workflowId}: ${message}`) } },
  * };
  */
+import type { MetricMeter, MetricTags, NumericMetricValueType } from '@temporalio/common';
 import type { Sink, SinkCall, Sinks, WorkflowInfo } from '@temporalio/workflow';
 import { logLevelEnabled, type Logger, type LogLevel } from '../common/logger';
 import { workflowLogAttributes } from './workflow-info';
@@ -38,8 +39,35 @@ export interface SinkDelivery {
   isReplayWorker: boolean;
 }
 
-/** What `@temporalio/workflow`'s `log` is made of: `__temporal_logger`, forwarded to the worker's logger. */
-export function workflowLoggerSink(logger: Logger): InjectedSinks {
+/** What `metricMeter` in `@temporalio/workflow` calls (its `__temporal_metrics` sink). */
+interface WorkflowMetricsSink extends Sink {
+  addMetricCounterValue(name: string, unit: string | undefined, description: string | undefined, value: number, tags: MetricTags): void;
+  recordMetricHistogramValue(
+    name: string,
+    valueType: NumericMetricValueType,
+    unit: string | undefined,
+    description: string | undefined,
+    value: number,
+    tags: MetricTags,
+  ): void;
+  setMetricGaugeValue(
+    name: string,
+    valueType: NumericMetricValueType,
+    unit: string | undefined,
+    description: string | undefined,
+    value: number,
+    tags: MetricTags,
+  ): void;
+}
+
+/**
+ * The worker's own sinks: `__temporal_logger` (what `log` in `@temporalio/workflow` is made of),
+ * forwarded to the worker's logger, and `__temporal_metrics` (what its `metricMeter` is made of),
+ * recorded on `metricMeter` tagged with the run's namespace and task queue (the workflow adds its
+ * type). Workflow code makes no metric calls while replaying, and these sinks are not called
+ * during replay, so a metric is recorded once per real event.
+ */
+export function builtInSinks(logger: Logger, metricMeter: MetricMeter): InjectedSinks {
   const forward = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => {
     const logLevel = level.toUpperCase() as LogLevel;
     return (_info: WorkflowInfo, message: string, attributes?: Record<string, unknown>) => {
@@ -49,6 +77,25 @@ export function workflowLoggerSink(logger: Logger): InjectedSinks {
       logger[level](message, { sdkComponent: 'workflow', ...Object.fromEntries(Object.entries(attributes ?? {})) });
     };
   };
+  const tagged = (info: WorkflowInfo, tags: MetricTags | undefined): MetricTags => ({
+    namespace: info.namespace,
+    taskQueue: info.taskQueue,
+    ...tags,
+  });
+  const metrics: InjectedSink<WorkflowMetricsSink> = {
+    addMetricCounterValue: {
+      fn: (info, name, unit, description, value, tags) =>
+        metricMeter.createCounter(name, unit, description).add(value, tagged(info, tags)),
+    },
+    recordMetricHistogramValue: {
+      fn: (info, name, valueType, unit, description, value, tags) =>
+        metricMeter.createHistogram(name, valueType, unit, description).record(value, tagged(info, tags)),
+    },
+    setMetricGaugeValue: {
+      fn: (info, name, valueType, unit, description, value, tags) =>
+        metricMeter.createGauge(name, valueType, unit, description).set(value, tagged(info, tags)),
+    },
+  };
   return {
     __temporal_logger: {
       trace: { fn: forward('trace') },
@@ -57,14 +104,7 @@ export function workflowLoggerSink(logger: Logger): InjectedSinks {
       warn: { fn: forward('warn') },
       error: { fn: forward('error') },
     },
-    // `metricMeter` in workflow code reports through this sink; this worker has no metric meter
-    // for workflow-defined metrics yet, so the values are dropped (rather than logged as calls to
-    // an unknown sink).
-    __temporal_metrics: {
-      addMetricCounterValue: { fn: () => undefined },
-      recordMetricHistogramValue: { fn: () => undefined },
-      setMetricGaugeValue: { fn: () => undefined },
-    },
+    __temporal_metrics: metrics,
   };
 }
 

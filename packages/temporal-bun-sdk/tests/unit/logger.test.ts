@@ -3,6 +3,7 @@
  * those records), and that the workflow logger's records below the level are not forwarded.
  */
 import { describe, expect, test } from 'bun:test';
+import { noopMetricMeter } from '@temporalio/common';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import {
   ConsoleLogger,
@@ -12,7 +13,7 @@ import {
   type LogMetadata,
   type Logger,
 } from '../../src/common/logger';
-import { workflowLoggerSink } from '../../src/workflow/sinks';
+import { builtInSinks } from '../../src/workflow/sinks';
 import { RecordingLogger } from '../helpers/recording-logger';
 
 /** A RecordingLogger that, like the console logger, exposes its minimum level. */
@@ -44,12 +45,12 @@ describe('logLevelEnabled', () => {
   });
 });
 
-describe('workflowLoggerSink', () => {
+describe('builtInSinks', () => {
   const info = { workflowId: 'wf', runId: 'run' } as unknown as WorkflowInfo;
 
   test('records below the logger level are dropped before they are built; the rest are forwarded', () => {
     const logger = new LeveledRecordingLogger('INFO');
-    const sink = workflowLoggerSink(logger).__temporal_logger!;
+    const sink = builtInSinks(logger, noopMetricMeter).__temporal_logger!;
     let attributesRead = 0;
     const attributes = new Proxy({ workflowId: 'wf' } as Record<string, unknown>, {
       ownKeys(target) {
@@ -69,7 +70,7 @@ describe('workflowLoggerSink', () => {
   test('with a logger that does not expose a level, every record is forwarded', () => {
     const logger: Logger & { records: Array<{ level: LogLevel; message: string; meta?: LogMetadata }> } =
       new RecordingLogger(false);
-    workflowLoggerSink(logger).__temporal_logger!.debug!.fn(info, 'Workflow started', {});
+    builtInSinks(logger, noopMetricMeter).__temporal_logger!.debug!.fn(info, 'Workflow started', {});
     expect(logger.records.map((record) => record.message)).toEqual(['Workflow started']);
   });
 });

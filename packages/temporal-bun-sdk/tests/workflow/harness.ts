@@ -9,7 +9,13 @@
  *
  *   TEMPORAL_TEST_REUSE_V8_CONTEXT=0 bun test tests/workflow
  */
-import { defaultPayloadConverter, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import {
+  defaultPayloadConverter,
+  type DataConverter,
+  noopMetricMeter,
+  type Payload,
+  type PayloadCodec,
+} from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
@@ -125,6 +131,7 @@ export class WorkflowTestHarness {
       dataConverter: loadDataConverter(options.dataConverter),
       logger,
       metrics: new MetricsEmitter({ onEvent: (event) => metricEvents.push(event) }),
+      metricMeter: noopMetricMeter,
     };
     const manager = await WorkflowIsolateManager.create({ bundle: options.bundle, logger, reuseV8Context });
     const loop = new WorkflowTaskLoop(context, manager, { sinks: options.sinks });

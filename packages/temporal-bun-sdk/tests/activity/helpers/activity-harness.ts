@@ -18,6 +18,8 @@ import {
   type LogLevel,
   type LogMetadata,
   type Logger,
+  type MetricMeter,
+  noopMetricMeter,
   type PayloadCodec,
 } from '@temporalio/common';
 import { decode, encode } from '@temporalio/common/lib/internal-non-workflow';
@@ -132,6 +134,8 @@ export interface ActivityWorkerOptions {
   payloadCodecs?: PayloadCodec[];
   loop?: Omit<ActivityTaskLoopOptions, 'activities'>;
   native?: Partial<NativeWorkerOptions>;
+  /** Base of `Context.metricMeter`. Default: a no-op meter. */
+  metricMeter?: MetricMeter;
 }
 
 export interface LogRecord {
@@ -194,6 +198,7 @@ export class ActivityWorker {
       dataConverter: this.dataConverter,
       logger: withMetadata(capture, { sdkComponent: 'worker', taskQueue: this.taskQueue }),
       metrics,
+      metricMeter: options.metricMeter ?? noopMetricMeter,
     };
     this.loop = new ActivityTaskLoop(context, {
       activities: createActivityRegistry(options.activities),
