@@ -123,7 +123,8 @@ export class WorkflowOptionsError extends TypeError {
   override readonly name = 'WorkflowOptionsError';
 }
 
-function validate(options: WorkflowOptions): void {
+/** Throws {@link WorkflowOptionsError} when a start's required options are missing or conflict. */
+export function checkWorkflowOptions(options: WorkflowOptions): void {
   if (options === null || typeof options !== 'object')
     throw new WorkflowOptionsError('workflow options must be an object');
   if (typeof options.workflowId !== 'string' || options.workflowId.length === 0) {
@@ -144,17 +145,21 @@ export interface RequestContext {
   dataConverter: LoadedDataConverter;
 }
 
-/** The request fields StartWorkflowExecution and SignalWithStartWorkflowExecution share. */
+/**
+ * The request fields StartWorkflowExecution and SignalWithStartWorkflowExecution share; `headers`
+ * (from the client's interceptors) travel as the request's header.
+ */
 export async function compileStartFields(
   workflowType: string,
   options: WorkflowOptions & { args?: readonly unknown[] },
   typeInfo: PayloadTypeInfo | undefined,
   context: RequestContext,
+  headers: Record<string, temporal.api.common.v1.IPayload> = {},
 ): Promise<
   temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest &
     temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest
 > {
-  validate(options);
+  checkWorkflowOptions(options);
   const { dataConverter } = context;
   const serialization: WorkflowSerializationContext = {
     type: 'workflow',
@@ -190,7 +195,7 @@ export async function compileStartFields(
     memo: options.memo ? { fields: await encodeMapToPayloads(dataConverter, options.memo, serialization) } : undefined,
     searchAttributes,
     cronSchedule: options.cronSchedule,
-    header: { fields: {} },
+    header: { fields: headers },
     userMetadata: await encodeUserMetadata(dataConverter, options.staticSummary, options.staticDetails, serialization),
     priority: options.priority ? compilePriority(options.priority) : undefined,
   };
