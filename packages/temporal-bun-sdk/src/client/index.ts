@@ -42,7 +42,6 @@ export type {
   WorkflowQueryInput,
   WorkflowSignalInput,
   WorkflowSignalWithStartInput,
-  WorkflowStartCallOptions,
   WorkflowStartInput,
   WorkflowStartOutput,
   WorkflowStartUpdateInput,
@@ -82,6 +81,7 @@ export {
   type WorkerDeploymentVersionSummary,
 } from './worker-deployment-client';
 export {
+  type CompiledWorkflowOptions,
   QueryRejectCondition,
   WorkflowOptionsError,
   WorkflowUpdateStage,

@@ -18,7 +18,7 @@
  */
 import type { Headers, Next, PayloadTypeInfo, SignalTypeInfo, TypeInfo } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { WorkflowOptions, WorkflowUpdateOptions, WorkflowUpdateStage } from './workflow-options';
+import type { CompiledWorkflowOptions, WorkflowUpdateOptions, WorkflowUpdateStage } from './workflow-options';
 
 export type { Headers, Next };
 
@@ -28,12 +28,7 @@ export interface WorkflowExecution {
   readonly runId?: string;
 }
 
-/**
- * The options of a start as the caller gave them, with `args` filled in. (The official client
- * passes them with durations already compiled to protobuf; here they are compiled after the
- * chain, so an interceptor may still change any of them, e.g. add a memo.)
- */
-export type WorkflowStartCallOptions = WorkflowOptions & { readonly args: readonly unknown[] };
+export type { CompiledWorkflowOptions };
 
 /** Input of {@link WorkflowClientInterceptor.start} and `startWithDetails`. */
 export interface WorkflowStartInput {
@@ -41,7 +36,7 @@ export interface WorkflowStartInput {
   readonly workflowType: string;
   /** Sent with the request; the workflow's interceptors read them (`WorkflowExecuteInput.headers`). */
   readonly headers: Headers;
-  readonly options: WorkflowStartCallOptions;
+  readonly options: CompiledWorkflowOptions;
 }
 
 /** Output of {@link WorkflowClientInterceptor.startWithDetails}. */
@@ -68,7 +63,7 @@ export interface WorkflowSignalWithStartInput {
   readonly signalTypeInfo?: SignalTypeInfo;
   /** Sent with the request: both the start and the signal carry them. */
   readonly headers: Headers;
-  readonly options: WorkflowStartCallOptions;
+  readonly options: CompiledWorkflowOptions;
 }
 
 /** Input of {@link WorkflowClientInterceptor.query}. */

@@ -85,8 +85,8 @@ import {
   type WorkflowTerminateInput,
 } from './interceptors';
 import {
-  checkWorkflowOptions,
   compileStartFields,
+  compileWorkflowOptions,
   encodeQueryRejectCondition,
   encodeWorkflowUpdateStage,
   type QueryRejectCondition,
@@ -240,13 +240,8 @@ export class WorkflowClient {
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowHandleWithFirstExecutionRunId<T>> {
     const workflowType = extractWorkflowType(workflowTypeOrFunc);
-    checkWorkflowOptions(options);
     const startWithDetails = this.#chain('startWithDetails', (input) => this.#startHandler(input));
-    const { runId } = await startWithDetails({
-      workflowType,
-      headers: {},
-      options: { ...options, args: (options.args as readonly unknown[] | undefined) ?? [] },
-    });
+    const { runId } = await startWithDetails({ workflowType, headers: {}, options: compileWorkflowOptions(options) });
     const handle = this.#createHandle<T>({
       workflowId: options.workflowId,
       firstExecutionRunId: runId,
@@ -278,7 +273,6 @@ export class WorkflowClient {
     const signalName = typeof options.signal === 'string' ? options.signal : options.signal.name;
     const signalTypeInfo =
       options.signalTypeInfo ?? (typeof options.signal === 'string' ? undefined : options.signal.typeInfo);
-    checkWorkflowOptions(options);
     const { signal: _signal, signalArgs, signalTypeInfo: _signalTypeInfo, ...startOptions } = options;
     const signalWithStart = this.#chain('signalWithStart', (input) => this.#signalWithStartHandler(input));
     const runId = await signalWithStart({
@@ -287,7 +281,7 @@ export class WorkflowClient {
       signalArgs: [...((signalArgs as readonly unknown[] | undefined) ?? [])],
       signalTypeInfo,
       headers: {},
-      options: { ...startOptions, args: (options.args as readonly unknown[] | undefined) ?? [] },
+      options: compileWorkflowOptions(startOptions),
     });
     const handle = this.#createHandle<T>({
       workflowId: options.workflowId,

@@ -23,8 +23,8 @@ import {
   OpenTelemetryPlugin,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import { Client } from '../../src/client';
-import { createWorker, type WorkerPlugin } from '../../src/worker';
+import { Client, type ClientPlugin } from '../../src/client';
+import { createWorker } from '../../src/worker';
 import { RecordingLogger } from '../helpers/recording-logger';
 import { useServerConnection } from '../helpers/server-connection';
 
@@ -104,7 +104,7 @@ describe('@temporalio/interceptors-opentelemetry', () => {
     test(`OpenTelemetryPlugin on the worker and the client connects client, workflow and activity spans in one trace (reuseV8Context: ${reuseV8Context})`, async () => {
       const taskQueue = `otel-plugin-${randomUUID()}`;
       const workflowId = `otel-plugin-${randomUUID()}`;
-      const plugin = new OpenTelemetryPlugin({ resource, spanProcessor }) as unknown as WorkerPlugin;
+      const plugin = new OpenTelemetryPlugin({ resource, spanProcessor });
       const worker = await createWorker({
         connection: env.connection,
         namespace: env.server.namespace,
@@ -115,7 +115,14 @@ describe('@temporalio/interceptors-opentelemetry', () => {
         logger: new RecordingLogger(),
         plugins: [plugin],
       });
-      const client = new Client({ connection: env.connection, namespace: env.server.namespace, plugins: [plugin] });
+      // Typed against @temporalio/client's ClientOptions (installed here as a dependency of
+      // @temporalio/activity), whose legacy interceptor shapes this client does not take.
+      const clientPlugin = plugin as unknown as ClientPlugin;
+      const client = new Client({
+        connection: env.connection,
+        namespace: env.server.namespace,
+        plugins: [clientPlugin],
+      });
       const result = await worker.runUntil(
         client.workflow.execute('tracedWorkflow', { taskQueue, workflowId, args: ['Bun'] }),
       );
