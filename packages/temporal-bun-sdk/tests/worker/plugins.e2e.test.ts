@@ -83,7 +83,15 @@ describe('worker plugins', () => {
         taskQueue,
         workflowsPath,
         logger: new RecordingLogger(),
-        plugins: [{ name: 'own', configureWorker: (options) => (order.push('own: configureWorker'), options) }],
+        plugins: [
+          {
+            name: 'own',
+            configureWorker: (options) => {
+              order.push('own: configureWorker');
+              return options;
+            },
+          },
+        ],
       });
       const client = new Client({ connection, namespace: env.server.namespace });
       const result = await worker.runUntil(
