@@ -4,8 +4,14 @@
  */
 import type { DataConverter, LoadedDataConverter } from '@temporalio/common';
 import { isLoadedDataConverter, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
 import { NativeConnection } from '../connection';
 import { Connection, type WorkflowServiceCalls } from './connection';
+import {
+  checkWorkflowClientInterceptors,
+  type ClientInterceptors,
+  type WorkflowClientInterceptor,
+} from './interceptors';
 import { WorkerDeploymentClient } from './worker-deployment-client';
 import { WorkflowClient } from './workflow-client';
 import type { QueryRejectCondition } from './workflow-options';
@@ -30,6 +36,35 @@ export interface ClientOptions {
     /** Which workflow statuses make the server reject queries. Default: none (the server's default). */
     queryRejectCondition?: QueryRejectCondition;
   };
+  /**
+   * Interceptors of the client's calls: `workflow` wraps `client.workflow`'s (start, signal,
+   * query, update, cancel, terminate, describe), in order. Default none.
+   */
+  interceptors?: ClientInterceptors;
+  /**
+   * Plugins (`@temporalio/plugin`'s `ClientPlugin`; `SimplePlugin` is one): each
+   * `configureClient` changes these options, in list order, before the client uses them. The
+   * plugins of the connection (`Connection.connect({ plugins })` / `NativeConnection.connect({
+   * plugins })`) run after these, as in the official client. Default none.
+   */
+  plugins?: ClientPlugin[];
+}
+
+/**
+ * A plugin of a {@link Client}, shaped like `@temporalio/client`'s (`SimplePlugin` implements it).
+ *
+ * @example
+ * const tracing: ClientPlugin = {
+ *   name: 'tracing',
+ *   configureClient: (options) => ({
+ *     ...options,
+ *     interceptors: { workflow: [...(options.interceptors?.workflow ?? []), new OpenTelemetryWorkflowClientInterceptor()] },
+ *   }),
+ * };
+ * const client = new Client({ connection, plugins: [tracing] });
+ */
+export interface ClientPlugin extends NamedPlugin {
+  configureClient?(options: Omit<ClientOptions, 'plugins'>): Omit<ClientOptions, 'plugins'>;
 }
 
 /**
@@ -42,13 +77,24 @@ export interface ClientOptions {
  */
 export class Client {
   readonly connection: Connection;
-  readonly options: Readonly<{ namespace: string; identity: string; dataConverter: LoadedDataConverter }>;
+  readonly options: Readonly<{
+    namespace: string;
+    identity: string;
+    dataConverter: LoadedDataConverter;
+    interceptors: { workflow: readonly WorkflowClientInterceptor[] };
+    /** The plugins applied: the options' own, then the connection's. */
+    plugins: readonly ClientPlugin[];
+  }>;
   /** Start workflows, get handles, list and count. */
   readonly workflow: WorkflowClient;
   /** Describe worker deployments and set their current or ramping version. */
   readonly workerDeployment: WorkerDeploymentClient;
 
-  constructor(options: ClientOptions = {}) {
+  constructor(clientOptions: ClientOptions = {}) {
+    const plugins = [...(clientOptions.plugins ?? []), ...(clientOptions.connection?.plugins ?? [])] as ClientPlugin[];
+    checkPlugins(plugins, ['configureClient'], 'Client');
+    const options: ClientOptions = applyConfigureHooks(plugins, 'configureClient', clientOptions, 'Client');
+    const workflowInterceptors = checkWorkflowClientInterceptors(options.interceptors?.workflow, 'Client');
     const given = options.connection;
     const connection =
       given instanceof NativeConnection
@@ -62,10 +108,15 @@ export class Client {
       namespace: options.namespace ?? connection.options.namespace,
       identity: options.identity ?? connection.options.identity,
       dataConverter,
+      interceptors: { workflow: workflowInterceptors },
+      plugins,
     };
     this.workflow = new WorkflowClient({
       connection,
-      ...this.options,
+      namespace: this.options.namespace,
+      identity: this.options.identity,
+      dataConverter,
+      interceptors: workflowInterceptors,
       queryRejectCondition: options.workflow?.queryRejectCondition,
     });
     this.workerDeployment = new WorkerDeploymentClient({

@@ -21,7 +21,8 @@ import type {
   WorkflowServiceRequest,
   WorkflowServiceResponse,
 } from '../native';
-import { NativeConnection, type ResolvedNativeConnectionOptions } from '../connection';
+import { NativeConnection, type NativeConnectionPlugin, type ResolvedNativeConnectionOptions } from '../connection';
+import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
 import { toClientError } from './errors';
 
 export interface ConnectionOptions {
@@ -58,6 +59,20 @@ export interface ConnectionOptions {
    * `false` reads nothing, an object picks the profile, file or environment to read.
    */
   envConfig?: boolean | LoadClientConnectConfigOptions;
+  /**
+   * Plugins (`@temporalio/plugin`'s `ConnectionPlugin`): each `configureConnection` changes these
+   * options, in order, before anything is resolved. They are passed on to the clients made on this
+   * connection too (after the client's own plugins). Default none.
+   */
+  plugins?: ConnectionPlugin[];
+}
+
+/**
+ * A plugin of a client {@link Connection}, shaped like `@temporalio/client`'s (`SimplePlugin`
+ * implements it): it may change the connection options (TLS, API key, …) before connecting.
+ */
+export interface ConnectionPlugin extends NamedPlugin {
+  configureConnection?(options: ConnectionOptions): ConnectionOptions;
 }
 
 /** The settings a {@link Connection} uses, after env config and defaults. */
@@ -94,6 +109,11 @@ export class Connection {
   readonly options: ResolvedConnectionOptions;
   /** Raw WorkflowService calls (retried on transient errors unless `{ retry: false }`); errors are the client's. */
   readonly workflowService: WorkflowServiceCalls;
+  /**
+   * Its plugins, which clients made on it apply after their own: those of `Connection.connect`, or
+   * of the wrapped `NativeConnection`.
+   */
+  readonly plugins: readonly (ConnectionPlugin | NativeConnectionPlugin)[];
   readonly #nativeOptions: ResolvedNativeConnectionOptions;
   readonly #ownsNative: boolean;
   #native: NativeConnection | undefined;
@@ -104,8 +124,10 @@ export class Connection {
     options: ResolvedConnectionOptions,
     nativeOptions: ResolvedNativeConnectionOptions,
     native: NativeConnection | undefined,
+    plugins: readonly (ConnectionPlugin | NativeConnectionPlugin)[],
   ) {
     this.options = options;
+    this.plugins = plugins;
     this.#nativeOptions = nativeOptions;
     this.#native = native;
     this.#ownsNative = native === undefined;
@@ -126,7 +148,12 @@ export class Connection {
    * A connection that connects on its first call (so `new Client()` can be synchronous).
    * Configuration errors (bad `temporal.toml`, conflicting TLS settings) still throw at once.
    */
-  static lazy(options: ConnectionOptions = {}): Connection {
+  static lazy(given: ConnectionOptions = {}): Connection {
+    let options = given;
+    if (given.plugins !== undefined) {
+      checkPlugins(given.plugins, ['configureConnection'], 'Connection');
+      options = applyConfigureHooks(given.plugins, 'configureConnection', given, 'Connection');
+    }
     const envConfigOption = options.envConfig ?? true;
     const fromEnv =
       envConfigOption === false ? {} : loadClientConnectConfig(envConfigOption === true ? {} : envConfigOption);
@@ -152,6 +179,7 @@ export class Connection {
         envConfig: false,
       },
       undefined,
+      options.plugins ?? [],
     );
   }
 
@@ -174,6 +202,7 @@ export class Connection {
       },
       { address: native.address, namespace: native.namespace, envConfig: false },
       native,
+      native.plugins,
     );
   }
 

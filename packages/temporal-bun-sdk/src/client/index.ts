@@ -8,10 +8,11 @@
  * const handle = await client.workflow.start('orderWorkflow', { taskQueue: 'orders', workflowId: 'order-42', args: [order] });
  * console.log(await handle.result());
  */
-export { Client, type ClientOptions } from './client';
+export { Client, type ClientOptions, type ClientPlugin } from './client';
 export {
   Connection,
   type ConnectionOptions,
+  type ConnectionPlugin,
   type ResolvedConnectionOptions,
   type WorkflowServiceCalls,
 } from './connection';
@@ -27,6 +28,27 @@ export {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from './errors';
+export type {
+  ClientInterceptors,
+  DescribeWorkflowExecutionResponse,
+  Headers,
+  Next,
+  RequestCancelWorkflowExecutionResponse,
+  TerminateWorkflowExecutionResponse,
+  WorkflowCancelInput,
+  WorkflowClientInterceptor,
+  WorkflowDescribeInput,
+  WorkflowExecution,
+  WorkflowQueryInput,
+  WorkflowSignalInput,
+  WorkflowSignalWithStartInput,
+  WorkflowStartInput,
+  WorkflowStartOutput,
+  WorkflowStartUpdateInput,
+  WorkflowStartUpdateOutput,
+  WorkflowTerminateInput,
+} from './interceptors';
+export type { NativeConnectionPlugin } from '../connection';
 export type {
   CountWorkflowExecution,
   RawWorkflowExecutionInfo,
@@ -59,6 +81,7 @@ export {
   type WorkerDeploymentVersionSummary,
 } from './worker-deployment-client';
 export {
+  type CompiledWorkflowOptions,
   QueryRejectCondition,
   WorkflowOptionsError,
   WorkflowUpdateStage,

@@ -32,6 +32,7 @@ import {
   decodeOptionalFailureToOptionalError,
   encodeToPayloadsWithContext,
 } from '@temporalio/common/lib/internal-non-workflow';
+import { composeInterceptors } from '@temporalio/common/lib/interceptors';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import {
@@ -66,7 +67,26 @@ import {
   type WorkflowExecutionInfo,
 } from './execution-info';
 import {
+  withStartWithDetails,
+  type DescribeWorkflowExecutionResponse,
+  type Next,
+  type RequestCancelWorkflowExecutionResponse,
+  type TerminateWorkflowExecutionResponse,
+  type WorkflowCancelInput,
+  type WorkflowClientInterceptor,
+  type WorkflowDescribeInput,
+  type WorkflowQueryInput,
+  type WorkflowSignalInput,
+  type WorkflowSignalWithStartInput,
+  type WorkflowStartInput,
+  type WorkflowStartOutput,
+  type WorkflowStartUpdateInput,
+  type WorkflowStartUpdateOutput,
+  type WorkflowTerminateInput,
+} from './interceptors';
+import {
   compileStartFields,
+  compileWorkflowOptions,
   encodeQueryRejectCondition,
   encodeWorkflowUpdateStage,
   type QueryRejectCondition,
@@ -180,6 +200,8 @@ export interface WorkflowClientContext {
   identity: string;
   dataConverter: LoadedDataConverter;
   queryRejectCondition?: QueryRejectCondition;
+  /** Applied in order to every call (the first is the outermost); see {@link WorkflowClientInterceptor}. */
+  interceptors?: readonly WorkflowClientInterceptor[];
 }
 
 interface HandleOptions extends GetWorkflowHandleOptions {
@@ -193,10 +215,13 @@ interface HandleOptions extends GetWorkflowHandleOptions {
 export class WorkflowClient {
   readonly connection: Connection;
   readonly options: Readonly<WorkflowClientContext>;
+  /** `options.interceptors`, with legacy `start`-only interceptors adapted to `startWithDetails`. */
+  readonly #interceptors: WorkflowClientInterceptor[];
 
   constructor(context: WorkflowClientContext) {
     this.connection = context.connection;
     this.options = context;
+    this.#interceptors = (context.interceptors ?? []).map(withStartWithDetails);
   }
 
   get dataConverter(): LoadedDataConverter {
@@ -215,13 +240,8 @@ export class WorkflowClient {
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowHandleWithFirstExecutionRunId<T>> {
     const workflowType = extractWorkflowType(workflowTypeOrFunc);
-    const request = await compileStartFields(workflowType, options, options.typeInfo, this.options);
-    const response = await this.#rpc('StartWorkflowExecution', request, {
-      fallbackMessage: 'Failed to start Workflow',
-      workflowId: options.workflowId,
-      workflowType,
-    });
-    const runId = response.runId ?? '';
+    const startWithDetails = this.#chain('startWithDetails', (input) => this.#startHandler(input));
+    const { runId } = await startWithDetails({ workflowType, headers: {}, options: compileWorkflowOptions(options) });
     const handle = this.#createHandle<T>({
       workflowId: options.workflowId,
       firstExecutionRunId: runId,
@@ -253,25 +273,16 @@ export class WorkflowClient {
     const signalName = typeof options.signal === 'string' ? options.signal : options.signal.name;
     const signalTypeInfo =
       options.signalTypeInfo ?? (typeof options.signal === 'string' ? undefined : options.signal.typeInfo);
-    const startFields = await compileStartFields(workflowType, options, options.typeInfo, this.options);
-    const request: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest = {
-      ...startFields,
-      signalName,
-      signalInput: {
-        payloads: await encodeToPayloadsWithContext(
-          this.dataConverter,
-          this.#serializationContext(options.workflowId),
-          [...((options.signalArgs as readonly unknown[] | undefined) ?? [])],
-          signalTypeInfo?.inputTypes,
-        ),
-      },
-    };
-    const response = await this.#rpc('SignalWithStartWorkflowExecution', request, {
-      fallbackMessage: 'Failed to signalWithStart Workflow',
-      workflowId: options.workflowId,
+    const { signal: _signal, signalArgs, signalTypeInfo: _signalTypeInfo, ...startOptions } = options;
+    const signalWithStart = this.#chain('signalWithStart', (input) => this.#signalWithStartHandler(input));
+    const runId = await signalWithStart({
       workflowType,
+      signalName,
+      signalArgs: [...((signalArgs as readonly unknown[] | undefined) ?? [])],
+      signalTypeInfo,
+      headers: {},
+      options: compileWorkflowOptions(startOptions),
     });
-    const runId = response.runId ?? '';
     const handle = this.#createHandle<T>({
       workflowId: options.workflowId,
       runIdForResult: runId,
@@ -457,6 +468,43 @@ export class WorkflowClient {
     }
   }
 
+  /** `method` of the client's interceptors, in order, around `last` (the call itself). */
+  #chain<Method extends keyof WorkflowClientInterceptor>(
+    method: Method,
+    last: Next<WorkflowClientInterceptor, Method>,
+  ): Next<WorkflowClientInterceptor, Method> {
+    return composeInterceptors(this.#interceptors, method, last);
+  }
+
+  async #startHandler(input: WorkflowStartInput): Promise<WorkflowStartOutput> {
+    const { workflowType, options } = input;
+    const request = await compileStartFields(workflowType, options, options.typeInfo, this.options, input.headers);
+    const response = await this.#rpc('StartWorkflowExecution', request, {
+      fallbackMessage: 'Failed to start Workflow',
+      workflowId: options.workflowId,
+      workflowType,
+    });
+    return { runId: response.runId ?? '', eagerlyStarted: false };
+  }
+
+  async #signalWithStartHandler(input: WorkflowSignalWithStartInput): Promise<string> {
+    const { workflowType, options } = input;
+    const startFields = await compileStartFields(workflowType, options, options.typeInfo, this.options, input.headers);
+    const request: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest = {
+      ...startFields,
+      signalName: input.signalName,
+      signalInput: {
+        payloads: await this.#encode(options.workflowId, input.signalArgs, input.signalTypeInfo?.inputTypes),
+      },
+    };
+    const response = await this.#rpc('SignalWithStartWorkflowExecution', request, {
+      fallbackMessage: 'Failed to signalWithStart Workflow',
+      workflowId: options.workflowId,
+      workflowType,
+    });
+    return response.runId ?? '';
+  }
+
   #serializationContext(workflowId: string): WorkflowSerializationContext {
     return { type: 'workflow', namespace: this.options.namespace, workflowId };
   }
@@ -501,6 +549,18 @@ export class WorkflowClient {
     args: readonly unknown[],
     options: WorkflowSignalOptions<unknown[]>,
   ): Promise<void> {
+    const signal = this.#chain('signal', (input) => this.#signalHandler(input));
+    await signal({
+      signalName,
+      args: [...args],
+      typeInfo: options.typeInfo,
+      workflowExecution: { workflowId, runId },
+      headers: {},
+    });
+  }
+
+  async #signalHandler(input: WorkflowSignalInput): Promise<void> {
+    const { workflowId, runId } = input.workflowExecution;
     await this.#rpc(
       'SignalWorkflowExecution',
       {
@@ -508,9 +568,9 @@ export class WorkflowClient {
         identity: this.options.identity,
         requestId: randomUUID(),
         workflowExecution: { workflowId, runId },
-        signalName,
-        header: { fields: {} },
-        input: { payloads: await this.#encode(workflowId, args, options.typeInfo?.inputTypes) },
+        signalName: input.signalName,
+        header: { fields: input.headers },
+        input: { payloads: await this.#encode(workflowId, input.args, input.typeInfo?.inputTypes) },
       },
       this.#errorContext('Failed to signal Workflow', workflowId, runId),
     );
@@ -523,14 +583,28 @@ export class WorkflowClient {
     args: readonly unknown[],
     typeInfo: PayloadTypeInfo | undefined,
   ): Promise<Ret> {
+    const query = this.#chain('query', (input) => this.#queryHandler(input));
+    return (await query({
+      queryType,
+      args: [...args],
+      typeInfo,
+      workflowExecution: { workflowId, runId },
+      queryRejectCondition: encodeQueryRejectCondition(this.options.queryRejectCondition),
+      headers: {},
+    })) as Ret;
+  }
+
+  async #queryHandler(input: WorkflowQueryInput): Promise<unknown> {
+    const { workflowId, runId } = input.workflowExecution;
+    const { typeInfo } = input;
     const request: WorkflowServiceRequest<'QueryWorkflow'> = {
       namespace: this.options.namespace,
       execution: { workflowId, runId },
-      queryRejectCondition: encodeQueryRejectCondition(this.options.queryRejectCondition),
+      queryRejectCondition: input.queryRejectCondition,
       query: {
-        queryType,
-        queryArgs: { payloads: await this.#encode(workflowId, args, typeInfo?.inputTypes) },
-        header: { fields: {} },
+        queryType: input.queryType,
+        queryArgs: { payloads: await this.#encode(workflowId, input.args, typeInfo?.inputTypes) },
+        header: { fields: input.headers },
       },
     };
     let response: WorkflowServiceResponse<'QueryWorkflow'>;
@@ -550,7 +624,7 @@ export class WorkflowClient {
       0,
       response.queryResult?.payloads as Payload[] | null | undefined,
       this.#serializationContext(workflowId),
-      typeInfo?.outputType as TypeInfo<Ret> | undefined,
+      typeInfo?.outputType,
     );
   }
 
@@ -585,19 +659,39 @@ export class WorkflowClient {
     options: WorkflowUpdateOptions,
     waitForStage: WorkflowUpdateStage,
   ): Promise<WorkflowUpdateHandle<Ret>> {
-    const { workflowId, runId } = handle;
-    const updateId = options.updateId ?? randomUUID();
+    const startUpdate = this.#chain('startUpdate', (input) => this.#startUpdateHandler(input));
+    const output = await startUpdate({
+      updateName,
+      args: [...args],
+      typeInfo: options.typeInfo,
+      workflowExecution: { workflowId: handle.workflowId, runId: handle.runId },
+      firstExecutionRunId: handle.firstExecutionRunId,
+      headers: {},
+      options: { ...options, waitForStage },
+    });
+    return this.#createUpdateHandle<Ret>(
+      output.updateId,
+      handle.workflowId,
+      output.workflowRunId || undefined,
+      output.outcome,
+      output.outputTypeInfo,
+    );
+  }
+
+  async #startUpdateHandler(input: WorkflowStartUpdateInput): Promise<WorkflowStartUpdateOutput> {
+    const { workflowId, runId } = input.workflowExecution;
+    const updateId = input.options.updateId ?? randomUUID();
     const request: WorkflowServiceRequest<'UpdateWorkflowExecution'> = {
       namespace: this.options.namespace,
       workflowExecution: { workflowId, runId },
-      firstExecutionRunId: handle.firstExecutionRunId,
-      waitPolicy: { lifecycleStage: encodeWorkflowUpdateStage(waitForStage) },
+      firstExecutionRunId: input.firstExecutionRunId,
+      waitPolicy: { lifecycleStage: encodeWorkflowUpdateStage(input.options.waitForStage) },
       request: {
         meta: { updateId, identity: this.options.identity },
         input: {
-          header: { fields: {} },
-          name: updateName,
-          args: { payloads: await this.#encode(workflowId, args, options.typeInfo?.inputTypes) },
+          header: { fields: input.headers },
+          name: input.updateName,
+          args: { payloads: await this.#encode(workflowId, input.args, input.typeInfo?.inputTypes) },
         },
       },
     };
@@ -610,13 +704,12 @@ export class WorkflowClient {
     } catch (error) {
       throw this.#updateError(error, 'Workflow Update failed', workflowId, runId);
     }
-    return this.#createUpdateHandle<Ret>(
+    return {
       updateId,
-      workflowId,
-      response.updateRef?.workflowExecution?.runId ?? undefined,
-      response.outcome ?? undefined,
-      options.typeInfo?.outputType,
-    );
+      workflowRunId: response.updateRef?.workflowExecution?.runId ?? '',
+      outcome: response.outcome ?? undefined,
+      outputTypeInfo: input.typeInfo?.outputType,
+    };
   }
 
   #updateError(error: unknown, fallbackMessage: string, workflowId: string, runId: string | undefined): Error {
@@ -699,6 +792,51 @@ export class WorkflowClient {
     return temporal.api.history.v1.History.create({ events: events as temporal.api.history.v1.HistoryEvent[] });
   }
 
+  async #terminateHandler(input: WorkflowTerminateInput): Promise<TerminateWorkflowExecutionResponse> {
+    const { workflowId, runId } = input.workflowExecution;
+    return await this.#rpc(
+      'TerminateWorkflowExecution',
+      {
+        namespace: this.options.namespace,
+        identity: this.options.identity,
+        workflowExecution: { workflowId, runId },
+        reason: input.reason,
+        details:
+          input.details === undefined || input.details.length === 0
+            ? undefined
+            : { payloads: await this.#encode(workflowId, input.details, undefined) },
+        firstExecutionRunId: input.firstExecutionRunId,
+      },
+      this.#errorContext('Failed to terminate Workflow', workflowId, runId),
+      // Not retried: a retry after a lost answer would fail on the terminated workflow.
+      { retry: false },
+    );
+  }
+
+  async #cancelHandler(input: WorkflowCancelInput): Promise<RequestCancelWorkflowExecutionResponse> {
+    const { workflowId, runId } = input.workflowExecution;
+    return await this.#rpc(
+      'RequestCancelWorkflowExecution',
+      {
+        namespace: this.options.namespace,
+        identity: this.options.identity,
+        requestId: randomUUID(),
+        workflowExecution: { workflowId, runId },
+        firstExecutionRunId: input.firstExecutionRunId,
+      },
+      this.#errorContext('Failed to cancel Workflow', workflowId, runId),
+    );
+  }
+
+  async #describeHandler(input: WorkflowDescribeInput): Promise<DescribeWorkflowExecutionResponse> {
+    const { workflowId, runId } = input.workflowExecution;
+    return await this.#rpc(
+      'DescribeWorkflowExecution',
+      { namespace: this.options.namespace, execution: { workflowId, runId } },
+      this.#errorContext('Failed to describe Workflow', workflowId, runId),
+    );
+  }
+
   #createHandle<T extends Workflow>(options: HandleOptions): WorkflowHandle<T> {
     const { workflowId, runId, firstExecutionRunId } = options;
     const resultOptions: WorkflowResultOptions = { followRuns: options.followRuns ?? true, typeInfo: options.typeInfo };
@@ -752,37 +890,20 @@ export class WorkflowClient {
           updateOptions.typeInfo?.outputType,
         ),
       terminate: (reason?: string) =>
-        this.#rpc(
-          'TerminateWorkflowExecution',
-          {
-            namespace: this.options.namespace,
-            identity: this.options.identity,
-            workflowExecution: { workflowId, runId },
-            reason,
-            firstExecutionRunId,
-          },
-          this.#errorContext('Failed to terminate Workflow', workflowId, runId),
-          // Not retried: a retry after a lost answer would fail on the terminated workflow.
-          { retry: false },
-        ),
+        this.#chain('terminate', (input) => this.#terminateHandler(input))({
+          workflowExecution: { workflowId, runId },
+          reason,
+          firstExecutionRunId,
+        }),
       cancel: () =>
-        this.#rpc(
-          'RequestCancelWorkflowExecution',
-          {
-            namespace: this.options.namespace,
-            identity: this.options.identity,
-            requestId: randomUUID(),
-            workflowExecution: { workflowId, runId },
-            firstExecutionRunId,
-          },
-          this.#errorContext('Failed to cancel Workflow', workflowId, runId),
-        ),
+        this.#chain('cancel', (input) => this.#cancelHandler(input))({
+          workflowExecution: { workflowId, runId },
+          firstExecutionRunId,
+        }),
       describe: async () => {
-        const raw = await this.#rpc(
-          'DescribeWorkflowExecution',
-          { namespace: this.options.namespace, execution: { workflowId, runId } },
-          this.#errorContext('Failed to describe Workflow', workflowId, runId),
-        );
+        const raw = await this.#chain('describe', (input) => this.#describeHandler(input))({
+          workflowExecution: { workflowId, runId },
+        });
         return await descriptionFromRaw(raw, this.dataConverter, this.options.namespace);
       },
       fetchHistory: () => this.#fetchHistory(workflowId, runId),

@@ -25,7 +25,7 @@ import {
   encodeUserMetadata,
 } from '@temporalio/common/lib/internal-non-workflow';
 import { msOptionalToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
+import { type google, temporal } from '@temporalio/proto';
 
 /**
  * How to start a workflow. Besides these: `retry`, `memo`, `searchAttributes` /
@@ -123,7 +123,8 @@ export class WorkflowOptionsError extends TypeError {
   override readonly name = 'WorkflowOptionsError';
 }
 
-function validate(options: WorkflowOptions): void {
+/** Throws {@link WorkflowOptionsError} when a start's required options are missing or conflict. */
+export function checkWorkflowOptions(options: WorkflowOptions): void {
   if (options === null || typeof options !== 'object')
     throw new WorkflowOptionsError('workflow options must be an object');
   if (typeof options.workflowId !== 'string' || options.workflowId.length === 0) {
@@ -137,6 +138,36 @@ function validate(options: WorkflowOptions): void {
   }
 }
 
+/**
+ * {@link WorkflowOptions} with `args` filled in and the durations compiled to protobuf, as the
+ * official client hands them to interceptors (`WorkflowStartInput.options`).
+ */
+export type CompiledWorkflowOptions = Omit<
+  WorkflowOptions,
+  'workflowExecutionTimeout' | 'workflowRunTimeout' | 'workflowTaskTimeout' | 'startDelay'
+> & {
+  workflowExecutionTimeout?: google.protobuf.IDuration;
+  workflowRunTimeout?: google.protobuf.IDuration;
+  workflowTaskTimeout?: google.protobuf.IDuration;
+  startDelay?: google.protobuf.IDuration;
+  args: unknown[];
+};
+
+/** `options` checked (see {@link checkWorkflowOptions}), with `args` and durations compiled. */
+export function compileWorkflowOptions(
+  options: WorkflowOptions & { args?: readonly unknown[] },
+): CompiledWorkflowOptions {
+  checkWorkflowOptions(options);
+  return {
+    ...options,
+    workflowExecutionTimeout: msOptionalToTs(options.workflowExecutionTimeout) ?? undefined,
+    workflowRunTimeout: msOptionalToTs(options.workflowRunTimeout) ?? undefined,
+    workflowTaskTimeout: msOptionalToTs(options.workflowTaskTimeout) ?? undefined,
+    startDelay: msOptionalToTs(options.startDelay) ?? undefined,
+    args: [...(options.args ?? [])],
+  };
+}
+
 /** What identifies the caller and how payloads are converted. */
 export interface RequestContext {
   namespace: string;
@@ -144,17 +175,21 @@ export interface RequestContext {
   dataConverter: LoadedDataConverter;
 }
 
-/** The request fields StartWorkflowExecution and SignalWithStartWorkflowExecution share. */
+/**
+ * The request fields StartWorkflowExecution and SignalWithStartWorkflowExecution share; `headers`
+ * (from the client's interceptors) travel as the request's header.
+ */
 export async function compileStartFields(
   workflowType: string,
-  options: WorkflowOptions & { args?: readonly unknown[] },
+  options: CompiledWorkflowOptions,
   typeInfo: PayloadTypeInfo | undefined,
   context: RequestContext,
+  headers: Record<string, temporal.api.common.v1.IPayload> = {},
 ): Promise<
   temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest &
     temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest
 > {
-  validate(options);
+  checkWorkflowOptions(options);
   const { dataConverter } = context;
   const serialization: WorkflowSerializationContext = {
     type: 'workflow',
@@ -182,15 +217,15 @@ export async function compileStartFields(
       ),
     },
     taskQueue: { kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: options.taskQueue },
-    workflowExecutionTimeout: msOptionalToTs(options.workflowExecutionTimeout),
-    workflowRunTimeout: msOptionalToTs(options.workflowRunTimeout),
-    workflowTaskTimeout: msOptionalToTs(options.workflowTaskTimeout),
-    workflowStartDelay: msOptionalToTs(options.startDelay),
+    workflowExecutionTimeout: options.workflowExecutionTimeout,
+    workflowRunTimeout: options.workflowRunTimeout,
+    workflowTaskTimeout: options.workflowTaskTimeout,
+    workflowStartDelay: options.startDelay,
     retryPolicy: options.retry ? compileRetryPolicy(options.retry) : undefined,
     memo: options.memo ? { fields: await encodeMapToPayloads(dataConverter, options.memo, serialization) } : undefined,
     searchAttributes,
     cronSchedule: options.cronSchedule,
-    header: { fields: {} },
+    header: { fields: headers },
     userMetadata: await encodeUserMetadata(dataConverter, options.staticSummary, options.staticDetails, serialization),
     priority: options.priority ? compilePriority(options.priority) : undefined,
   };

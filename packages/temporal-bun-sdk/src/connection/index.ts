@@ -3,9 +3,11 @@
  * client and the worker.
  */
 export {
+  configureNativeConnectionOptions,
   NativeConnection,
   resolveNativeConnectionOptions,
   type NativeConnectionOptions,
+  type NativeConnectionPlugin,
   type ResolvedNativeConnectionOptions,
 } from './native-connection';
 export {

@@ -15,6 +15,7 @@ import {
 } from '../config';
 import { NativeClient, type NativeClientOptions, type NativeRuntime } from '../native';
 import { MAX_TIMER_MS } from '../common/defaults';
+import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
 import { sharedNativeRuntime } from './runtime';
 
 export interface NativeConnectionOptions {
@@ -58,6 +59,41 @@ export interface NativeConnectionOptions {
    * 'proxy:3128', basicAuth?: { username, password } }` (the official SDK's `ProxyConfig`).
    */
   proxy?: NativeClientOptions['proxy'];
+  /**
+   * Plugins (`@temporalio/plugin`'s `NativeConnectionPlugin`): each `configureNativeConnection`
+   * changes these options, in order, before anything is resolved. They are also passed on to the
+   * workers, clients and bundlers built on this connection (after their own plugins), as in the
+   * official SDK. Default none.
+   */
+  plugins?: NativeConnectionPlugin[];
+}
+
+/**
+ * A plugin of a {@link NativeConnection}, shaped like `@temporalio/worker`'s (`SimplePlugin`
+ * implements it): it may change the connection options (TLS, API key, …) before connecting.
+ *
+ * @example
+ * const apiKeyFromVault: NativeConnectionPlugin = {
+ *   name: 'vault-api-key',
+ *   configureNativeConnection: (options) => ({ ...options, apiKey: readApiKey() }),
+ * };
+ * const connection = await NativeConnection.connect({ plugins: [apiKeyFromVault] });
+ */
+export interface NativeConnectionPlugin extends NamedPlugin {
+  configureNativeConnection?(options: NativeConnectionOptions): NativeConnectionOptions;
+}
+
+/** The hooks a connection's plugins may have that are checked where the plugins are first given. */
+const NATIVE_CONNECTION_HOOKS = ['configureNativeConnection'] as const;
+
+/**
+ * `options` after its plugins' `configureNativeConnection` hooks (in order): what is resolved and
+ * connected. Throws a TypeError naming a malformed plugin.
+ */
+export function configureNativeConnectionOptions(options: NativeConnectionOptions): NativeConnectionOptions {
+  if (options.plugins === undefined) return options;
+  checkPlugins(options.plugins, NATIVE_CONNECTION_HOOKS, 'NativeConnection');
+  return applyConfigureHooks(options.plugins, 'configureNativeConnection', options, 'NativeConnection');
 }
 
 /** {@link NativeConnectionOptions} after the environment and the defaults: what is connected to. */
@@ -130,16 +166,18 @@ export class NativeConnection {
     readonly address: string,
     /** The namespace of workers and clients on this connection that name none (see {@link NativeConnectionOptions.namespace}). */
     readonly namespace: string,
+    /** The plugins it was connected with, passed on to the workers, clients and bundlers using it. */
+    readonly plugins: readonly NativeConnectionPlugin[],
   ) {}
 
   /**
    * Connects to the server, with settings resolved by {@link resolveNativeConnectionOptions}
-   * (explicit options, then `TEMPORAL_*` and `temporal.toml`, then the defaults). Fails with a
+   * (explicit options as its `plugins` leave them, then `TEMPORAL_*` and `temporal.toml`, then the defaults). Fails with a
    * `NativeError` (`CONNECT_FAILED`) that names the address when nothing answers there within the
    * connect timeout, or an `EnvConfigError` on a bad config file or environment.
    */
   static async connect(options: NativeConnectionOptions = {}): Promise<NativeConnection> {
-    return NativeConnection.connectResolved(resolveNativeConnectionOptions(options));
+    return NativeConnection.connectResolved(resolveNativeConnectionOptions(configureNativeConnectionOptions(options)));
   }
 
   /**
@@ -165,7 +203,7 @@ export class NativeConnection {
       grpcCompression: resolved.grpcCompression,
       proxy: resolved.proxy,
     });
-    return new NativeConnection(runtime, client, redactAddress(address), resolved.namespace);
+    return new NativeConnection(runtime, client, redactAddress(address), resolved.namespace, resolved.plugins ?? []);
   }
 
   /** Releases the connection. Workers already created from it keep working. Idempotent. */

@@ -20,7 +20,14 @@ export {
   type PollerBehaviorSimpleMaximum,
   type PollerBehaviorAutoscaling,
 } from './options';
-export { NativeConnection, Runtime, type NativeConnectionOptions, type RuntimeOptions } from '../connection';
+export {
+  NativeConnection,
+  Runtime,
+  type NativeConnectionOptions,
+  type NativeConnectionPlugin,
+  type RuntimeOptions,
+} from '../connection';
+export type { WorkerPlugin } from './plugins';
 export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from '../common/logger';
 export type {
   ActivityTaskEvent,
@@ -38,7 +45,13 @@ export {
   type ReplayOptions,
   type ReplayHistoryInput,
 } from './replay';
-export { bundleWorkflowCode, WorkflowBundleError, type WorkflowBundle } from '../workflow/bundler';
+export {
+  bundleWorkflowCode,
+  WorkflowBundleError,
+  type BundlerPlugin,
+  type WorkflowBundle,
+  type WorkflowBundleOptions,
+} from '../workflow/bundler';
 export { buildPrebuiltWorkflowBundle, type WorkflowBundleOption } from '../workflow/prebuilt-bundle';
 export { PeerPackageVersionError, SDK_VERSION } from '../common/package-info';
 export { BridgeLibraryError } from '../native/library';

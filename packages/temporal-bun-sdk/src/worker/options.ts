@@ -14,12 +14,22 @@ import type { WorkflowBundleOption } from '../workflow/prebuilt-bundle';
 import type { NativeConnection, NativeConnectionOptions } from '../connection';
 import type { Logger } from '../common/logger';
 import type { WorkerMetricsOptions } from './metrics';
+import type { ClientInterceptors } from '../client/interceptors';
+import { findPluginProblem } from '../common/plugins';
+import { WORKER_PLUGIN_HOOKS, type WorkerPlugin } from './plugins';
 
 export interface WorkerInterceptors {
   /** Activity inbound/outbound interceptor factories, applied in order. */
   activity?: ActivityInterceptorsFactory[];
   /** Modules (paths) bundled into the workflow sandbox that export `interceptors()`. */
   workflowModules?: string[];
+  /** Interceptors of the client that activities reach as `Context.current().client`. */
+  client?: ClientInterceptors;
+  /**
+   * Accepted for the official shape (plugins such as `OpenTelemetryPlugin` add Nexus interceptors);
+   * unused, as this SDK runs no Nexus tasks.
+   */
+  nexus?: unknown[];
 }
 
 export interface WorkerOptions {
@@ -176,6 +186,13 @@ export interface WorkerOptions {
   logger?: Logger;
   /** Task counts and latencies. */
   metrics?: WorkerMetricsOptions;
+  /**
+   * Plugins (`@temporalio/plugin`'s `SimplePlugin`, `OpenTelemetryPlugin`, or any
+   * {@link WorkerPlugin}): their `configureWorker` hooks change these options, in order, before
+   * they are validated; they configure the bundler too and wrap `worker.run()`. The plugins of a
+   * `NativeConnection` passed as `connection` follow these. Default none.
+   */
+  plugins?: WorkerPlugin[];
 }
 
 /**
@@ -475,6 +492,7 @@ const WORKER_OPTION_NAMES = [
   'reuseV8Context',
   'logger',
   'metrics',
+  'plugins',
 ] as const satisfies readonly (keyof WorkerOptions)[];
 
 // Fails to compile when WorkerOptions gains an option the list above lacks.
@@ -490,7 +508,6 @@ const UNSUPPORTED_OFFICIAL_OPTIONS: Record<string, string> = {
   maxConcurrentNexusTaskExecutions: 'Nexus is not supported',
   maxConcurrentNexusTaskPolls: 'Nexus is not supported',
   nexusTaskPollerBehavior: 'Nexus is not supported',
-  plugins: 'plugins are not supported yet',
   workflowThreadPoolSize:
     'workflows run on the JavaScript thread, in node:vm contexts: there is no thread pool to size',
   debugMode: 'not needed: workflows already run on the main thread, where a debugger reaches them',
@@ -507,6 +524,8 @@ function checkOptionNames(options: object): void {
   const known: ReadonlySet<string> = new Set(WORKER_OPTION_NAMES);
   for (const name of Object.keys(options)) {
     if (known.has(name)) continue;
+    // Plugins spread options into new objects, leaving `nexusServices: undefined` and the like.
+    if ((options as Record<string, unknown>)[name] === undefined && name in UNSUPPORTED_OFFICIAL_OPTIONS) continue;
     const unsupported = UNSUPPORTED_OFFICIAL_OPTIONS[name];
     if (unsupported !== undefined) {
       throw new WorkerOptionsError(
@@ -574,7 +593,7 @@ function checkOptionTypes(options: WorkerOptions): void {
   expect('connection', 'object', 'a NativeConnection or connection options ({ address, tls, apiKey, … })');
   expect('activities', 'function-or-object', 'an object of activity functions, or an array of them');
   expect('dataConverter', 'object', 'a DataConverter object');
-  expect('interceptors', 'object', 'an object ({ activity, workflowModules })');
+  expect('interceptors', 'object', 'an object ({ activity, workflowModules, client })');
   expect('sinks', 'object', 'an object of sinks');
   expect('logger', 'object', 'a Logger (an object with log, trace, debug, info, warn and error)');
   expect('metrics', 'object', 'an object ({ onEvent })');
@@ -587,6 +606,12 @@ function checkOptionTypes(options: WorkerOptions): void {
     'object',
     'an object ({ version: { deploymentName, buildId }, useWorkerVersioning, defaultVersioningBehavior })',
   );
+}
+
+/** Throws a {@link WorkerOptionsError} naming the first malformed plugin of `plugins`, or its bad hook. */
+export function checkWorkerPlugins(plugins: unknown): void {
+  const problem = findPluginProblem(plugins, WORKER_PLUGIN_HOOKS);
+  if (problem !== undefined) throw new WorkerOptionsError(problem.option, problem.problem);
 }
 
 /** `VersioningBehavior` values as the bridge names them. */
@@ -954,6 +979,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   }
   checkOptionNames(options);
   checkOptionTypes(options);
+  checkWorkerPlugins(options.plugins);
   if (typeof options.taskQueue !== 'string' || options.taskQueue.length === 0) {
     throw new WorkerOptionsError('taskQueue', `must be a non-empty string, got ${JSON.stringify(options.taskQueue)}`);
   }

@@ -37,6 +37,9 @@ import type { TaskLoopContext } from './task-loop-context';
 import { WorkflowTaskLoop } from './workflow-task-loop';
 import { DEFAULT_NAMESPACE } from '../common/defaults';
 import { errorMessage } from '../common/error-message';
+import { applyAsyncConfigureHooks } from '../common/plugins';
+import { checkWorkerPlugins } from './options';
+import type { WorkerPlugin } from './plugins';
 
 type History = temporal.api.history.v1.History;
 type RemoveFromCache = coresdk.workflow_activation.IRemoveFromCache;
@@ -69,6 +72,16 @@ export interface ReplayOptions {
   reuseV8Context?: boolean;
   /** Bundling options, as for the worker (ignored with `bundle`). */
   workflowInterceptorModules?: string[];
+  /**
+   * The official `ReplayWorkerOptions`' name for interceptors: `workflowModules` are bundled as
+   * {@link workflowInterceptorModules} are (after them); the other kinds do not run in replay.
+   */
+  interceptors?: { workflowModules?: string[]; [kind: string]: unknown };
+  /**
+   * Plugins, as for `createWorker`: their `configureReplayWorker` hooks change these options in
+   * order, and they configure the bundler of `workflowsPath`. Default none.
+   */
+  plugins?: WorkerPlugin[];
   /** Payload codecs, and the converters used for failures outside the sandbox. */
   dataConverter?: DataConverter;
   /** Sinks; only functions with `callDuringReplay: true` are called during replay. */
@@ -118,11 +131,12 @@ export async function runReplayHistory(
  * are results, not exceptions). Rejects only if the replayer itself fails.
  */
 export async function* runReplayHistories(
-  options: ReplayOptions,
+  givenOptions: ReplayOptions,
   histories:
     | Iterable<{ history: ReplayHistoryInput; workflowId?: string }>
     | AsyncIterable<{ history: ReplayHistoryInput; workflowId?: string }>,
 ): AsyncGenerator<ReplayResult, void, undefined> {
+  const options = await configureReplayOptions(givenOptions);
   const logger = options.logger ?? silentLogger;
   // Determinism is checked in the sandbox layout the worker runs, and only that layout is bundled.
   const reuseV8Context = options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context;
@@ -329,6 +343,13 @@ export function historyFromInput(history: ReplayHistoryInput): temporal.api.hist
   return history as temporal.api.history.v1.IHistory;
 }
 
+/** `options` after its plugins' `configureReplayWorker` hooks, in order. */
+async function configureReplayOptions(options: ReplayOptions): Promise<ReplayOptions> {
+  if (options.plugins === undefined) return options;
+  checkWorkerPlugins(options.plugins);
+  return applyAsyncConfigureHooks(options.plugins, 'configureReplayWorker', options, 'runReplayHistory');
+}
+
 async function bundleForReplay(
   options: ReplayOptions,
   logger: Logger,
@@ -338,10 +359,14 @@ async function bundleForReplay(
     throw new ReplayError('runReplayHistory needs workflowsPath, bundle or workflowBundle');
   const bundleOptions = {
     workflowsPath: options.workflowsPath,
-    workflowInterceptorModules: options.workflowInterceptorModules,
+    workflowInterceptorModules: [
+      ...(options.workflowInterceptorModules ?? []),
+      ...(options.interceptors?.workflowModules ?? []),
+    ],
     payloadConverterPath: options.dataConverter?.payloadConverterPath,
     failureConverterPath: options.dataConverter?.failureConverterPath,
     logger,
+    plugins: options.plugins,
   };
   return reuseV8Context
     ? { reusable: await bundleSharedContextWorkflowCode(bundleOptions) }

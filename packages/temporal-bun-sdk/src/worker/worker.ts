@@ -22,15 +22,24 @@ import { type LoadedWorkflowBundle, loadSharedContextBundle, loadWorkflowBundle 
 import { WorkflowIsolateManager } from '../workflow/isolate-manager';
 import { WorkflowTaskLoop } from './workflow-task-loop';
 import {
+  configureNativeConnectionOptions,
   forwardCoreLog,
   NativeConnection,
   onCoreLog,
   resolveNativeConnectionOptions,
   runtimeMetricMeter,
 } from '../connection';
+import { applyAsyncConfigureHooks } from '../common/plugins';
 import { ConsoleLogger, withMetadata, type Logger } from '../common/logger';
 import { MetricsEmitter, type WorkerMetricsSnapshot } from './metrics';
-import { compileWorkerOptions, WORKER_DEFAULTS, type CompiledWorkerOptions, type WorkerOptions } from './options';
+import {
+  checkWorkerPlugins,
+  compileWorkerOptions,
+  WORKER_DEFAULTS,
+  type CompiledWorkerOptions,
+  type WorkerOptions,
+} from './options';
+import type { WorkerPlugin } from './plugins';
 import { ShutdownController } from './shutdown-controller';
 import type { TaskLoopContext } from './task-loop-context';
 
@@ -45,6 +54,8 @@ interface WorkerParts {
   metrics: MetricsEmitter;
   workflowLoop: WorkflowTaskLoop | undefined;
   activityLoop: ActivityTaskLoop;
+  /** Their `runWorker` hooks wrap `run()`. */
+  plugins: readonly WorkerPlugin[];
 }
 
 /** `compiled` polling `namespace` (the connection's, when the options name none). */
@@ -60,12 +71,18 @@ function withNamespace(compiled: CompiledWorkerOptions, namespace: string): Comp
  * const worker = await createWorker({ taskQueue: 'orders', workflowsPath: require.resolve('./workflows'), activities });
  * await worker.run(); // until worker.shutdown()
  */
-export async function createWorker(options: WorkerOptions): Promise<Worker> {
+export async function createWorker(givenOptions: WorkerOptions): Promise<Worker> {
+  const options = await configureWorkerOptions(givenOptions);
   const validated = compileWorkerOptions(options);
-  // The connection resolves as the client's does: explicit options, then TEMPORAL_* and the
-  // temporal.toml profile, then the defaults. Its namespace is the worker's when it names none.
+  const plugins = options.plugins ?? [];
+  // The connection resolves as the client's does: explicit options (as their plugins leave them),
+  // then TEMPORAL_* and the temporal.toml profile, then the defaults. Its namespace is the
+  // worker's when it names none.
   const given = options.connection;
-  const connectionOptions = given instanceof NativeConnection ? undefined : resolveNativeConnectionOptions(given);
+  const connectionOptions =
+    given instanceof NativeConnection
+      ? undefined
+      : resolveNativeConnectionOptions(configureNativeConnectionOptions(given ?? {}));
   const connectionNamespace = given instanceof NativeConnection ? given.namespace : connectionOptions!.namespace;
   const compiled = options.namespace === undefined ? withNamespace(validated, connectionNamespace) : validated;
   const baseLogger = options.logger ?? new ConsoleLogger('INFO');
@@ -85,7 +102,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
   connecting.catch(() => undefined);
   let manager: WorkflowIsolateManager | undefined;
   try {
-    const workflows = await workflowCode(compiled, options, logger, reuseV8Context);
+    const workflows = await workflowCode(compiled, options, logger, reuseV8Context, plugins);
     manager =
       workflows === undefined
         ? undefined
@@ -137,7 +154,13 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     // Activities reach the server through the worker's connection, namespace and data converter
     // (`Context.current().client`), as in the official worker. This SDK's Client has the shape of
     // the `@temporalio/client` one that `@temporalio/activity` names.
-    const client = new Client({ connection, namespace: compiled.namespace, identity: options.identity, dataConverter });
+    const client = new Client({
+      connection,
+      namespace: compiled.namespace,
+      identity: options.identity,
+      dataConverter,
+      interceptors: options.interceptors?.client,
+    });
     const activityLoop = new ActivityTaskLoop(context, {
       activities,
       interceptors: options.interceptors?.activity,
@@ -153,6 +176,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       metrics,
       workflowLoop,
       activityLoop,
+      plugins,
     });
   } catch (error) {
     manager?.disposeAll();
@@ -160,6 +184,22 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     if (ownsConnection) await connection.close();
     throw error;
   }
+}
+
+/**
+ * `options` after the `configureWorker` hooks of its plugins and then its connection's (as in the
+ * official worker), in order; `plugins` of the result lists them all. Plugins are checked first,
+ * so a malformed one is a `WorkerOptionsError` naming it.
+ */
+async function configureWorkerOptions(options: WorkerOptions): Promise<WorkerOptions> {
+  if (options === null || typeof options !== 'object') return options; // compileWorkerOptions says what is wrong
+  checkWorkerPlugins(options.plugins);
+  const connection = options.connection as { plugins?: unknown } | undefined;
+  const connectionPlugins = Array.isArray(connection?.plugins) ? (connection.plugins as WorkerPlugin[]) : [];
+  if (options.plugins === undefined && connectionPlugins.length === 0) return options;
+  const plugins = [...(options.plugins ?? []), ...connectionPlugins];
+  checkWorkerPlugins(plugins);
+  return applyAsyncConfigureHooks(plugins, 'configureWorker', { ...options, plugins }, 'createWorker');
 }
 
 /**
@@ -171,6 +211,7 @@ async function workflowCode(
   options: WorkerOptions,
   logger: Logger,
   reuseV8Context: boolean,
+  plugins: readonly WorkerPlugin[],
 ): Promise<LoadedWorkflowBundle | undefined> {
   if (compiled.workflowBundle !== undefined) return loadWorkflowBundle(compiled.workflowBundle);
   if (compiled.workflowsPath === undefined) return undefined;
@@ -181,6 +222,7 @@ async function workflowCode(
     failureConverterPath: options.dataConverter?.failureConverterPath,
     ignoreModules: compiled.ignoreModules,
     logger,
+    plugins: [...plugins],
   };
   return reuseV8Context
     ? loadSharedContextBundle(await bundleSharedContextWorkflowCode(bundleOptions))
@@ -221,6 +263,18 @@ export class Worker {
    * rejects if a task loop hits a fatal error (after shutting down what it can).
    */
   run(): Promise<void> {
+    // Each plugin's runWorker wraps the next one's; the first plugin's is the outermost.
+    let run = (worker: Worker) => worker.#runOnce();
+    for (const plugin of [...this.#parts.plugins].reverse()) {
+      const runWorker = plugin.runWorker;
+      if (runWorker === undefined) continue;
+      const next = run;
+      run = (worker) => runWorker.call(plugin, worker, next);
+    }
+    return run(this);
+  }
+
+  #runOnce(): Promise<void> {
     if (this.#state !== 'INITIALIZED') {
       return Promise.reject(
         new IllegalStateError(`Worker.run() can be called once, on a new worker; the worker is ${this.#state}`),

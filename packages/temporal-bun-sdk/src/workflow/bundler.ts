@@ -18,6 +18,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { BunPlugin } from 'bun';
 import { errorMessage } from '../common/error-message';
 import type { Logger } from '../common/logger';
+import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
 
 export interface WorkflowBundleOptions {
   /** Path of a `.ts`/`.js` module (or a directory with an index module) exporting workflow functions. */
@@ -36,6 +37,24 @@ export interface WorkflowBundleOptions {
    * disallowed list (`name` or `name/sub/path`).
    */
   ignoreModules?: string[];
+  /**
+   * Plugins (`@temporalio/worker`'s `BundlerPlugin`; `SimplePlugin` is one): each
+   * `configureBundler` changes these options, in order, before anything is bundled. A worker
+   * passes its plugins here. Default none.
+   */
+  plugins?: BundlerPlugin[];
+}
+
+/** A plugin of the workflow bundler, shaped like `@temporalio/worker`'s `BundlerPlugin`. */
+export interface BundlerPlugin extends NamedPlugin {
+  configureBundler?(options: WorkflowBundleOptions): WorkflowBundleOptions;
+}
+
+/** `options` after its plugins' `configureBundler` hooks, in order. */
+function configureBundleOptions(options: WorkflowBundleOptions): WorkflowBundleOptions {
+  if (options.plugins === undefined || options.plugins.length === 0) return options;
+  checkPlugins(options.plugins, ['configureBundler'], 'bundleWorkflowCode');
+  return applyConfigureHooks(options.plugins, 'configureBundler', options, 'bundleWorkflowCode');
 }
 
 /** The bundled workflow code: evaluate `code` (named `filename` in stack traces) in a sandbox. */
@@ -177,7 +196,8 @@ const builtinShims: Record<string, string> = {
  * const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') });
  * const manager = await WorkflowIsolateManager.create({ bundle, logger });
  */
-export async function bundleWorkflowCode(options: WorkflowBundleOptions): Promise<WorkflowBundle> {
+export async function bundleWorkflowCode(givenOptions: WorkflowBundleOptions): Promise<WorkflowBundle> {
+  const options = configureBundleOptions(givenOptions);
   const {
     workflowsPath,
     interceptorModules,
@@ -251,7 +271,10 @@ export async function bundleReusableWorkflowCode(bundle: WorkflowBundle): Promis
  * those packages that only the workflows import is shared too (those packages are written to keep
  * what belongs to a run on its activator).
  */
-export async function bundleSharedContextWorkflowCode(options: WorkflowBundleOptions): Promise<ReusableWorkflowBundle> {
+export async function bundleSharedContextWorkflowCode(
+  givenOptions: WorkflowBundleOptions,
+): Promise<ReusableWorkflowBundle> {
+  const options = configureBundleOptions(givenOptions);
   const {
     workflowsPath,
     interceptorModules,
@@ -598,6 +621,14 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
       }));
       build.onLoad({ filter: /.*/, namespace: ENTRY_NAMESPACE }, () => ({ contents: parts.entryCode, loader: 'js' }));
       build.onResolve({ filter: /^temporal-bun-sdk:workflows$/ }, () => ({ path: parts.workflowsPath }));
+      // The OpenTelemetry interceptors reach `@temporalio/workflow` through a module of stubs, to keep
+      // it an optional peer dependency; in a workflow bundle it is the module of real imports
+      // beside it (the official bundler swaps the same module).
+      build.onResolve({ filter: /^\.\/workflow-imports(\.js)?$/ }, (args) =>
+        OPENTELEMETRY_WORKFLOW_DIRECTORY.test(dirname(args.importer))
+          ? { path: join(dirname(args.importer), 'workflow-imports-impl.js') }
+          : undefined,
+      );
 
       build.onResolve({ filter: /^__temporal_custom_(payload|failure)_converter$/ }, (args) => {
         if (parts.convertersFromRun) return { path: args.path, namespace: RUN_CONVERTER_NAMESPACE };
@@ -643,6 +674,10 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
     },
   };
 }
+
+/** `lib/workflow` (or `src/workflow`) of `@temporalio/interceptors-opentelemetry` (or its `-v2`). */
+const OPENTELEMETRY_WORKFLOW_DIRECTORY =
+  /[\\/](?:@temporalio|contrib)[\\/]interceptors-opentelemetry(?:-v2)?[\\/](?:src|lib)[\\/]workflow$/;
 
 function isDisallowed(module: string, specifier: string): boolean {
   if (specifier.startsWith('node:') || specifier === 'bun' || specifier.startsWith('bun:')) return true;
