@@ -375,9 +375,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(bad.message.contains("bindAddress"), "{}", bad.message);
-        let bad =
-            check(&options(&with("null", &OTEL.replace("cumulative", "sometimes"))).unwrap())
-                .unwrap_err();
+        let bad = check(&options(&with("null", &OTEL.replace("cumulative", "sometimes"))).unwrap())
+            .unwrap_err();
         assert!(bad.message.contains("temporality"), "{}", bad.message);
         let bad = check(&options(&with("null", &OTEL.replace("http://", ""))).unwrap());
         assert!(bad.unwrap_err().message.contains("metrics.otel.url"));
@@ -391,9 +390,19 @@ mod tests {
             format!(r#"{{"kind":"{kind}","name":"orders","unit":"","description":""}}"#)
         };
         let counter = new_metric(meter.clone(), spec("counter").as_bytes()).unwrap();
-        counter.record(3.0, br#"{"region":"eu","shard":2,"hot":true}"#).unwrap();
-        assert!(counter.record(1.5, b"").unwrap_err().message.contains("integers"));
-        assert!(counter.record(-1.0, b"").unwrap_err().message.contains("non-negative"));
+        counter
+            .record(3.0, br#"{"region":"eu","shard":2,"hot":true}"#)
+            .unwrap();
+        assert!(counter
+            .record(1.5, b"")
+            .unwrap_err()
+            .message
+            .contains("integers"));
+        assert!(counter
+            .record(-1.0, b"")
+            .unwrap_err()
+            .message
+            .contains("non-negative"));
         assert!(counter.record(f64::NAN, b"").is_err());
         assert!(counter
             .record(1.0, br#"{"nested":{}}"#)

@@ -160,7 +160,9 @@ function otelOptions(value: unknown): NonNullable<NativeMetricsOptions['otel']> 
     throw new TypeError(`${where}.metricsExportInterval: ${(error as Error).message}`);
   }
   if (!(Number.isFinite(interval) && interval >= 1)) {
-    throw new TypeError(`${where}.metricsExportInterval must be at least 1 ms; got ${String(options.metricsExportInterval)}`);
+    throw new TypeError(
+      `${where}.metricsExportInterval must be at least 1 ms; got ${String(options.metricsExportInterval)}`,
+    );
   }
   const temporality = options.temporality ?? 'cumulative';
   if (temporality !== 'cumulative' && temporality !== 'delta') {
@@ -205,7 +207,8 @@ function stringMap(value: unknown, where: string): Record<string, string> {
   if (value === undefined) return {};
   const map = record(value, where);
   for (const [key, entry] of Object.entries(map)) {
-    if (typeof entry !== 'string') throw new TypeError(`${where}.${key} must be a string; got ${JSON.stringify(entry)}`);
+    if (typeof entry !== 'string')
+      throw new TypeError(`${where}.${key} must be a string; got ${JSON.stringify(entry)}`);
   }
   return { ...(map as Record<string, string>) };
 }
@@ -248,7 +251,12 @@ export class RuntimeMetricMeter implements MetricMeter {
     return counter;
   }
 
-  createHistogram(name: string, valueType: NumericMetricValueType = 'int', unit = '', description = ''): MetricHistogram {
+  createHistogram(
+    name: string,
+    valueType: NumericMetricValueType = 'int',
+    unit = '',
+    description = '',
+  ): MetricHistogram {
     const native = this.#instrument(valueType === 'float' ? 'histogramF64' : 'histogram', name, unit, description);
     return {
       name,
@@ -271,7 +279,8 @@ export class RuntimeMetricMeter implements MetricMeter {
       kind: 'gauge',
       valueType,
       set: (value, extraTags) => recordValue(native, 'gauge', name, valueType, value, extraTags),
-      withTags: (tags) => MetricMeterWithComposedTags.compose(this, tags).createGauge(name, valueType, unit, description),
+      withTags: (tags) =>
+        MetricMeterWithComposedTags.compose(this, tags).createGauge(name, valueType, unit, description),
     };
   }
 
@@ -300,7 +309,9 @@ function recordValue(
   tags: MetricTags | undefined,
 ): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`metric ${name} (${kind}): the value must be a finite non-negative number; got ${String(value)}`);
+    throw new RangeError(
+      `metric ${name} (${kind}): the value must be a finite non-negative number; got ${String(value)}`,
+    );
   }
   if (valueType === 'int' && !Number.isInteger(value)) {
     throw new RangeError(`metric ${name} (${kind}, int): the value must be an integer; got ${value}`);

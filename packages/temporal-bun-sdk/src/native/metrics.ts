@@ -39,7 +39,10 @@ export class NativeMetric {
    */
   record(value: number, tags: Readonly<Record<string, string | number | boolean>> | undefined): void {
     const encoded = tags === undefined || isEmpty(tags) ? inputBytes(new Uint8Array(0)) : inputBytes(encodeJson(tags));
-    checkStatus(nativeSymbols().tbs_metric_record(this.#handle, value, encoded.pointer, encoded.length), 'tbs_metric_record');
+    checkStatus(
+      nativeSymbols().tbs_metric_record(this.#handle, value, encoded.pointer, encoded.length),
+      'tbs_metric_record',
+    );
   }
 
   free(): void {

@@ -26,6 +26,11 @@ export {
   type NativeConnectionOptions,
   type NativeConnectionPlugin,
   type RuntimeOptions,
+  type RuntimeTelemetry,
+  type TelemetryOptions,
+  type MetricsExporterConfig,
+  type PrometheusMetricsExporter,
+  type OtelCollectorExporter,
 } from '../connection';
 export type { WorkerPlugin } from './plugins';
 export { BaseLogger, ConsoleLogger, type Logger, type LogLevel, type LogMetadata } from '../common/logger';

@@ -41,7 +41,13 @@ export interface SinkDelivery {
 
 /** What `metricMeter` in `@temporalio/workflow` calls (its `__temporal_metrics` sink). */
 interface WorkflowMetricsSink extends Sink {
-  addMetricCounterValue(name: string, unit: string | undefined, description: string | undefined, value: number, tags: MetricTags): void;
+  addMetricCounterValue(
+    name: string,
+    unit: string | undefined,
+    description: string | undefined,
+    value: number,
+    tags: MetricTags,
+  ): void;
   recordMetricHistogramValue(
     name: string,
     valueType: NumericMetricValueType,
