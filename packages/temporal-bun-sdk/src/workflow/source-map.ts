@@ -1,7 +1,7 @@
 /**
  * Maps positions in the workflow bundle back to the original sources, for stack traces (failure
- * stacks and the `__stack_trace` query). Reads a version 3 source map; decodes its mappings on the
- * first lookup, since most workers never need them.
+ * stacks and the `__stack_trace` query). Reads a version 3 source map; decodes its mappings as far
+ * as lookups reach, since most workers need few of them.
  */
 
 /** A decoded version 3 source map: the parts workflow stack traces use. */
@@ -34,7 +34,7 @@ for (let index = 0; index < BASE64_DIGITS.length; index++) base64Values[BASE64_D
 
 export class SourceMapLookup {
   readonly map: RawSourceMap;
-  #lines: DecodedLines | undefined;
+  #decoder: MappingsDecoder | undefined;
 
   constructor(map: RawSourceMap) {
     this.map = map;
@@ -57,8 +57,8 @@ export class SourceMapLookup {
    * stack frames report them. `undefined` when the position maps to nothing.
    */
   originalPositionFor(line: number, column: number): OriginalPosition | undefined {
-    this.#lines ??= decodeMappings(this.map.mappings);
-    const segments = this.#lines[line - 1];
+    this.#decoder ??= new MappingsDecoder(this.map.mappings);
+    const segments = line >= 1 ? this.#decoder.line(line - 1) : undefined;
     if (!segments || segments.length === 0) return undefined;
     const generatedColumn = column - 1;
     // The last segment starting at or before the column covers it.
@@ -88,61 +88,74 @@ export class SourceMapLookup {
   }
 }
 
-function decodeMappings(mappings: string): DecodedLines {
-  const lines: DecodedLines = [];
-  let lineSegments: number[] = [];
-  // Source, original line, original column and name are relative to the previous segment overall;
-  // the generated column restarts on each line.
-  let sourceIndex = 0;
-  let originalLine = 0;
-  let originalColumn = 0;
-  let nameIndex = 0;
-  let generatedColumn = 0;
-  let position = 0;
-  const fields: number[] = [];
+/**
+ * Decodes `mappings` line by line, only as far as lookups need: a stack frame near the top of a
+ * bundle costs the lines before it, not the whole map (a worker maps its first stack at start-up).
+ * Source, original line, original column and name are relative to the previous segment overall;
+ * the generated column restarts on each line, so decoding resumes where it stopped.
+ */
+class MappingsDecoder {
+  readonly lines: DecodedLines = [];
+  readonly #mappings: string;
+  #position = 0;
+  #sourceIndex = 0;
+  #originalLine = 0;
+  #originalColumn = 0;
+  #nameIndex = 0;
 
-  const endSegment = () => {
-    if (fields.length === 0) return;
-    generatedColumn += fields[0]!;
-    if (fields.length >= 4) {
-      sourceIndex += fields[1]!;
-      originalLine += fields[2]!;
-      originalColumn += fields[3]!;
-      let segmentName = -1;
-      if (fields.length >= 5) {
-        nameIndex += fields[4]!;
-        segmentName = nameIndex;
-      }
-      lineSegments.push(generatedColumn, sourceIndex, originalLine, originalColumn, segmentName);
-    } else {
-      lineSegments.push(generatedColumn, -1, -1, -1, -1);
-    }
-    fields.length = 0;
-  };
-
-  while (position <= mappings.length) {
-    const character = position < mappings.length ? mappings[position] : ';';
-    if (character === ';' || character === ',') {
-      endSegment();
-      if (character === ';') {
-        lines.push(Int32Array.from(lineSegments));
-        lineSegments = [];
-        generatedColumn = 0;
-      }
-      position++;
-      continue;
-    }
-    // One base64 VLQ number: 5 value bits per digit, continuation in bit 6, sign in the lowest bit.
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const digit = base64Values[mappings.charCodeAt(position++)] ?? -1;
-      if (digit < 0) throw new Error(`invalid source map mappings at offset ${position - 1}`);
-      result += (digit & 31) * 2 ** shift;
-      shift += 5;
-      if ((digit & 32) === 0) break;
-    }
-    fields.push(result % 2 === 1 ? -(result - 1) / 2 : result / 2);
+  constructor(mappings: string) {
+    this.#mappings = mappings;
   }
-  return lines;
+
+  /** The segments of 0-based generated line `line` (empty past the end). */
+  line(line: number): Int32Array | undefined {
+    while (this.lines.length <= line && this.#position <= this.#mappings.length) this.#decodeLine();
+    return this.lines[line];
+  }
+
+  #decodeLine(): void {
+    const mappings = this.#mappings;
+    const segments: number[] = [];
+    const fields: number[] = [];
+    let generatedColumn = 0;
+    const endSegment = () => {
+      if (fields.length === 0) return;
+      generatedColumn += fields[0]!;
+      if (fields.length >= 4) {
+        this.#sourceIndex += fields[1]!;
+        this.#originalLine += fields[2]!;
+        this.#originalColumn += fields[3]!;
+        let segmentName = -1;
+        if (fields.length >= 5) {
+          this.#nameIndex += fields[4]!;
+          segmentName = this.#nameIndex;
+        }
+        segments.push(generatedColumn, this.#sourceIndex, this.#originalLine, this.#originalColumn, segmentName);
+      } else {
+        segments.push(generatedColumn, -1, -1, -1, -1);
+      }
+      fields.length = 0;
+    };
+    while (this.#position <= mappings.length) {
+      const character = this.#position < mappings.length ? mappings[this.#position] : ';';
+      if (character === ';' || character === ',') {
+        endSegment();
+        this.#position++;
+        if (character === ';') break;
+        continue;
+      }
+      // One base64 VLQ number: 5 value bits per digit, continuation in bit 6, sign in the lowest bit.
+      let result = 0;
+      let shift = 0;
+      for (;;) {
+        const digit = base64Values[mappings.charCodeAt(this.#position++)] ?? -1;
+        if (digit < 0) throw new Error(`invalid source map mappings at offset ${this.#position - 1}`);
+        result += (digit & 31) * 2 ** shift;
+        shift += 5;
+        if ((digit & 32) === 0) break;
+      }
+      fields.push(result % 2 === 1 ? -(result - 1) / 2 : result / 2);
+    }
+    this.lines.push(Int32Array.from(segments));
+  }
 }
