@@ -1,24 +1,36 @@
 /**
- * `make bench`: temporal-bun-sdk's worker and the official @temporalio/worker, side by side on the
- * same Bun, against one fresh local dev server, alternating runs, then the FFI channel
- * micro-benchmark; prints one table and writes it into bench/README.md and bench/results/.
+ * `make bench`: temporal-bun-sdk's worker, the official @temporalio/worker on the same Bun, and the
+ * crates.io Rust SDK on the same sdk-core (the floor), side by side against one fresh local dev
+ * server, alternating runs (and, with BENCH_BASELINE, ours built from another revision beside
+ * them), then the FFI channel micro-benchmark; prints one table and writes it into
+ * bench/README.md and bench/results/.
  * See bench/README.md for what each figure means; parameters are environment variables
  * (harness/settings.ts), e.g. `BENCH_WORKFLOWS=200 BENCH_RUNS=3 make bench`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from 'temporal-bun-sdk/client';
+import { type BaselineBuild, buildBaseline } from './harness/baseline';
 import { startBenchServer } from './harness/dev-server';
 import { runFfiChannel, type FfiChannelResult } from './harness/ffi-channel';
 import { appendHistory, runId } from './harness/history';
 import { loadAverage, machineBusyFraction } from './harness/proc-stats';
 import { killAll } from './harness/processes';
-import { computeFigures, renderTable, renderThreadTable, WORKER_LABELS, writeReadmeSection } from './harness/report';
+import {
+  COMPARED_WITH,
+  columnOrder,
+  computeFigures,
+  renderTable,
+  renderThreadTable,
+  WORKER_LABELS,
+  writeReadmeSection,
+} from './harness/report';
 import { runScenario, type RunResult } from './harness/run-scenario';
 import { readSettings, type WorkerKind } from './harness/settings';
 import { runTimerGaps, type TimerGapsResult } from './harness/timer-gaps';
+import { RUST_WORKER_BINARY } from './workers/rust-spec';
 
 const benchDirectory = import.meta.dir;
 const settings = readSettings();
@@ -54,6 +66,23 @@ function packageVersion(name: string): string {
   }
 }
 
+/** A crate's version in the Rust worker's Cargo.lock. */
+function rustCrateVersion(name: string): string {
+  try {
+    const lock = readFileSync(join(benchDirectory, 'workers', 'rust', 'Cargo.lock'), 'utf8');
+    return new RegExp(`name = "${name}"\nversion = "([^"]+)"`).exec(lock)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+if (settings.workers.includes('rust') && !existsSync(RUST_WORKER_BINARY)) {
+  log(
+    `no Rust worker at ${RUST_WORKER_BINARY}: run bench/setup (make bench-setup), or leave rust out of BENCH_WORKERS`,
+  );
+  process.exit(1);
+}
+
 const startedAt = new Date();
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -66,6 +95,8 @@ const versions = {
   commit: gitDescription(),
   official: packageVersion('@temporalio/worker'),
   ours: packageVersion('temporal-bun-sdk'),
+  rust: `temporalio-sdk ${rustCrateVersion('temporalio-sdk')} on temporalio-sdk-core ${rustCrateVersion('temporalio-sdk-core')}`,
+  baseline: undefined as string | undefined,
 };
 const loadAtStart = loadAverage();
 // Nothing of the benchmark runs yet: whatever keeps the CPUs busy now is someone else's.
@@ -81,6 +112,19 @@ const failures: { kind: WorkerKind; scenario: string; round: number; error: stri
 const ffi: FfiChannelResult[] = [];
 let timerGaps: TimerGapsResult | undefined;
 let serverVersion = '';
+
+// Built before anything is measured (it takes minutes), and removed at the end whatever happens.
+let baseline: BaselineBuild | undefined;
+if (settings.baseline !== undefined) {
+  try {
+    baseline = buildBaseline(settings.baseline, { repositoryRoot: join(benchDirectory, '..'), benchDirectory, log });
+  } catch (error) {
+    log(`baseline: FAILED: ${String(error instanceof Error ? (error.stack ?? error.message) : error)}`);
+    process.exit(1);
+  }
+  versions.baseline = baseline.commit;
+  process.on('exit', () => baseline?.remove());
+}
 
 const server = await startBenchServer();
 serverVersion = server.version;
@@ -110,6 +154,7 @@ try {
               round,
               settings,
               invocationId,
+              baseline,
               profileDirectory: join(benchDirectory, 'results', 'profiles', invocationId),
             });
             runs.push(run);
@@ -148,6 +193,7 @@ try {
 } finally {
   await server.stop();
   killAll();
+  baseline?.remove();
 }
 
 if (settings.ffiRuns > 0) {
@@ -168,14 +214,15 @@ const loadAtEnd = loadAverage();
 const busyAtEnd = await machineBusyFraction(2_000);
 const durationS = (Date.now() - startedAt.getTime()) / 1000;
 const figures = computeFigures(runs, ffi, settings, timerGaps);
-const table = renderTable(figures);
+const table = renderTable(figures, settings.workers);
 const threadTable = renderThreadTable(runs, settings.workers);
 const heaviestLoad = Math.max(loadAtStart[0], loadAtEnd[0], ...runs.map((run) => run.loadAfter[0]));
 
 const context = [
   `Measured ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} on commit ${versions.commit}, in ${durationS.toFixed(0)} s.`,
   `Machine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.kernel}; Bun ${machine.bun}; ` +
-    `${serverVersion.split('\n')[0]}; @temporalio/worker ${versions.official}.`,
+    `${serverVersion.split('\n')[0]}; @temporalio/worker ${versions.official}; Rust worker: ${versions.rust}` +
+    (baseline ? `; baseline: temporal-bun-sdk at ${baseline.commit} (BENCH_BASELINE=${baseline.revision}).` : '.'),
   `Other work on the machine: CPUs ${(busyAtStart * 100).toFixed(0)}% busy in the 2 s before the start and ${(busyAtEnd * 100).toFixed(0)}% in the 2 s after the end ` +
     `(the benchmark itself stopped). Load average (1 min, the benchmark's own processes included): ${loadAtStart[0]} at the start, ` +
     `at most ${heaviestLoad} after a run, ${loadAtEnd[0]} at the end.`,
@@ -187,7 +234,11 @@ const context = [
 const section = [
   context,
   '',
-  'Each cell: median over the runs (min–max). Ratio: median of ours / median of the official SDK.',
+  `Each cell: median over the runs (min–max). Ratios: median of ours / median of the other worker${
+    COMPARED_WITH.filter(({ kind }) => columnOrder(settings.workers).includes(kind)).length > 1
+      ? ' (one column each)'
+      : ''
+  }.`,
   '',
   table,
   '',

@@ -1,19 +1,22 @@
 /**
  * The history of invocations, one markdown table row each, in `results/history.md`: the medians of
- * the headline figures, ours against the official SDK with their ratio. Only the latest run's raw
- * JSON is kept (`results/latest.json`); the table is what stays of the others.
+ * the headline figures of every worker that ran, and ours against each of the others as ratios.
+ * Only the latest run's raw JSON is kept (`results/latest.json`); the table is what stays of the
+ * others.
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { WORKER_KINDS, type WorkerKind } from './settings';
 import { median } from './statistics';
 
 /** The part of a raw results file (`results/latest.json`) the history reads. */
 export interface RawResults {
   startedAt: string;
-  versions: { commit: string };
-  settings: { runs: number; workflows: number; scenarios: string[]; workers: string[]; profile?: boolean };
+  /** `baseline`: the baseline worker's commit (BENCH_BASELINE), when it ran. */
+  versions: { commit: string; baseline?: string };
+  settings: { runs: number; workflows: number; scenarios: string[]; workers: WorkerKind[]; profile?: boolean };
   figures: {
     id: string;
-    values: Partial<Record<'ours' | 'official', number[]>>;
+    values: Partial<Record<WorkerKind, number[]>>;
     oursOnly?: { median: number };
   }[];
   failures: unknown[];
@@ -34,9 +37,11 @@ export const HISTORY_HEADER = [
   '# Benchmark history',
   '',
   'One row per `make bench` invocation, appended by `bench/run.ts`; the latest raw data is',
-  '`latest.json`. Each cell: the median over the rounds, temporal-bun-sdk / @temporalio/worker',
-  '(ours/official ratio); figures of ours alone (the FFI channel) have one number. Ratios compare',
-  'across machines, absolute figures do not (see the README for the machine of each session).',
+  '`latest.json`. Each cell: the median over the rounds of each worker that ran, in the order',
+  'ours / baseline / official / Rust (the third column names them when they are not ours and',
+  'official), then the ratios of ours to each of the others in the same order; figures of ours',
+  'alone (the FFI channel) have one number. Ratios compare across machines, absolute figures do',
+  'not (see the README for the machine of each session).',
   '',
   `| run | commit | rounds × workflows, scenarios | ${COLUMNS.map((column) => column.title).join(' | ')} |`,
   `|---|---|---|${COLUMNS.map(() => '---|').join('')}`,
@@ -47,15 +52,26 @@ export function runId(startedAt: string): string {
   return startedAt.replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 }
 
+/** The workers of an invocation in the table's order (rows before the Rust worker name none: ours and official). */
+function workersOf(raw: RawResults): WorkerKind[] {
+  return WORKER_KINDS.filter((kind) => (raw.settings.workers ?? ['ours', 'official']).includes(kind));
+}
+
+/** `ours / official / rust (ours/official×, ours/rust×)`, for the workers that ran. */
 function cell(raw: RawResults, id: string, digits: number): string {
   const figure = raw.figures.find((candidate) => candidate.id === id);
   if (figure === undefined) return '—';
   if (figure.oursOnly !== undefined) return figure.oursOnly.median.toFixed(digits);
-  const ours = median(figure.values.ours ?? []);
-  const official = median(figure.values.official ?? []);
+  const kinds = workersOf(raw);
+  const medians = kinds.map((kind) => median(figure.values[kind] ?? []));
   const format = (value: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-  const ratio = ours / official;
-  return `${format(ours)} / ${format(official)}${Number.isFinite(ratio) ? ` (${ratio.toFixed(2)}×)` : ''}`;
+  const ours = median(figure.values.ours ?? []);
+  const ratios = kinds
+    .filter((kind) => kind !== 'ours')
+    .map((kind) => ours / median(figure.values[kind] ?? []))
+    .filter((ratio) => Number.isFinite(ratio))
+    .map((ratio) => `${ratio.toFixed(2)}×`);
+  return `${medians.map(format).join(' / ')}${ratios.length > 0 ? ` (${ratios.join(', ')})` : ''}`;
 }
 
 /** The table row of one invocation. */
@@ -65,7 +81,14 @@ export function historyRow(raw: RawResults): string {
     settings.profile ? 'profiled' : '',
     raw.failures.length > 0 ? `${raw.failures.length} failed` : '',
   ].filter(Boolean);
-  const shape = `${settings.runs} × ${settings.workflows}, ${settings.scenarios.join('')}${settings.workers.length === 1 ? `, ${settings.workers[0]} only` : ''}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+  const kinds = workersOf(raw);
+  const workers =
+    kinds.length === 1
+      ? `, ${kinds[0]} only`
+      : kinds.join(',') === 'ours,official'
+        ? ''
+        : `, ${kinds.map((kind) => (kind === 'baseline' ? `baseline ${raw.versions.baseline ?? '?'}` : kind)).join(' / ')}`;
+  const shape = `${settings.runs} × ${settings.workflows}, ${settings.scenarios.join('')}${workers}${notes.length ? ` (${notes.join(', ')})` : ''}`;
   const cells = COLUMNS.map((column) => cell(raw, column.id, column.digits));
   const commit = raw.versions.commit.replace(
     ' + uncommitted changes in packages/ or crates/',

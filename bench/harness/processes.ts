@@ -39,8 +39,20 @@ export function spawnBun(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; bunArguments?: string[] },
 ): BenchProcess {
+  return spawnProcess([BUN, ...(options.bunArguments ?? []), script, ...args], { ...options, name: script });
+}
+
+/**
+ * Starts `command` (the program, then its arguments) in `cwd`, with `env` added to the harness's
+ * environment. `name` is what error messages call it (default: the program).
+ */
+export function spawnProcess(
+  command: string[],
+  options: { cwd: string; env?: Record<string, string>; name?: string },
+): BenchProcess {
+  const script = options.name ?? command[0] ?? '';
   const spawnedAt = performance.now();
-  const child = Bun.spawn([BUN, ...(options.bunArguments ?? []), script, ...args], {
+  const child = Bun.spawn(command, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdin: 'ignore',

@@ -1,16 +1,33 @@
 /**
  * Turns the runs into the figures: one table, worker by worker, medians with their min–max spread
- * and the ratio ours/official, plus the supplementary CPU-by-thread table; and writes them into
- * bench/README.md (between markers) and bench/results/.
+ * and the ratios of ours to each other worker (official, Rust, baseline), plus the supplementary
+ * CPU-by-thread table; and writes them into bench/README.md (between markers) and bench/results/.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { FfiChannelResult } from './ffi-channel';
 import type { TimerGapsResult } from './timer-gaps';
 import type { RunResult } from './run-scenario';
-import type { BenchSettings, WorkerKind } from './settings';
+import { type BenchSettings, WORKER_KINDS, type WorkerKind } from './settings';
 import { median, percentile, spread, type Spread } from './statistics';
 
-export const WORKER_LABELS: Record<WorkerKind, string> = { ours: 'temporal-bun-sdk', official: '@temporalio/worker' };
+export const WORKER_LABELS: Record<WorkerKind, string> = {
+  ours: 'temporal-bun-sdk',
+  baseline: 'temporal-bun-sdk (baseline)',
+  official: '@temporalio/worker',
+  rust: 'temporalio-sdk (Rust)',
+};
+
+/** The workers ours is compared with, in the table's ratio columns (those that ran). */
+export const COMPARED_WITH: readonly { kind: Exclude<WorkerKind, 'ours'>; title: string }[] = [
+  { kind: 'official', title: 'ours/official' },
+  { kind: 'rust', title: 'ours/Rust' },
+  { kind: 'baseline', title: 'ours/baseline' },
+];
+
+/** The workers that ran, in the tables' column order (ours first, then baseline, official, Rust). */
+export function columnOrder(workers: readonly WorkerKind[]): WorkerKind[] {
+  return WORKER_KINDS.filter((kind) => workers.includes(kind));
+}
 
 export interface Figure {
   id: string;
@@ -178,26 +195,50 @@ function formatSpread(value: Spread, digits: number): string {
   return value.count === 1 ? f(value.median) : `${f(value.median)} (${f(value.min)}–${f(value.max)})`;
 }
 
-export function renderTable(figures: Figure[]): string {
-  const lines = [
-    `| figure | ${WORKER_LABELS.ours} | ${WORKER_LABELS.official} | ours/official | target |`,
-    '|---|---|---|---|---|',
+/** "0.55×", or "—" when either median is missing. */
+function formatRatio(ours: Spread, other: Spread): string {
+  const ratio = ours.count && other.count ? ours.median / other.median : NaN;
+  return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—';
+}
+
+/**
+ * The figures table: a column per worker that ran (`workers`), a ratio column for ours against
+ * each other one, and the issue's target (ours/official) when the official SDK ran.
+ */
+export function renderTable(figures: Figure[], workers: readonly WorkerKind[]): string {
+  const kinds = columnOrder(workers);
+  const compared = COMPARED_WITH.filter(({ kind }) => kinds.includes(kind) && kinds.includes('ours'));
+  const withTarget = kinds.includes('official') && kinds.includes('ours');
+  const header = [
+    'figure',
+    ...kinds.map((kind) => WORKER_LABELS[kind]),
+    ...compared.map(({ title }) => title),
+    ...(withTarget ? ['target'] : []),
   ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---|').join('')}`];
   for (const figure of figures) {
     if (figure.oursOnly) {
-      lines.push(`| ${figure.label} | ${formatSpread(figure.oursOnly, figure.digits)} | n/a | — | — |`);
+      const cells = kinds.map((kind) => (kind === 'ours' ? formatSpread(figure.oursOnly!, figure.digits) : 'n/a'));
+      lines.push(
+        `| ${[figure.label, ...cells, ...compared.map(() => '—'), ...(withTarget ? ['—'] : [])].join(' | ')} |`,
+      );
       continue;
     }
-    const ours = spread(figure.values.ours ?? []);
-    const official = spread(figure.values.official ?? []);
+    const spreads = new Map(kinds.map((kind) => [kind, spread(figure.values[kind] ?? [])]));
+    const ours = spreads.get('ours') ?? spread([]);
+    const official = spreads.get('official') ?? spread([]);
     const ratio = ours.count && official.count ? ours.median / official.median : NaN;
     const target =
       figure.targetRatio === undefined
         ? '—'
         : `≤ ${figure.targetRatio}×${Number.isFinite(ratio) ? (ratio <= figure.targetRatio ? ' ✅ met' : ' ❌ not met') : ''}`;
-    lines.push(
-      `| ${figure.label} | ${formatSpread(ours, figure.digits)} | ${formatSpread(official, figure.digits)} | ${Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—'} | ${target} |`,
-    );
+    const cells = [
+      figure.label,
+      ...kinds.map((kind) => formatSpread(spreads.get(kind)!, figure.digits)),
+      ...compared.map(({ kind }) => formatRatio(ours, spreads.get(kind)!)),
+      ...(withTarget ? [target] : []),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -206,7 +247,8 @@ export function renderTable(figures: Figure[]): string {
  * Scenario A's worker CPU by thread name, ms per workflow, and the thread's context switches per
  * workflow (medians over runs), largest CPU first.
  */
-export function renderThreadTable(runs: RunResult[], kinds: WorkerKind[]): string {
+export function renderThreadTable(runs: RunResult[], workers: readonly WorkerKind[]): string {
+  const kinds = columnOrder(workers);
   const aRuns = runs.filter((run) => run.scenario === 'A');
   type PerThread = { cpuMs: number; switches: number | undefined };
   const perKind = new Map<WorkerKind, Map<string, PerThread>>();

@@ -6,10 +6,12 @@
 import { join } from 'node:path';
 import type { Connection } from 'temporal-bun-sdk/client';
 import type { ClientPhase, ClientReport, ClientSpec, ServerTimeline, WindowReport } from '../client';
-import { READY_PREFIX, WORKER_ENV } from '../workers/worker-settings';
+import { RUST_WORKER_BINARY, rustWorkerSpec } from '../workers/rust-spec';
+import { READY_PREFIX, WORKER_ENV, type WorkerTarget } from '../workers/worker-settings';
+import type { BaselineBuild } from './baseline';
 import { waitForFirstPoll, type FirstPoll } from './first-poll';
 import { childPids, loadAverage, memoryStatus, type MemoryStatus } from './proc-stats';
-import { runBun, spawnBun } from './processes';
+import { type BenchProcess, runBun, spawnBun, spawnProcess } from './processes';
 import type { BenchSettings, ScenarioName, WorkerKind } from './settings';
 
 export interface RunResult {
@@ -64,6 +66,46 @@ function phasesFor(scenario: ScenarioName, settings: BenchSettings): ClientPhase
   ];
 }
 
+/**
+ * Starts one worker of `kind` on `target`: the TypeScript workers with Bun (under the CPU profiler
+ * with BENCH_PROFILE=1), the Rust worker's binary with its spec, the baseline's `workers/ours.ts`
+ * from its worktree with its own bridge.
+ */
+function startWorker(
+  kind: WorkerKind,
+  target: WorkerTarget,
+  options: { benchDirectory: string; baseline: BaselineBuild | undefined; profileArguments: string[] },
+): BenchProcess {
+  const env = {
+    [WORKER_ENV.address]: target.address,
+    [WORKER_ENV.namespace]: target.namespace,
+    [WORKER_ENV.taskQueue]: target.taskQueue,
+  };
+  switch (kind) {
+    case 'ours':
+    case 'official':
+      return spawnBun(join('workers', `${kind}.ts`), [], {
+        cwd: options.benchDirectory,
+        env,
+        bunArguments: options.profileArguments,
+      });
+    case 'rust':
+      return spawnProcess([RUST_WORKER_BINARY, JSON.stringify(rustWorkerSpec(target))], {
+        cwd: options.benchDirectory,
+        name: 'the Rust worker',
+      });
+    case 'baseline': {
+      const baseline = options.baseline;
+      if (baseline === undefined) throw new Error('the baseline worker was not built (BENCH_BASELINE)');
+      return spawnBun(join('workers', 'ours.ts'), [], {
+        cwd: baseline.benchDirectory,
+        env: { ...env, TEMPORAL_BUN_BRIDGE_PATH: baseline.bridgePath },
+        bunArguments: options.profileArguments,
+      });
+    }
+  }
+}
+
 export async function runScenario(options: {
   benchDirectory: string;
   connection: Connection;
@@ -74,6 +116,8 @@ export async function runScenario(options: {
   round: number;
   settings: BenchSettings;
   invocationId: string;
+  /** The baseline worker's build (BENCH_BASELINE), when it runs. */
+  baseline?: BaselineBuild;
   /** Where BENCH_PROFILE=1 writes the workers' CPU profiles. */
   profileDirectory: string;
 }): Promise<RunResult> {
@@ -81,18 +125,24 @@ export async function runScenario(options: {
   const taskQueue = `bench-${options.invocationId}-${scenario}-${kind}-${round}`;
   const loadBefore = loadAverage();
   const profileName = `${taskQueue}.cpuprofile`;
-  const worker = spawnBun(join('workers', `${kind}.ts`), [], {
-    cwd: benchDirectory,
-    env: { [WORKER_ENV.address]: address, [WORKER_ENV.namespace]: namespace, [WORKER_ENV.taskQueue]: taskQueue },
-    bunArguments: settings.profile
-      ? [
-          '--cpu-prof',
-          `--cpu-prof-interval=${settings.profileIntervalUs}`,
-          `--cpu-prof-dir=${options.profileDirectory}`,
-          `--cpu-prof-name=${profileName}`,
-        ]
-      : [],
-  });
+  // The Rust worker has no JS thread to profile (use perf for it).
+  const profiled = settings.profile && kind !== 'rust';
+  const worker = startWorker(
+    kind,
+    { address, namespace, taskQueue },
+    {
+      benchDirectory,
+      baseline: options.baseline,
+      profileArguments: profiled
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-interval=${settings.profileIntervalUs}`,
+            `--cpu-prof-dir=${options.profileDirectory}`,
+            `--cpu-prof-name=${profileName}`,
+          ]
+        : [],
+    },
+  );
   let result: RunResult | undefined;
   try {
     const died: Promise<never> = worker.exited.then(async (code) => {
@@ -149,7 +199,7 @@ export async function runScenario(options: {
       workerChildren,
       loadBefore,
       loadAfter: loadAverage(),
-      ...(settings.profile ? { profilePath: join(options.profileDirectory, profileName) } : {}),
+      ...(profiled ? { profilePath: join(options.profileDirectory, profileName) } : {}),
     };
   } finally {
     const stopped = await worker.stop();

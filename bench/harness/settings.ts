@@ -1,6 +1,12 @@
 /** The benchmark's parameters: every environment variable it reads, with its default, in one place. */
 
-export type WorkerKind = 'ours' | 'official';
+/**
+ * The workers a run can compare: temporal-bun-sdk (`ours`), the official @temporalio/worker on Bun,
+ * the crates.io Rust SDK on the same sdk-core (`rust`, the floor), and temporal-bun-sdk built from
+ * another git revision (`baseline`, BENCH_BASELINE).
+ */
+export type WorkerKind = 'ours' | 'official' | 'rust' | 'baseline';
+export const WORKER_KINDS: readonly WorkerKind[] = ['ours', 'baseline', 'official', 'rust'];
 export type ScenarioName = 'A' | 'B';
 
 export interface BenchSettings {
@@ -20,8 +26,13 @@ export interface BenchSettings {
   heavyWarmup: number;
   /** BENCH_SCENARIOS: which of A,B to run (C, the cold start, is measured for every worker started). */
   scenarios: ScenarioName[];
-  /** BENCH_WORKERS: which of ours,official to run. */
+  /** BENCH_WORKERS: which of ours,official,rust,baseline to run (in the order given; flipped every round). */
   workers: WorkerKind[];
+  /**
+   * BENCH_BASELINE: the git revision the `baseline` worker is built from (in a temporary worktree);
+   * required with `baseline` in BENCH_WORKERS, refused without it.
+   */
+  baseline: string | undefined;
   /** BENCH_POLL_INTERVAL_MS: how often scenario C asks the server for pollers. */
   pollIntervalMs: number;
   /** BENCH_FFI_RUNS: runs of the FFI channel micro-benchmark (bench/ffi-channel); 0 skips it. */
@@ -54,6 +65,7 @@ export const SETTINGS_ENV: Record<keyof BenchSettings, string> = {
   heavyWarmup: 'BENCH_HEAVY_WARMUP',
   scenarios: 'BENCH_SCENARIOS',
   workers: 'BENCH_WORKERS',
+  baseline: 'BENCH_BASELINE',
   pollIntervalMs: 'BENCH_POLL_INTERVAL_MS',
   ffiRuns: 'BENCH_FFI_RUNS',
   timerGapRuns: 'BENCH_TIMER_GAP_RUNS',
@@ -72,7 +84,8 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   heavyWorkflows: 50,
   heavyWarmup: 5,
   scenarios: ['A', 'B'],
-  workers: ['ours', 'official'],
+  workers: ['ours', 'official', 'rust'],
+  baseline: undefined,
   pollIntervalMs: 5,
   ffiRuns: 3,
   timerGapRuns: 3,
@@ -107,6 +120,16 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     if (values.length === 0) throw new Error(`${SETTINGS_ENV[key]} names nothing to run`);
     return values as T[];
   };
+  const workers = list<WorkerKind>('workers', WORKER_KINDS);
+  const baseline = env[SETTINGS_ENV.baseline]?.trim() || undefined;
+  if (workers.includes('baseline') && baseline === undefined)
+    throw new Error(
+      `${SETTINGS_ENV.workers} names baseline: set ${SETTINGS_ENV.baseline} to the git revision to build it from (e.g. HEAD~1)`,
+    );
+  if (baseline !== undefined && !workers.includes('baseline'))
+    throw new Error(
+      `${SETTINGS_ENV.baseline} is set but ${SETTINGS_ENV.workers} does not name baseline: add it (e.g. ${SETTINGS_ENV.workers}=ours,baseline)`,
+    );
   return {
     runs: integer('runs', 1),
     workflows: integer('workflows', 1),
@@ -116,7 +139,8 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     heavyWorkflows: integer('heavyWorkflows', 1),
     heavyWarmup: integer('heavyWarmup', 0),
     scenarios: list<ScenarioName>('scenarios', ['A', 'B']),
-    workers: list<WorkerKind>('workers', ['ours', 'official']),
+    workers,
+    baseline,
     pollIntervalMs: integer('pollIntervalMs', 1),
     ffiRuns: integer('ffiRuns', 0),
     timerGapRuns: integer('timerGapRuns', 0),
