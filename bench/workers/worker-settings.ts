@@ -1,10 +1,12 @@
 /**
- * What both benchmark workers share: where to connect (from the harness, through the environment),
- * the workload, the options set explicitly for both, and the ready line the harness waits for.
+ * What the benchmark workers share: where to connect (from the harness, through the environment),
+ * the workload, the options set explicitly for all, and the ready line the harness waits for.
  *
- * Every other option is each SDK's default; the defaults that matter here are the same in both
- * (40 workflow task slots, 100 activity slots, 10 + 10 long polls, sticky:normal poll ratio 0.2).
- * The sticky cache is set explicitly because the official default depends on the heap size.
+ * Every other option is each TypeScript SDK's default; the defaults that matter here are the same
+ * in both (40 workflow task slots, 100 activity slots, 10 + 10 long polls, sticky:normal poll ratio
+ * 0.2). The sticky cache is set explicitly because the official default depends on the heap size.
+ * The Rust worker gets all of these in its JSON argument instead (rust-spec.ts): its SDK's
+ * defaults differ.
  */
 import { fileURLToPath } from 'node:url';
 
