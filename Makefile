@@ -24,11 +24,13 @@ test: build lint check-ffi test-rust typecheck test-bun test-example test-consum
 
 # The FFI surface is declared once, by the Rust exports: src/native/symbols.ts and the signatures in
 # crates/bridge/README.md are generated from them (scripts/ffi-surface.ts), rpc_methods.rs from
-# @temporalio/proto's services (scripts/rpc-methods.ts). Fails when a committed copy is stale; each
-# script's --write regenerates it.
+# @temporalio/proto's services (scripts/rpc-methods.ts), and the worker's protobuf subset
+# src/common/worker-protos.json from @temporalio/proto (scripts/worker-protos.ts). Fails when a
+# committed copy is stale; each script's --write regenerates it.
 check-ffi: setup
 	$(BUN) scripts/ffi-surface.ts
 	$(BUN) scripts/rpc-methods.ts
+	$(BUN) scripts/worker-protos.ts
 
 test-rust: setup
 	scripts/cargo-bridge test --release --locked -p temporal-bun-bridge

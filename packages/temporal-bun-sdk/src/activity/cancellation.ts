@@ -4,7 +4,8 @@
  *
  * Created before the activity's input is decoded, so a cancel that arrives meanwhile is not lost.
  */
-import { coresdk } from '@temporalio/proto';
+import type { coresdk } from '@temporalio/proto';
+import { protos } from '../common/worker-protos';
 import { ActivityCancellationDetails, CancelledFailure } from '@temporalio/common';
 import type { ActivityCancellationDetailsHolder } from '@temporalio/common/lib/activity-cancellation-details';
 
@@ -38,12 +39,12 @@ export interface ActivityCancelRequest {
 }
 
 const coreReasonNames: Record<number, ActivityCancelReason> = {
-  [coresdk.activity_task.ActivityCancelReason.NOT_FOUND]: 'NOT_FOUND',
-  [coresdk.activity_task.ActivityCancelReason.CANCELLED]: 'CANCELLED',
-  [coresdk.activity_task.ActivityCancelReason.TIMED_OUT]: 'TIMED_OUT',
-  [coresdk.activity_task.ActivityCancelReason.WORKER_SHUTDOWN]: 'WORKER_SHUTDOWN',
-  [coresdk.activity_task.ActivityCancelReason.PAUSED]: 'PAUSED',
-  [coresdk.activity_task.ActivityCancelReason.RESET]: 'RESET',
+  [protos.coresdk.activity_task.ActivityCancelReason.NOT_FOUND]: 'NOT_FOUND',
+  [protos.coresdk.activity_task.ActivityCancelReason.CANCELLED]: 'CANCELLED',
+  [protos.coresdk.activity_task.ActivityCancelReason.TIMED_OUT]: 'TIMED_OUT',
+  [protos.coresdk.activity_task.ActivityCancelReason.WORKER_SHUTDOWN]: 'WORKER_SHUTDOWN',
+  [protos.coresdk.activity_task.ActivityCancelReason.PAUSED]: 'PAUSED',
+  [protos.coresdk.activity_task.ActivityCancelReason.RESET]: 'RESET',
 };
 
 /** The cancel request of a `Cancel` task from core. */

@@ -14,7 +14,7 @@ import {
   type SerializationContext,
 } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
-import { encodeErrorToFailure, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
+import { encodeErrorToFailure, encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { isAbortError } from '@temporalio/common/lib/type-helpers';
 import type { TypeInfo } from '@temporalio/common';
 import type { coresdk } from '@temporalio/proto';

@@ -8,7 +8,7 @@
  */
 import type { LoadedDataConverter, Logger, SerializationContext } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
-import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
+import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import type { NativeWorkerBase } from '../native';
 
 export interface ActivityHeartbeaterOptions {

@@ -3,7 +3,10 @@
  * identity and the data converter, and exposes workflow operations as `client.workflow`.
  */
 import type { DataConverter, LoadedDataConverter } from '@temporalio/common';
-import { isLoadedDataConverter, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import {
+  isLoadedDataConverter,
+  loadDataConverter,
+} from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
 import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
 import { NativeConnection } from '../connection';
 import { Connection, type WorkflowServiceCalls } from './connection';

@@ -6,7 +6,7 @@
 import { DEFAULT_CONNECT_TIMEOUT_MS, defaultIdentity } from '../common/defaults';
 import { redactAddress } from '../common/redact';
 import type { Duration } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import { fullProtos } from '../common/worker-protos';
 import { msToNumber } from '@temporalio/common/lib/time';
 import {
   loadClientConnectConfig,
@@ -272,7 +272,7 @@ export class Connection {
         if (typeof property !== 'string') return undefined;
         const method = (property.charAt(0).toUpperCase() + property.slice(1)) as WorkflowServiceMethod;
         // Only real methods, so `await connection.workflowService` or `JSON.stringify` see no `then`/`toJSON`.
-        if (!(`${method}Request` in temporal.api.workflowservice.v1)) return undefined;
+        if (!(`${method}Request` in fullProtos().temporal.api.workflowservice.v1)) return undefined;
         return async (request: never, options?: NativeRpcOptions) => {
           try {
             return await this.call(method, request, options);

@@ -8,8 +8,9 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
 } from '@temporalio/common';
-import { google, temporal } from '@temporalio/proto';
+import type { google, temporal } from '@temporalio/proto';
 import { NativeError } from '../native';
+import { fullProtos, protos } from '../common/worker-protos';
 
 /** gRPC status codes the client tells apart (https://grpc.io/docs/guides/status-codes/). */
 export const GrpcStatus = {
@@ -132,7 +133,7 @@ export class QueryRejectedError extends Error {
   override readonly name = 'QueryRejectedError';
   constructor(readonly status: temporal.api.enums.v1.WorkflowExecutionStatus) {
     super(
-      `Query rejected: the workflow is ${temporal.api.enums.v1.WorkflowExecutionStatus[status] ?? `in status ${status}`}`,
+      `Query rejected: the workflow is ${protos.temporal.api.enums.v1.WorkflowExecutionStatus[status] ?? `in status ${status}`}`,
     );
   }
 }
@@ -176,7 +177,7 @@ export function grpcStatusDetails(error: NativeError): google.protobuf.IAny[] {
   const bytes = error.details.grpcDetails;
   if (!bytes || bytes.length === 0) return [];
   try {
-    return google.rpc.Status.decode(bytes).details ?? [];
+    return fullProtos().google.rpc.Status.decode(bytes).details ?? [];
   } catch {
     return [];
   }
@@ -223,7 +224,7 @@ export function toClientError(error: unknown, context: RpcErrorContext): Error {
     if (!value) continue;
     switch (detailTypeName(detail)) {
       case 'temporal.api.errordetails.v1.NamespaceNotFoundFailure': {
-        const { namespace } = temporal.api.errordetails.v1.NamespaceNotFoundFailure.decode(value);
+        const { namespace } = fullProtos().temporal.api.errordetails.v1.NamespaceNotFoundFailure.decode(value);
         return new NamespaceNotFoundError(namespace);
       }
       case 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure':

@@ -16,12 +16,16 @@ import {
   decodeTypedSearchAttributes,
   searchAttributePayloadConverter,
 } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { decodeMapFromPayloads, decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
+import {
+  decodeMapFromPayloads,
+  decodeOptionalSinglePayload,
+} from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { optionalTsToDate, requiredTsToDate } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import { int64ToNumber } from '../common/proto-values';
+import { protos } from '../common/worker-protos';
 
-const Status = temporal.api.enums.v1.WorkflowExecutionStatus;
+const Status = protos.temporal.api.enums.v1.WorkflowExecutionStatus;
 
 export type WorkflowExecutionStatusName =
   | 'UNSPECIFIED'

@@ -10,7 +10,7 @@
  */
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import type {
   NativeRpcOptions,
   WorkflowServiceMethod,
@@ -19,9 +19,10 @@ import type {
 } from '../native';
 import type { Connection } from './connection';
 import { toClientError } from './errors';
+import { protos } from '../common/worker-protos';
 
-const VersionStatus = temporal.api.enums.v1.WorkerDeploymentVersionStatus;
-const DrainageStatus = temporal.api.enums.v1.VersionDrainageStatus;
+const VersionStatus = protos.temporal.api.enums.v1.WorkerDeploymentVersionStatus;
+const DrainageStatus = protos.temporal.api.enums.v1.VersionDrainageStatus;
 
 /** A version's state in its deployment, without the proto enum's prefix. */
 export type WorkerDeploymentVersionStatus =

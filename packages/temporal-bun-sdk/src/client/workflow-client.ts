@@ -31,10 +31,10 @@ import {
   decodeFromPayloadsAtIndex,
   decodeOptionalFailureToOptionalError,
   encodeToPayloadsWithContext,
-} from '@temporalio/common/lib/internal-non-workflow';
+} from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { composeInterceptors } from '@temporalio/common/lib/interceptors';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import {
   NativeError,
   type NativeRpcOptions,
@@ -95,9 +95,10 @@ import {
   type WorkflowUpdateOptions,
   type WorkflowUpdateStage,
 } from './workflow-options';
+import { fullProtos, protos } from '../common/worker-protos';
 
-const EventType = temporal.api.enums.v1.EventType;
-const LifecycleStage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+const EventType = protos.temporal.api.enums.v1.EventType;
+const LifecycleStage = protos.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
 
 /** An update sent to a workflow: its id, and its outcome once the handler has finished. */
 export interface WorkflowUpdateHandle<Ret> {
@@ -330,7 +331,8 @@ export class WorkflowClient {
         execution: { workflowId, runId: currentRunId },
         skipArchival: true,
         waitNewEvent: true,
-        historyEventFilterType: temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+        historyEventFilterType:
+          protos.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
         nextPageToken,
       };
       let response: WorkflowServiceResponse<'GetWorkflowExecutionHistory'>;
@@ -616,7 +618,7 @@ export class WorkflowClient {
     if (response.queryRejected) {
       throw new QueryRejectedError(
         response.queryRejected.status ??
-          temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED,
+          protos.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED,
       );
     }
     return await decodeFromPayloadsAtIndex(
@@ -637,7 +639,7 @@ export class WorkflowClient {
     let failure: temporal.api.failure.v1.IFailure | null | undefined;
     for (const detail of grpcStatusDetails(error)) {
       if (detail.value && detailTypeName(detail) === 'temporal.api.errordetails.v1.QueryFailedFailure') {
-        failure = temporal.api.errordetails.v1.QueryFailedFailure.decode(detail.value).failure;
+        failure = fullProtos().temporal.api.errordetails.v1.QueryFailedFailure.decode(detail.value).failure;
       }
     }
     // The workflow's runtime answers an unknown query type with "Workflow did not register a handler for <name>".
@@ -789,7 +791,7 @@ export class WorkflowClient {
       events.push(...(page.history?.events ?? []));
       nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
     } while (nextPageToken);
-    return temporal.api.history.v1.History.create({ events: events as temporal.api.history.v1.HistoryEvent[] });
+    return protos.temporal.api.history.v1.History.create({ events: events as temporal.api.history.v1.HistoryEvent[] });
   }
 
   async #terminateHandler(input: WorkflowTerminateInput): Promise<TerminateWorkflowExecutionResponse> {

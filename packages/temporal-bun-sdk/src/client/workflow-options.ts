@@ -23,9 +23,10 @@ import {
   encodeMapToPayloads,
   encodeToPayloadsWithContext,
   encodeUserMetadata,
-} from '@temporalio/common/lib/internal-non-workflow';
+} from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { msOptionalToTs } from '@temporalio/common/lib/time';
-import { type google, temporal } from '@temporalio/proto';
+import type { google, temporal } from '@temporalio/proto';
+import { protos } from '../common/worker-protos';
 
 /**
  * How to start a workflow. Besides these: `retry`, `memo`, `searchAttributes` /
@@ -76,7 +77,7 @@ export const WorkflowUpdateStage = {
 } as const;
 export type WorkflowUpdateStage = (typeof WorkflowUpdateStage)[keyof typeof WorkflowUpdateStage];
 
-const LifecycleStage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
+const LifecycleStage = protos.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
 
 export function encodeWorkflowUpdateStage(
   stage: WorkflowUpdateStage,
@@ -105,7 +106,7 @@ export type QueryRejectCondition = (typeof QueryRejectCondition)[keyof typeof Qu
 export function encodeQueryRejectCondition(
   condition: QueryRejectCondition | undefined,
 ): temporal.api.enums.v1.QueryRejectCondition | undefined {
-  const Condition = temporal.api.enums.v1.QueryRejectCondition;
+  const Condition = protos.temporal.api.enums.v1.QueryRejectCondition;
   switch (condition) {
     case undefined:
       return undefined;
@@ -216,7 +217,7 @@ export async function compileStartFields(
         typeInfo?.inputTypes,
       ),
     },
-    taskQueue: { kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: options.taskQueue },
+    taskQueue: { kind: protos.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: options.taskQueue },
     workflowExecutionTimeout: options.workflowExecutionTimeout,
     workflowRunTimeout: options.workflowRunTimeout,
     workflowTaskTimeout: options.workflowTaskTimeout,

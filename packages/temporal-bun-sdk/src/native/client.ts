@@ -1,8 +1,9 @@
 /**
  * A connection to a Temporal service, held by the bridge (temporalio-client over tonic).
  */
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import { DEFAULT_CONNECT_TIMEOUT_MS, defaultIdentity } from '../common/defaults';
+import { fullProtos } from '../common/worker-protos';
 import { encodeJson, encodeUtf8, inputBytes } from './buffers';
 import { NativeError, checkStatus } from './errors';
 import { expectBytes, expectHandle, type NativeRuntime } from './runtime';
@@ -196,7 +197,7 @@ export class NativeClient {
   ): Promise<WorkflowServiceResponse<Method>> {
     return (await this.#typedRpc(
       'workflow',
-      temporal.api.workflowservice.v1,
+      fullProtos().temporal.api.workflowservice.v1,
       method,
       request,
       options,
@@ -211,7 +212,7 @@ export class NativeClient {
   ): Promise<OperatorServiceResponse<Method>> {
     return (await this.#typedRpc(
       'operator',
-      temporal.api.operatorservice.v1,
+      fullProtos().temporal.api.operatorservice.v1,
       method,
       request,
       options,

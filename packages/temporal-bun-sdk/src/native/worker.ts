@@ -5,7 +5,8 @@
  * the bridge); the completion calls have a `*Bytes` variant that sends the encoded message
  * unchanged (tests send malformed bytes).
  */
-import { coresdk, temporal } from '@temporalio/proto';
+import type { coresdk, temporal } from '@temporalio/proto';
+import { protos } from '../common/worker-protos';
 import { encodeJson, encodeUtf8, inputBytes } from './buffers';
 import { NativeError, checkStatus, takeLastError } from './errors';
 import type { NativeClient } from './client';
@@ -105,8 +106,8 @@ export interface CompleteOptions {
 }
 
 const decodeActivation = (bytes: Uint8Array): WorkflowActivation =>
-  coresdk.workflow_activation.WorkflowActivation.decode(bytes);
-const decodeActivityTask = (bytes: Uint8Array): ActivityTask => coresdk.activity_task.ActivityTask.decode(bytes);
+  protos.coresdk.workflow_activation.WorkflowActivation.decode(bytes);
+const decodeActivityTask = (bytes: Uint8Array): ActivityTask => protos.coresdk.activity_task.ActivityTask.decode(bytes);
 
 /** `flags` of the bridge's completion calls (`TBS_COMPLETE_DEFER_ACK`). */
 const COMPLETE_DEFER_ACK = 1;
@@ -177,7 +178,7 @@ export abstract class NativeWorkerBase {
       bytes =
         completion instanceof Uint8Array
           ? completion
-          : coresdk.workflow_completion.WorkflowActivationCompletion.encode(completion).finish();
+          : protos.coresdk.workflow_completion.WorkflowActivationCompletion.encode(completion).finish();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -201,7 +202,9 @@ export abstract class NativeWorkerBase {
     let bytes: Uint8Array;
     try {
       bytes =
-        completion instanceof Uint8Array ? completion : coresdk.ActivityTaskCompletion.encode(completion).finish();
+        completion instanceof Uint8Array
+          ? completion
+          : protos.coresdk.ActivityTaskCompletion.encode(completion).finish();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -222,7 +225,8 @@ export abstract class NativeWorkerBase {
 
   /** Records a heartbeat; sdk-core throttles it and sends it in the background. */
   recordActivityHeartbeat(heartbeat: ActivityHeartbeat | Uint8Array): void {
-    const bytes = heartbeat instanceof Uint8Array ? heartbeat : coresdk.ActivityHeartbeat.encode(heartbeat).finish();
+    const bytes =
+      heartbeat instanceof Uint8Array ? heartbeat : protos.coresdk.ActivityHeartbeat.encode(heartbeat).finish();
     this.#assertLive('recordActivityHeartbeat');
     const input = inputBytes(bytes);
     checkStatus(
@@ -397,7 +401,7 @@ export class NativeReplayer extends NativeWorkerBase {
     const symbols = nativeSymbols();
     const id = inputBytes(encodeUtf8(workflowId));
     const historyBytes = inputBytes(
-      history instanceof Uint8Array ? history : temporal.api.history.v1.History.encode(history).finish(),
+      history instanceof Uint8Array ? history : protos.temporal.api.history.v1.History.encode(history).finish(),
     );
     return this.runtime.call(
       'tbs_replayer_push_history',

@@ -20,10 +20,9 @@ import {
 import {
   decodeArrayFromPayloads,
   decodeFromPayloadsAtIndex,
-  extstoreInboundOptions,
-  visit,
-  walkActivityTask,
-} from '@temporalio/common/lib/internal-non-workflow';
+} from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
+import { externalStorageInbound } from './external-storage';
+import { visit, walkActivityTask } from '@temporalio/common/lib/internal-non-workflow/payload-visitor';
 import { optionalTsToMs } from '../common/proto-values';
 import type { coresdk } from '@temporalio/proto';
 import { logLevelEnabled } from '../common/logger';
@@ -317,7 +316,7 @@ export class ActivityTaskLoop {
     let heartbeatDetails: unknown;
     let args: unknown[];
     try {
-      await visit(task, walkActivityTask, extstoreInboundOptions(dataConverter.externalStorage));
+      await visit(task, walkActivityTask, externalStorageInbound(dataConverter));
       heartbeatDetails = await decodeFromPayloadsAtIndex(
         dataConverter,
         0,

@@ -16,9 +16,10 @@
  */
 import { loadWorkflowBundle, type WorkflowBundleOption } from '../workflow/prebuilt-bundle';
 import { type DataConverter, noopMetricMeter } from '@temporalio/common';
-import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { coresdk, temporal } from '@temporalio/proto';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
+import type { coresdk, temporal } from '@temporalio/proto';
+import { createRequire } from 'node:module';
+import { protos } from '../common/worker-protos';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { NativeError, NativeReplayer, type NativeRuntime } from '../native';
 import {
@@ -43,7 +44,7 @@ import type { WorkerPlugin } from './plugins';
 
 type History = temporal.api.history.v1.History;
 type RemoveFromCache = coresdk.workflow_activation.IRemoveFromCache;
-const EvictionReason = coresdk.workflow_activation.RemoveFromCache.EvictionReason;
+const EvictionReason = protos.coresdk.workflow_activation.RemoveFromCache.EvictionReason;
 
 /**
  * A history to replay: a `temporal.api.history.v1.History` (message or plain object), its
@@ -299,6 +300,16 @@ function rejectionReason(error: unknown): string {
   return errorMessage(error);
 }
 
+const requireHere = createRequire(import.meta.url);
+
+/** `@temporalio/common`'s JSON history reader, loaded on first use (it loads all of `@temporalio/proto`). */
+function historyFromJSON(history: unknown): temporal.api.history.v1.IHistory {
+  const { historyFromJSON: read } = requireHere(
+    '@temporalio/common/lib/proto-utils',
+  ) as typeof import('@temporalio/common/lib/proto-utils');
+  return read(history);
+}
+
 /**
  * Accepts a history as a protobuf message or plain object, its encoding, or the JSON of
  * `temporal workflow show --output json` (enums as names, int64 as strings).
@@ -306,7 +317,7 @@ function rejectionReason(error: unknown): string {
 export function historyFromInput(history: ReplayHistoryInput): temporal.api.history.v1.IHistory {
   if (history instanceof Uint8Array) {
     try {
-      return temporal.api.history.v1.History.decode(history);
+      return protos.temporal.api.history.v1.History.decode(history);
     } catch (cause) {
       throw new ReplayError(`the history bytes are not a temporal.api.history.v1.History: ${errorMessage(cause)}`, {
         cause,

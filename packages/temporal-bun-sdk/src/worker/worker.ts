@@ -10,7 +10,7 @@
  * `FAILED` if a loop hit a fatal error (which `run()` rejects with).
  */
 import { IllegalStateError } from '@temporalio/common';
-import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
 import { NativeWorker } from '../native';
 import type { ActivityContextClient } from '../activity/context';
 import { createActivityRegistry } from '../activity/registry';

@@ -9,15 +9,15 @@
  * resolution is decoded. Headers and search attributes are left alone (as the official SDK does).
  */
 import type { PayloadCodec, SerializationContext } from '@temporalio/common';
+import { decode, encode } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import {
-  decode,
-  encode,
   visit,
   walkWorkflowActivation,
   walkWorkflowActivationCompletion,
-} from '@temporalio/common/lib/internal-non-workflow';
+} from '@temporalio/common/lib/internal-non-workflow/payload-visitor';
 import { limit } from '@temporalio/common/lib/concurrency/limit';
-import { coresdk } from '@temporalio/proto';
+import type { coresdk } from '@temporalio/proto';
+import { protos } from '../common/worker-protos';
 
 type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
 type WorkflowActivationCompletion = coresdk.workflow_completion.IWorkflowActivationCompletion;
@@ -89,7 +89,7 @@ export class WorkflowActivationCodecs {
   async encodeCompletion(completion: WorkflowActivationCompletion): Promise<WorkflowActivationCompletion> {
     if (!this.enabled) return completion;
     const state = this.#runs.get(completion.runId ?? '');
-    const encoded = coresdk.workflow_completion.WorkflowActivationCompletion.fromObject(completion);
+    const encoded = protos.coresdk.workflow_completion.WorkflowActivationCompletion.fromObject(completion);
     const workflowContext = this.#workflowContext(state?.workflowId ?? '');
     await visit<coresdk.workflow_completion.WorkflowActivationCompletion, SerializationContext>(
       encoded,

@@ -21,7 +21,8 @@ import {
   type FailureConverter,
   type PayloadConverter,
 } from '@temporalio/common';
-import { coresdk } from '@temporalio/proto';
+import type { coresdk } from '@temporalio/proto';
+import { protos } from '../common/worker-protos';
 import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import Long from 'long';
 import { errorMessage } from '../common/error-message';
@@ -199,7 +200,7 @@ export class WorkflowIsolateManager {
       startTime: { seconds: Long.fromNumber(Math.floor(Date.now() / 1000)) },
       workflowTaskTimeout: { seconds: Long.fromNumber(10) },
     };
-    const activation = coresdk.workflow_activation.WorkflowActivation.create({
+    const activation = protos.coresdk.workflow_activation.WorkflowActivation.create({
       runId,
       timestamp: initialize.startTime,
       jobs: [{ initializeWorkflow: initialize }],

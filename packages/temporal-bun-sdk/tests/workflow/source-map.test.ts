@@ -11,7 +11,12 @@ describe('SourceMapLookup', () => {
   test('decodes relative fields across lines, segments without a source and empty lines', () => {
     // Line 1: col 0 → a.ts 1:1; col 4 → a.ts 1:3 named "n". Line 2: empty. Line 3: col 2 → b.ts 3:1,
     // then col 6 maps to nothing. Fields after the first are relative to the previous segment.
-    const map = new SourceMapLookup({ version: 3, sources: ['a.ts', 'b.ts'], names: ['n'], mappings: 'AAAA,IAAEA;;ECEF,I' });
+    const map = new SourceMapLookup({
+      version: 3,
+      sources: ['a.ts', 'b.ts'],
+      names: ['n'],
+      mappings: 'AAAA,IAAEA;;ECEF,I',
+    });
     expect(map.originalPositionFor(3, 3)).toEqual({ source: 'b.ts', line: 3, column: 1 });
     expect(map.originalPositionFor(1, 1)).toEqual({ source: 'a.ts', line: 1, column: 1 });
     expect(map.originalPositionFor(1, 9)).toEqual({ source: 'a.ts', line: 1, column: 3, name: 'n' });
@@ -31,6 +36,6 @@ describe('SourceMapLookup', () => {
     const mapped = lines.map((line) => JSON.stringify(forward.originalPositionFor(line, 5)));
     const mappedBackward = [...lines].reverse().map((line) => JSON.stringify(backward.originalPositionFor(line, 5)));
     expect(mappedBackward.reverse()).toEqual(mapped);
-    expect(mapped.filter((position) => position !== undefined && position.includes(workflowsPath)).length).toBeGreaterThan(0);
+    expect(mapped.filter((position) => position?.includes(workflowsPath)).length).toBeGreaterThan(0);
   });
 });
