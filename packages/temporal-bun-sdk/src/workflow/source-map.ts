@@ -1,7 +1,7 @@
 /**
  * Maps positions in the workflow bundle back to the original sources, for stack traces (failure
- * stacks and the `__stack_trace` query). Reads a version 3 source map; decodes its mappings as far
- * as lookups reach, since most workers need few of them.
+ * stacks and the `__stack_trace` query). Reads a version 3 source map; decodes only the lines lookups
+ * ask for, since most workers need few of them.
  */
 
 /** A decoded version 3 source map: the parts workflow stack traces use. */
@@ -23,9 +23,6 @@ export interface OriginalPosition {
   /** Original name at that position, when the map records one. */
   name?: string;
 }
-
-/** Per generated line: segments of 5 numbers [generatedColumn, source, line, column, name] (-1 = none). */
-type DecodedLines = Int32Array[];
 
 const SEGMENT_WIDTH = 5;
 const BASE64_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -88,74 +85,108 @@ export class SourceMapLookup {
   }
 }
 
+/** Decoder state at the start of a generated line: offset in `mappings`, then the running fields. */
+interface LineStart {
+  position: number;
+  sourceIndex: number;
+  originalLine: number;
+  originalColumn: number;
+  nameIndex: number;
+}
+
+/** Lines between two kept {@link LineStart}s: a lookup decodes at most this many lines. */
+const CHECKPOINT_EVERY = 64;
+/** Decoded lines kept for repeated lookups (a stack's frames often share lines). */
+const CACHED_LINES = 64;
+
 /**
- * Decodes `mappings` line by line, only as far as lookups need: a stack frame near the top of a
- * bundle costs the lines before it, not the whole map (a worker maps its first stack at start-up).
- * Source, original line, original column and name are relative to the previous segment overall;
- * the generated column restarts on each line, so decoding resumes where it stopped.
+ * Decodes `mappings` only as far as lookups reach, and keeps little: source, original line,
+ * original column and name are relative to the previous segment over the whole map, so decoding
+ * line N needs the state at its start. The decoder keeps that state every
+ * {@link CHECKPOINT_EVERY} lines and a few decoded lines, not the whole map (a 1 MB map decodes
+ * to tens of thousands of arrays, and a worker maps a stack at start-up).
  */
 class MappingsDecoder {
-  readonly lines: DecodedLines = [];
   readonly #mappings: string;
-  #position = 0;
-  #sourceIndex = 0;
-  #originalLine = 0;
-  #originalColumn = 0;
-  #nameIndex = 0;
+  /** `#checkpoints[k]` is the state at the start of line `k * CHECKPOINT_EVERY`. */
+  readonly #checkpoints: LineStart[] = [
+    { position: 0, sourceIndex: 0, originalLine: 0, originalColumn: 0, nameIndex: 0 },
+  ];
+  readonly #cache = new Map<number, Int32Array>();
 
   constructor(mappings: string) {
     this.#mappings = mappings;
   }
 
-  /** The segments of 0-based generated line `line` (empty past the end). */
+  /**
+   * The segments of 0-based generated line `line`, 5 numbers each: generated column, source,
+   * original line, original column, name (-1 for none); undefined past the end of the map.
+   */
   line(line: number): Int32Array | undefined {
-    while (this.lines.length <= line && this.#position <= this.#mappings.length) this.#decodeLine();
-    return this.lines[line];
+    const cached = this.#cache.get(line);
+    if (cached !== undefined) return cached;
+    const checkpoint = Math.min(Math.floor(line / CHECKPOINT_EVERY), this.#checkpoints.length - 1);
+    const state = { ...this.#checkpoints[checkpoint]! };
+    let current = checkpoint * CHECKPOINT_EVERY;
+    while (current < line) {
+      if (state.position > this.#mappings.length) return undefined;
+      this.#decodeLine(state, undefined);
+      current++;
+      if (current % CHECKPOINT_EVERY === 0 && current / CHECKPOINT_EVERY === this.#checkpoints.length) {
+        this.#checkpoints.push({ ...state });
+      }
+    }
+    if (state.position > this.#mappings.length) return undefined;
+    const segments: number[] = [];
+    this.#decodeLine(state, segments);
+    const decoded = Int32Array.from(segments);
+    if (this.#cache.size >= CACHED_LINES) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(line, decoded);
+    return decoded;
   }
 
-  #decodeLine(): void {
+  /** Decodes the line starting at `state` (advanced to the next line), pushing its segments if asked. */
+  #decodeLine(state: LineStart, segments: number[] | undefined): void {
     const mappings = this.#mappings;
-    const segments: number[] = [];
     const fields: number[] = [];
     let generatedColumn = 0;
     const endSegment = () => {
       if (fields.length === 0) return;
       generatedColumn += fields[0]!;
       if (fields.length >= 4) {
-        this.#sourceIndex += fields[1]!;
-        this.#originalLine += fields[2]!;
-        this.#originalColumn += fields[3]!;
+        state.sourceIndex += fields[1]!;
+        state.originalLine += fields[2]!;
+        state.originalColumn += fields[3]!;
         let segmentName = -1;
         if (fields.length >= 5) {
-          this.#nameIndex += fields[4]!;
-          segmentName = this.#nameIndex;
+          state.nameIndex += fields[4]!;
+          segmentName = state.nameIndex;
         }
-        segments.push(generatedColumn, this.#sourceIndex, this.#originalLine, this.#originalColumn, segmentName);
+        segments?.push(generatedColumn, state.sourceIndex, state.originalLine, state.originalColumn, segmentName);
       } else {
-        segments.push(generatedColumn, -1, -1, -1, -1);
+        segments?.push(generatedColumn, -1, -1, -1, -1);
       }
       fields.length = 0;
     };
-    while (this.#position <= mappings.length) {
-      const character = this.#position < mappings.length ? mappings[this.#position] : ';';
+    while (state.position <= mappings.length) {
+      const character = state.position < mappings.length ? mappings[state.position] : ';';
       if (character === ';' || character === ',') {
         endSegment();
-        this.#position++;
-        if (character === ';') break;
+        state.position++;
+        if (character === ';') return;
         continue;
       }
       // One base64 VLQ number: 5 value bits per digit, continuation in bit 6, sign in the lowest bit.
       let result = 0;
       let shift = 0;
       for (;;) {
-        const digit = base64Values[mappings.charCodeAt(this.#position++)] ?? -1;
-        if (digit < 0) throw new Error(`invalid source map mappings at offset ${this.#position - 1}`);
+        const digit = base64Values[mappings.charCodeAt(state.position++)] ?? -1;
+        if (digit < 0) throw new Error(`invalid source map mappings at offset ${state.position - 1}`);
         result += (digit & 31) * 2 ** shift;
         shift += 5;
         if ((digit & 32) === 0) break;
       }
       fields.push(result % 2 === 1 ? -(result - 1) / 2 : result / 2);
     }
-    this.lines.push(Int32Array.from(segments));
   }
 }
