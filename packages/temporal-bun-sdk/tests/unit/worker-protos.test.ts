@@ -52,7 +52,10 @@ describe('worker protos', () => {
         `${prefix}.${member.name}`,
         ...names(member, `${prefix}.${member.name}`),
       ]);
-    const wanted = [...names(full.lookup('temporal.api.enums.v1'), 'temporal.api.enums.v1'), ...names(full.lookup('coresdk'), 'coresdk')];
+    const wanted = [
+      ...names(full.lookup('temporal.api.enums.v1'), 'temporal.api.enums.v1'),
+      ...names(full.lookup('coresdk'), 'coresdk'),
+    ];
     expect(wanted.length).toBeGreaterThan(100);
     expect(wanted.filter((name) => subset.lookup(name) === null)).toEqual([]);
   });
