@@ -10,11 +10,18 @@
  * the working tree's worker script and workload, so that only the SDK differs. The worker loads
  * the baseline bridge through `TEMPORAL_BUN_BRIDGE_PATH`. The worktree is removed afterwards.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BRIDGE_LIBRARY_FILE, BRIDGE_PATH_ENV, bridgePlatformFor, hostPlatform } from 'temporal-bun-sdk/native';
 
 const BUN = process.execPath;
+
+/**
+ * Where the worktree goes. Always the same path: cargo fingerprints the bridge crate by its path,
+ * so building the same revision again (or one whose bridge did not change) is a no-op.
+ */
+const WORKTREE = join(tmpdir(), 'temporal-bun-bench-baseline');
 
 /** The working tree's files the baseline worker runs with, relative to bench/. */
 const BENCH_FILES = ['package.json', 'workers/ours.ts', 'workers/worker-settings.ts', 'workload'];
@@ -28,6 +35,8 @@ export interface BaselineBuild {
   benchDirectory: string;
   /** The bridge library built from the revision. */
   bridgePath: string;
+  /** What the baseline worker needs in its environment to load that library. */
+  env: Record<string, string>;
   /** Removes the worktree (idempotent). */
   remove(): void;
 }
@@ -69,8 +78,11 @@ export function buildBaseline(
   } catch (error) {
     throw new BaselineBuildError(`BENCH_BASELINE=${revision} is not a commit of this repository`, { cause: error });
   }
-  const directory = mkdtempSync(join(tmpdir(), 'temporal-bun-bench-baseline-'));
-  const worktree = join(directory, 'repository');
+  const worktree = WORKTREE;
+  if (existsSync(worktree))
+    throw new BaselineBuildError(
+      `${worktree} exists: another benchmark is using it, or one was killed before removing it (then: git worktree remove --force ${worktree})`,
+    );
   let removed = false;
   const remove = () => {
     if (removed) return;
@@ -80,7 +92,7 @@ export function buildBaseline(
     } catch (error) {
       log(`baseline: could not remove the worktree ${worktree}: ${String(error)}`);
     }
-    rmSync(directory, { recursive: true, force: true });
+    rmSync(worktree, { recursive: true, force: true });
     run(['git', 'worktree', 'prune'], { cwd: repositoryRoot });
   };
   try {
@@ -89,9 +101,13 @@ export function buildBaseline(
     // The toolchain (Bun, cargo-zigbuild, the temporal CLI) is the working tree's.
     symlinkSync(join(repositoryRoot, '.tools'), join(worktree, '.tools'));
 
-    const rustTarget = run([BUN, join(repositoryRoot, 'scripts', 'bridge-target.ts')], { cwd: repositoryRoot });
+    const platform = bridgePlatformFor(hostPlatform());
+    if (platform === undefined) throw new BaselineBuildError('no bridge platform for this machine');
     const targetDirectory = join(repositoryRoot, 'target', 'bench-baseline');
-    const bridgePath = join(targetDirectory, rustTarget, 'release', 'libtemporal_bun_bridge.so');
+    // cargo zigbuild drops the glibc suffix of the target (x86_64-unknown-linux-gnu.2.28) from its
+    // output directory, as the package's targetDirectoryName says.
+    const rustTargetDirectory = platform.rustTarget.replace(/\.\d+(\.\d+)*$/, '');
+    const bridgePath = join(targetDirectory, rustTargetDirectory, 'release', BRIDGE_LIBRARY_FILE);
     log(`baseline: building its bridge into ${targetDirectory} (minutes on a cold target directory)`);
     const started = performance.now();
     run(
@@ -118,7 +134,7 @@ export function buildBaseline(
     // Not --frozen-lockfile: the baseline package's own dependencies may differ from today's lock.
     run([BUN, 'install', '--no-save'], { cwd: benchDirectory });
     log('baseline: package installed');
-    return { revision, commit, benchDirectory, bridgePath, remove };
+    return { revision, commit, benchDirectory, bridgePath, env: { [BRIDGE_PATH_ENV]: bridgePath }, remove };
   } catch (error) {
     remove();
     throw error;

@@ -99,7 +99,7 @@ function startWorker(
       if (baseline === undefined) throw new Error('the baseline worker was not built (BENCH_BASELINE)');
       return spawnBun(join('workers', 'ours.ts'), [], {
         cwd: baseline.benchDirectory,
-        env: { ...env, TEMPORAL_BUN_BRIDGE_PATH: baseline.bridgePath },
+        env: { ...env, ...baseline.env },
         bunArguments: options.profileArguments,
       });
     }
