@@ -93,7 +93,7 @@ export function buildBaseline(
       log(`baseline: could not remove the worktree ${worktree}: ${String(error)}`);
     }
     rmSync(worktree, { recursive: true, force: true });
-    run(['git', 'worktree', 'prune'], { cwd: repositoryRoot });
+    Bun.spawnSync(['git', 'worktree', 'prune'], { cwd: repositoryRoot, stdout: 'ignore', stderr: 'ignore' });
   };
   try {
     log(`baseline: ${revision} = ${commit}, worktree ${worktree}`);
