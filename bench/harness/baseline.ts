@@ -18,8 +18,10 @@ import { BRIDGE_LIBRARY_FILE, BRIDGE_PATH_ENV, bridgePlatformFor, hostPlatform }
 const BUN = process.execPath;
 
 /**
- * Where the worktree goes. Always the same path: cargo fingerprints the bridge crate by its path,
- * so building the same revision again (or one whose bridge did not change) is a no-op.
+ * Where the worktree goes: one fixed path, so that a second benchmark building a baseline at the
+ * same time, or a worktree left behind by a killed one, is found and named instead of piling up.
+ * (A fresh checkout has new file times, so cargo rebuilds the bridge crate and the link every
+ * time, about 2 minutes here; the dependencies come from `target/bench-baseline` already built.)
  */
 const WORKTREE = join(tmpdir(), 'temporal-bun-bench-baseline');
 
