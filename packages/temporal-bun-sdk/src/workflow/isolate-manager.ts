@@ -133,16 +133,22 @@ export class WorkflowIsolateManager {
   ) {
     const timeoutMs = options.isolateExecutionTimeoutMs ?? DEFAULT_ISOLATE_EXECUTION_TIMEOUT_MS;
     this.#options = { ...options, isolateExecutionTimeoutMs: timeoutMs };
+    const showStackTraceSources = options.showStackTraceSources ?? false;
     const maps: RawSourceMap[] = [];
     for (const script of scripts) {
       const lookup = SourceMapLookup.fromJson(script.sourceMap);
       if (lookup === undefined) continue;
+      // Positions are mapped here (mappings, sources, names); the sources' text serves only
+      // `__enhanced_stack_trace` with showStackTraceSources.
+      if (!showStackTraceSources) delete lookup.map.sourcesContent;
       this.#sourceMaps.set(script.filename, lookup);
       maps.push(lookup.map);
     }
     this.#configuration = {
-      showStackTraceSources: options.showStackTraceSources ?? false,
-      sourceMap: maps.length === 1 ? maps[0]! : mergeSources(maps),
+      showStackTraceSources,
+      // What the sandbox's activator reads: the sources' names and text, never the mappings. It is
+      // copied into every context (one per run without reuseV8Context), so it holds nothing more.
+      sourceMap: showStackTraceSources ? mergeSources(maps) : mergeSources([]),
       registeredActivityNames:
         options.registeredActivityNames === undefined ? undefined : [...options.registeredActivityNames],
     };
@@ -469,7 +475,7 @@ async function splitForSharedContext(
   }
 }
 
-/** One source map's worth of sources (for `__enhanced_stack_trace`) from several maps. */
+/** The sources of several maps, as one map without mappings (what `__enhanced_stack_trace` reads). */
 function mergeSources(maps: RawSourceMap[]): RawSourceMap {
   const merged: RawSourceMap = { version: 3, sources: [], names: [], sourcesContent: [], mappings: '' };
   for (const map of maps) {

@@ -170,6 +170,24 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     expect(trace.sources[fixturePath]?.[0]?.content).toContain('export async function drawsRandoms()');
   });
 
+  test('without showStackTraceSources, __enhanced_stack_trace still maps frames to the sources but carries no source text', async () => {
+    const { manager } = await newManager();
+    const runId = randomUUID();
+    await manager.activate(startActivation(runId, 'drawsRandoms'), placement);
+    const answer = await manager.activate(queryActivation(runId, '__enhanced_stack_trace'), placement);
+    const response = answer.completion.successful?.commands?.[0]?.respondToQuery?.succeeded?.response;
+    const trace = defaultPayloadConverter.fromPayload(response!) as {
+      stacks: { locations: { file_path?: string; function_name?: string; line?: number }[] }[];
+      sources: Record<string, unknown>;
+    };
+    const fixturePath = resolve(import.meta.dir, 'fixtures/sandbox-workflows.ts');
+    const frame = trace.stacks
+      .flatMap((stack) => stack.locations)
+      .find((location) => location.file_path === fixturePath && location.function_name === 'drawsRandoms');
+    expect(frame?.line).toBeGreaterThan(0);
+    expect(trace.sources).toEqual({});
+  });
+
   test('an eviction disposes the run and completes with an empty successful completion', async () => {
     const { manager } = await newManager();
     const runId = randomUUID();
