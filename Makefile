@@ -60,8 +60,10 @@ test-consumer: package
 
 # Cross-runtime replay, beside bench/ where the official SDK is installed (never in the product's
 # dependencies): histories recorded by @temporalio/worker on Node replay on ours, and ours on its
-# replayer. bench/conformance/record-histories.ts regenerates them.
-test-conformance: build bench-setup
+# replayer. bench/conformance/record-histories.ts regenerates them. Only bench/'s dependencies are
+# installed: the Rust worker (in BENCH_WORKERS' default) is for `make bench`.
+test-conformance: build setup
+	@BENCH_WORKERS=ours,official bash bench/setup
 	cd bench && $(BUN) test conformance
 	cd bench && node conformance/official-replay.mjs
 

@@ -13,6 +13,7 @@ import { median, percentile, spread, type Spread } from './statistics';
 export const WORKER_LABELS: Record<WorkerKind, string> = {
   ours: 'temporal-bun-sdk',
   baseline: 'temporal-bun-sdk (baseline)',
+  prometheus: 'temporal-bun-sdk + Prometheus',
   official: '@temporalio/worker',
   rust: 'temporalio-sdk (Rust)',
 };
@@ -22,6 +23,7 @@ export const COMPARED_WITH: readonly { kind: Exclude<WorkerKind, 'ours'>; title:
   { kind: 'official', title: 'ours/official' },
   { kind: 'rust', title: 'ours/Rust' },
   { kind: 'baseline', title: 'ours/baseline' },
+  { kind: 'prometheus', title: 'ours/+Prometheus' },
 ];
 
 /** The workers that ran, in the tables' column order (ours first, then baseline, official, Rust). */

@@ -89,6 +89,12 @@ function startWorker(
         env,
         bunArguments: options.profileArguments,
       });
+    case 'prometheus':
+      return spawnBun(join('workers', 'ours.ts'), [], {
+        cwd: options.benchDirectory,
+        env: { ...env, BENCH_PROMETHEUS: '1' },
+        bunArguments: options.profileArguments,
+      });
     case 'rust':
       return spawnProcess([RUST_WORKER_BINARY, JSON.stringify(rustWorkerSpec(target))], {
         cwd: options.benchDirectory,

@@ -3,10 +3,11 @@
 /**
  * The workers a run can compare: temporal-bun-sdk (`ours`), the official @temporalio/worker on Bun,
  * the crates.io Rust SDK on the same sdk-core (`rust`, the floor), and temporal-bun-sdk built from
- * another git revision (`baseline`, BENCH_BASELINE).
+ * another git revision (`baseline`, BENCH_BASELINE), and ours exporting metrics on a Prometheus
+ * endpoint (`prometheus`: what metrics cost).
  */
-export type WorkerKind = 'ours' | 'official' | 'rust' | 'baseline';
-export const WORKER_KINDS: readonly WorkerKind[] = ['ours', 'baseline', 'official', 'rust'];
+export type WorkerKind = 'ours' | 'official' | 'rust' | 'baseline' | 'prometheus';
+export const WORKER_KINDS: readonly WorkerKind[] = ['ours', 'prometheus', 'baseline', 'official', 'rust'];
 export type ScenarioName = 'A' | 'B';
 
 export interface BenchSettings {
@@ -26,7 +27,7 @@ export interface BenchSettings {
   heavyWarmup: number;
   /** BENCH_SCENARIOS: which of A,B to run (C, the cold start, is measured for every worker started). */
   scenarios: ScenarioName[];
-  /** BENCH_WORKERS: which of ours,official,rust,baseline to run (in the order given; flipped every round). */
+  /** BENCH_WORKERS: which of ours,official,rust,baseline,prometheus to run (in the order given; flipped every round). */
   workers: WorkerKind[];
   /**
    * BENCH_BASELINE: the git revision the `baseline` worker is built from (in a temporary worktree);
