@@ -238,17 +238,13 @@ export class RuntimeMetricMeter implements MetricMeter {
   }
 
   createCounter(name: string, unit = '', description = ''): MetricCounter {
-    const native = this.#instrument('counter', name, unit, description);
-    const counter: MetricCounter = {
-      name,
-      unit,
-      description,
-      kind: 'counter',
+    const { metric, record } = this.#metric('counter', 'int', name, unit, description);
+    return {
+      ...metric,
       valueType: 'int',
-      add: (value, extraTags) => recordValue(native, 'counter', name, 'int', value, extraTags),
+      add: record,
       withTags: (tags) => MetricMeterWithComposedTags.compose(this, tags).createCounter(name, unit, description),
     };
-    return counter;
   }
 
   createHistogram(
@@ -257,28 +253,20 @@ export class RuntimeMetricMeter implements MetricMeter {
     unit = '',
     description = '',
   ): MetricHistogram {
-    const native = this.#instrument(valueType === 'float' ? 'histogramF64' : 'histogram', name, unit, description);
+    const { metric, record } = this.#metric('histogram', valueType, name, unit, description);
     return {
-      name,
-      unit,
-      description,
-      kind: 'histogram',
-      valueType,
-      record: (value, extraTags) => recordValue(native, 'histogram', name, valueType, value, extraTags),
+      ...metric,
+      record,
       withTags: (tags) =>
         MetricMeterWithComposedTags.compose(this, tags).createHistogram(name, valueType, unit, description),
     };
   }
 
   createGauge(name: string, valueType: NumericMetricValueType = 'int', unit = '', description = ''): MetricGauge {
-    const native = this.#instrument(valueType === 'float' ? 'gaugeF64' : 'gauge', name, unit, description);
+    const { metric, record } = this.#metric('gauge', valueType, name, unit, description);
     return {
-      name,
-      unit,
-      description,
-      kind: 'gauge',
-      valueType,
-      set: (value, extraTags) => recordValue(native, 'gauge', name, valueType, value, extraTags),
+      ...metric,
+      set: record,
       withTags: (tags) =>
         MetricMeterWithComposedTags.compose(this, tags).createGauge(name, valueType, unit, description),
     };
@@ -286,6 +274,26 @@ export class RuntimeMetricMeter implements MetricMeter {
 
   withTags(tags: MetricTags): MetricMeter {
     return MetricMeterWithComposedTags.compose(this, tags);
+  }
+
+  /** A metric's description and its recording function (a counter adds, a histogram records, a gauge sets). */
+  #metric<Kind extends 'counter' | 'histogram' | 'gauge'>(
+    kind: Kind,
+    valueType: NumericMetricValueType,
+    name: string,
+    unit: string,
+    description: string,
+  ): {
+    metric: { name: string; unit: string; description: string; kind: Kind; valueType: NumericMetricValueType };
+    record: (value: number, tags?: MetricTags) => void;
+  } {
+    const nativeKind: NativeMetricKind =
+      kind === 'counter' ? 'counter' : valueType === 'float' ? (`${kind as 'histogram' | 'gauge'}F64` as const) : kind;
+    const native = this.#instrument(nativeKind, name, unit, description);
+    return {
+      metric: { name, unit, description, kind, valueType },
+      record: (value, tags) => recordValue(native, kind, name, valueType, value, tags),
+    };
   }
 
   #instrument(kind: NativeMetricKind, name: string, unit: string, description: string): NativeMetric {
