@@ -6,11 +6,13 @@
  *
  * Measured windows (phases `A` and `B`) run from just before the first start to just after the last
  * result. The worker's CPU time is read from `/proc/<workerPid>/stat` at both ends of the window
- * (here, in this process, so no inter-process delay is added to the window).
+ * (here, in this process, so no inter-process delay is added to the window). Phase `D` parks
+ * workflows in the worker's cache and reads the worker's RSS (`/proc/<workerPid>/smaps_rollup`)
+ * before and after; it terminates them at the end.
  */
 import { Client, Connection, type WorkflowHandle } from 'temporal-bun-sdk/client';
-import { memoryStatus, processCpuMs, threadDelta, threadSamples } from './harness/proc-stats';
-import { heavyWorkflow, oneActivityWorkflow, proceedSignal, progressQuery } from './workload/workflows';
+import { memoryStatus, processCpuMs, residentKiB, threadDelta, threadSamples } from './harness/proc-stats';
+import { heavyWorkflow, oneActivityWorkflow, parkedWorkflow, proceedSignal, progressQuery } from './workload/workflows';
 
 export type ClientPhase =
   /** `count` workflows, all at once (or one after the other with `sequential`); not measured. */
@@ -20,7 +22,12 @@ export type ClientPhase =
   /** Scenario A: `count` one-activity workflows started at once, all results awaited. */
   | { kind: 'A'; count: number }
   /** Scenario B: `count` heavy workflows at once; each is queried, then signalled, then awaited. */
-  | { kind: 'B'; count: number };
+  | { kind: 'B'; count: number }
+  /**
+   * Scenario D: `count` workflows parked on a long timer, each started and queried until it
+   * answers (bounded concurrency); the worker's RSS before and after; then all terminated.
+   */
+  | { kind: 'D'; count: number };
 
 export interface ClientSpec {
   address: string;
@@ -32,8 +39,20 @@ export interface ClientSpec {
   phases: ClientPhase[];
 }
 
+/** Scenario D's memory samples of the worker (`Rss` of `/proc/<pid>/smaps_rollup`, KiB). */
+export interface ParkedMemory {
+  /** After the warm-up and a settling pause, before the first parked workflow is started. */
+  rssBeforeKiB: number;
+  /** Once every parked workflow has answered its query, after the same settling pause. */
+  rssAfterKiB: number;
+  /** The settling pause before each sample, ms. */
+  settleMs: number;
+  /** How many of them the client terminated after the samples (all, unless the server refused). */
+  terminated?: number;
+}
+
 export interface WindowReport {
-  phase: 'A' | 'B';
+  phase: 'A' | 'B' | 'D';
   workflows: number;
   wallMs: number;
   /** Worker process CPU (user + system, all threads) over the window. */
@@ -44,8 +63,10 @@ export interface WindowReport {
   workerSwitchesByThread?: Record<string, number>;
   /** This client process's own CPU over the window. */
   clientCpuMs: number;
-  /** Scenario B: queries that had to be retried because the workflow had not run its first task yet. */
+  /** Scenarios B and D: queries that had to be retried because the workflow had not run its first task yet. */
   queryRetries?: number;
+  /** Scenario D: the worker's RSS without and with the parked workflows in its cache. */
+  parked?: ParkedMemory;
 }
 
 /** Where one workflow's time went, from its history's event timestamps (server clock, ms resolution). */
@@ -143,6 +164,32 @@ async function serverTimeline(workflowId: string): Promise<ServerTimeline> {
   return { withWorkerMs, dispatchMs, totalMs };
 }
 
+/**
+ * Queries `progress` until the workflow answers (a query sent before its first workflow task has
+ * completed is refused by the server); returns the answer and the retries.
+ */
+async function queryProgress(
+  handle: WorkflowHandle<typeof heavyWorkflow> | WorkflowHandle<typeof parkedWorkflow>,
+  maxRetries: number,
+): Promise<{ progress: number; retries: number }> {
+  let retries = 0;
+  for (;;) {
+    try {
+      const progress = await handle.query(progressQuery);
+      if (typeof progress !== 'number') throw new Error(`query answered ${JSON.stringify(progress)}`);
+      return { progress, retries };
+    } catch (error) {
+      if (
+        retries >= maxRetries ||
+        !/not ready|first workflow task|workflow task|FAILED_PRECONDITION/i.test(String(error))
+      )
+        throw error;
+      retries++;
+      await Bun.sleep(10);
+    }
+  }
+}
+
 /** Start, query (until the workflow answers), signal, await the result. Returns the query retries. */
 async function runHeavy(label: string): Promise<number> {
   const id = nextId(label);
@@ -151,20 +198,7 @@ async function runHeavy(label: string): Promise<number> {
     workflowId: id,
     args: [id],
   });
-  let retries = 0;
-  for (;;) {
-    try {
-      const progress = await handle.query(progressQuery);
-      if (typeof progress !== 'number') throw new Error(`query answered ${JSON.stringify(progress)}`);
-      break;
-    } catch (error) {
-      // A query sent before the workflow's first task completed is refused by the server.
-      if (retries >= 200 || !/not ready|first workflow task|workflow task|FAILED_PRECONDITION/i.test(String(error)))
-        throw error;
-      retries++;
-      await Bun.sleep(10);
-    }
-  }
+  const { retries } = await queryProgress(handle, 200);
   await handle.signal(proceedSignal);
   const result = await handle.result();
   if (result !== `${id}:9`) throw new Error(`workflow ${id} returned ${JSON.stringify(result)}`);
@@ -203,6 +237,84 @@ async function measured(
   return report;
 }
 
+/** Scenario D: parked workflows started and queried at once, at most this many at a time. */
+const PARK_CONCURRENCY = 50;
+/** Scenario D: the pause before each RSS sample, for the worker's trailing work (acknowledgements, GC). */
+const PARK_SETTLE_MS = 1_000;
+/** Scenario D's workflows, terminated when the client ends (they would sit on the dev server for an hour). */
+const parkedIds: string[] = [];
+
+/** Runs `task(0)` … `task(count - 1)`, at most `concurrency` at a time. */
+async function bounded<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return results;
+}
+
+/** Scenario D: the worker's RSS, then `count` workflows parked in its cache, then its RSS again. */
+async function parked(count: number): Promise<WindowReport> {
+  await Bun.sleep(PARK_SETTLE_MS);
+  const rssBeforeKiB = residentKiB(spec.workerPid);
+  const threadsBefore = threadSamples(spec.workerPid);
+  const clientBefore = process.cpuUsage();
+  const workerBefore = processCpuMs(spec.workerPid);
+  const started = performance.now();
+  const retries = await bounded(count, PARK_CONCURRENCY, async () => {
+    const id = nextId('d');
+    const handle = await client.workflow.start(parkedWorkflow, {
+      taskQueue: spec.taskQueue,
+      workflowId: id,
+      args: [id],
+    });
+    parkedIds.push(id);
+    // Answered by the worker: the first task has run and the workflow is in the sticky cache.
+    const answer = await queryProgress(handle, 1000);
+    if (answer.progress !== 0) throw new Error(`parked workflow ${id} answered ${answer.progress}`);
+    return answer.retries;
+  });
+  const wallMs = performance.now() - started;
+  const workerCpuMs = processCpuMs(spec.workerPid) - workerBefore;
+  const threadsAfter = threadSamples(spec.workerPid);
+  const clientCpu = process.cpuUsage(clientBefore);
+  await Bun.sleep(PARK_SETTLE_MS);
+  const rssAfterKiB = residentKiB(spec.workerPid);
+  return {
+    phase: 'D',
+    workflows: count,
+    wallMs,
+    workerCpuMs,
+    workerCpuByThread: threadDelta(threadsBefore, threadsAfter),
+    workerSwitchesByThread: threadDelta(threadsBefore, threadsAfter, 'switches'),
+    clientCpuMs: (clientCpu.user + clientCpu.system) / 1000,
+    queryRetries: retries.reduce((sum, value) => sum + value, 0),
+    parked: { rssBeforeKiB, rssAfterKiB, settleMs: PARK_SETTLE_MS },
+  };
+}
+
+/** Terminates scenario D's workflows (after the measurement, or after a failure); returns how many. */
+async function terminateParked(): Promise<number> {
+  const ids = parkedIds.splice(0);
+  const failed = (
+    await bounded(ids.length, PARK_CONCURRENCY, async (index) => {
+      try {
+        await client.workflow.getHandle(ids[index]!).terminate('bench scenario D measured');
+        return 0;
+      } catch {
+        return 1;
+      }
+    })
+  ).reduce<number>((sum, value) => sum + value, 0);
+  if (failed > 0) process.stderr.write(`[client] ${failed} of ${ids.length} parked workflows were not terminated\n`);
+  return ids.length - failed;
+}
+
 const report: ClientReport = { windows: [], workerMemory: memoryStatus(spec.workerPid) };
 try {
   for (const phase of spec.phases) {
@@ -234,10 +346,17 @@ try {
       case 'B':
         report.windows.push(await measured('B', phase.count, () => runHeavy('b')));
         break;
+      case 'D': {
+        const window = await parked(phase.count);
+        if (window.parked) window.parked.terminated = await terminateParked();
+        report.windows.push(window);
+        break;
+      }
     }
   }
   report.workerMemory = memoryStatus(spec.workerPid);
 } finally {
+  if (parkedIds.length > 0) await terminateParked();
   await connection.close();
 }
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -143,6 +143,7 @@ try {
       for (const scenario of settings.scenarios) {
         for (const kind of order) {
           const label = `round ${round}/${settings.runs} ${WORKER_LABELS[kind]} ${scenario}`;
+          const runStarted = performance.now();
           try {
             const run = await runScenario({
               benchDirectory,
@@ -159,9 +160,15 @@ try {
             });
             runs.push(run);
             const w = run.window;
+            const parked = w.parked
+              ? `RSS ${(w.parked.rssBeforeKiB / 1024).toFixed(0)} → ${(w.parked.rssAfterKiB / 1024).toFixed(0)} MiB, ` +
+                `${((w.parked.rssAfterKiB - w.parked.rssBeforeKiB) / w.workflows).toFixed(1)} KiB per cached workflow` +
+                `${w.parked.terminated === w.workflows ? '' : ` (only ${w.parked.terminated ?? 0} of them terminated)`}, `
+              : '';
             log(
-              `${label}: ${(w.workerCpuMs / w.workflows).toFixed(2)} ms CPU/workflow, ${(w.workflows / (w.wallMs / 1000)).toFixed(1)} workflows/s, ` +
-                `peak RSS ${run.memory.peakRssMiB.toFixed(0)} MiB, first poll ${run.firstPoll.firstPollMs.toFixed(0)} ms, load ${run.loadAfter[0]}`,
+              `${label}: ${parked}${(w.workerCpuMs / w.workflows).toFixed(2)} ms CPU/workflow, ${(w.workflows / (w.wallMs / 1000)).toFixed(1)} workflows/s, ` +
+                `peak RSS ${run.memory.peakRssMiB.toFixed(0)} MiB, first poll ${run.firstPoll.firstPollMs.toFixed(0)} ms, load ${run.loadAfter[0]}, ` +
+                `${((performance.now() - runStarted) / 1000).toFixed(1)} s`,
             );
           } catch (error) {
             failures.push({
@@ -228,7 +235,8 @@ const context = [
     `at most ${heaviestLoad} after a run, ${loadAtEnd[0]} at the end.`,
   `Parameters: ${settings.runs} rounds; A = ${settings.workflows} workflows after ${settings.warmup} warm-up, ` +
     `${settings.latencySamples} idle-latency samples after ${settings.latencyWarmup} sequential warm-up; B = ${settings.heavyWorkflows} workflows after ${settings.heavyWarmup} warm-up; ` +
-    `C polled every ${settings.pollIntervalMs} ms.` +
+    `C polled every ${settings.pollIntervalMs} ms; D = ${settings.parkedWorkflows} parked workflows after ${settings.warmup} warm-up ` +
+    `(scenarios run: ${settings.scenarios.join(', ')}).` +
     (failures.length ? ` **${failures.length} run(s) failed** (see the JSON); the table covers the others.` : ''),
 ].join('\n');
 const section = [
@@ -241,10 +249,14 @@ const section = [
   }.`,
   '',
   table,
-  '',
-  'Scenario A, worker CPU by thread (ms per workflow) and context switches (voluntary + involuntary, per workflow), medians; threads alive at the end of the window:',
-  '',
-  threadTable,
+  ...(runs.some((run) => run.scenario === 'A')
+    ? [
+        '',
+        'Scenario A, worker CPU by thread (ms per workflow) and context switches (voluntary + involuntary, per workflow), medians; threads alive at the end of the window:',
+        '',
+        threadTable,
+      ]
+    : []),
 ].join('\n');
 
 process.stdout.write(`\n${section}\n`);

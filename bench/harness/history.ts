@@ -4,7 +4,7 @@
  * Only the latest run's raw JSON is kept (`results/latest.json`); the table is what stays of the
  * others.
  */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { WORKER_KINDS, type WorkerKind } from './settings';
 import { median } from './statistics';
 
@@ -31,7 +31,11 @@ const COLUMNS: readonly { id: string; title: string; digits: number }[] = [
   { id: 'cpuB', title: 'B: CPU ms per workflow', digits: 2 },
   { id: 'firstPoll', title: 'C: first poll ms', digits: 0 },
   { id: 'ffiWall1', title: 'FFI µs per completion (1 in flight)', digits: 2 },
+  { id: 'rssPerParkedD', title: 'D: RSS KiB per cached workflow', digits: 1 },
 ];
+
+const TABLE_HEADER = `| run | commit | rounds × workflows, scenarios | ${COLUMNS.map((column) => column.title).join(' | ')} |`;
+const TABLE_SEPARATOR = `|---|---|---|${COLUMNS.map(() => '---|').join('')}`;
 
 export const HISTORY_HEADER = [
   '# Benchmark history',
@@ -43,8 +47,8 @@ export const HISTORY_HEADER = [
   'alone (the FFI channel) have one number. Ratios compare across machines, absolute figures do',
   'not (see the README for the machine of each session).',
   '',
-  `| run | commit | rounds × workflows, scenarios | ${COLUMNS.map((column) => column.title).join(' | ')} |`,
-  `|---|---|---|${COLUMNS.map(() => '---|').join('')}`,
+  TABLE_HEADER,
+  TABLE_SEPARATOR,
 ].join('\n');
 
 /** `2026-12-01T20:40:12.556Z` → `20261201-204012`, the name run.ts gives an invocation. */
@@ -97,8 +101,34 @@ export function historyRow(raw: RawResults): string {
   return `| ${runId(raw.startedAt)} | ${commit} | ${shape} | ${cells.join(' | ')} |`;
 }
 
+/**
+ * Brings a table written before the last columns were added up to date: the header and separator
+ * get the new columns, and older rows get "—" cells for them (columns are only ever appended).
+ */
+function withCurrentColumns(text: string): string {
+  const lines = text.split('\n');
+  const headerAt = lines.findIndex((line) => line.startsWith('| run | commit |'));
+  if (headerAt < 0 || lines[headerAt] === TABLE_HEADER) return text;
+  const cellCount = (line: string) => line.split(' | ').length;
+  const wanted = cellCount(TABLE_HEADER);
+  lines[headerAt] = TABLE_HEADER;
+  if (lines[headerAt + 1]?.startsWith('|---')) lines[headerAt + 1] = TABLE_SEPARATOR;
+  for (let i = headerAt + 2; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.startsWith('| ')) continue;
+    const missing = wanted - cellCount(line);
+    if (missing > 0) lines[i] = `${line}${' — |'.repeat(missing)}`;
+  }
+  return lines.join('\n');
+}
+
 /** Appends the invocation's row to the history table at `path`, creating it with its header. */
 export function appendHistory(path: string, raw: RawResults): void {
   if (!existsSync(path)) writeFileSync(path, `${HISTORY_HEADER}\n`);
+  else {
+    const text = readFileSync(path, 'utf8');
+    const updated = withCurrentColumns(text);
+    if (updated !== text) writeFileSync(path, updated);
+  }
   appendFileSync(path, `${historyRow(raw)}\n`);
 }

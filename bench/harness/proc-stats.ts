@@ -2,7 +2,7 @@
  * What the kernel reports about a process: CPU time (`/proc/<pid>/stat`, all threads of the
  * process, including threads that already exited), CPU time per thread name
  * (`/proc/<pid>/task/<tid>/stat`) and its context switches (`/proc/<pid>/task/<tid>/status`), peak
- * and current RSS (`VmHWM`, `VmRSS` in `/proc/<pid>/status`).
+ * and current RSS (`VmHWM`, `VmRSS` in `/proc/<pid>/status`; exact, `Rss` in `/proc/<pid>/smaps_rollup`).
  * Linux only.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -105,6 +105,19 @@ export function memoryStatus(pid: number): MemoryStatus {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => statusField(status, name, `/proc/${pid}/status`);
   return { peakRssMiB: field('VmHWM') / 1024, rssMiB: field('VmRSS') / 1024, threads: field('Threads') };
+}
+
+/**
+ * The process's resident set size now, in KiB, counted exactly: `Rss` of `/proc/<pid>/smaps_rollup`
+ * walks the page tables, where `VmRSS` may lag by the per-thread counters' batches. Falls back to
+ * `VmRSS` on a kernel without `smaps_rollup` (before 4.14).
+ */
+export function residentKiB(pid: number): number {
+  try {
+    return statusField(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Rss', `/proc/${pid}/smaps_rollup`);
+  } catch {
+    return statusField(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS', `/proc/${pid}/status`);
+  }
 }
 
 /** A numeric field of a `status` file (`Name:  123 kB` → 123); throws naming `file` when absent. */

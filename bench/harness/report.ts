@@ -65,6 +65,7 @@ export function computeFigures(
 ): Figure[] {
   const a = (run: RunResult) => run.scenario === 'A';
   const b = (run: RunResult) => run.scenario === 'B';
+  const d = (run: RunResult) => run.scenario === 'D';
   const all = () => true;
   const cpuPerWorkflow = (run: RunResult) => run.window.workerCpuMs / run.window.workflows;
   const perSecond = (run: RunResult) => run.window.workflows / (run.window.wallMs / 1000);
@@ -137,6 +138,24 @@ export function computeFigures(
       digits: 0,
     },
     { id: 'rateB', label: 'B: workflows/s', values: valuesBy(runs, b, perSecond), digits: 1 },
+    {
+      id: 'rssPerParkedD',
+      label: `D: worker RSS per cached workflow, KiB (${settings.parkedWorkflows} parked on a timer)`,
+      values: valuesBy(runs, d, (run) =>
+        run.window.parked === undefined
+          ? undefined
+          : (run.window.parked.rssAfterKiB - run.window.parked.rssBeforeKiB) / run.window.workflows,
+      ),
+      digits: 1,
+    },
+    {
+      id: 'rssParkedD',
+      label: 'D: worker RSS with them cached, MiB',
+      values: valuesBy(runs, d, (run) =>
+        run.window.parked === undefined ? undefined : run.window.parked.rssAfterKiB / 1024,
+      ),
+      digits: 0,
+    },
     {
       id: 'firstPoll',
       label: 'C: spawn → first poll at the server, ms',

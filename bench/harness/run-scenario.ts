@@ -60,6 +60,14 @@ function phasesFor(scenario: ScenarioName, settings: BenchSettings): ClientPhase
       { kind: 'A', count: settings.workflows },
     ];
   }
+  if (scenario === 'D') {
+    // A's concurrent warm-up (the workflow code loaded, the task paths run): those workflows
+    // complete, so they leave the cache before the first RSS sample.
+    return [
+      ...(settings.warmup > 0 ? [{ kind: 'warmup', workflow: 'oneActivity', count: settings.warmup } as const] : []),
+      { kind: 'D', count: settings.parkedWorkflows },
+    ];
+  }
   return [
     ...(settings.heavyWarmup > 0 ? [{ kind: 'warmup', workflow: 'heavy', count: settings.heavyWarmup } as const] : []),
     { kind: 'B', count: settings.heavyWorkflows },

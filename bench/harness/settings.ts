@@ -1,4 +1,5 @@
 /** The benchmark's parameters: every environment variable it reads, with its default, in one place. */
+import { SHARED_WORKER_OPTIONS } from '../workers/worker-settings';
 
 /**
  * The workers a run can compare: temporal-bun-sdk (`ours`), the official @temporalio/worker on Bun,
@@ -8,7 +9,8 @@
  */
 export type WorkerKind = 'ours' | 'official' | 'rust' | 'baseline' | 'prometheus';
 export const WORKER_KINDS: readonly WorkerKind[] = ['ours', 'prometheus', 'baseline', 'official', 'rust'];
-export type ScenarioName = 'A' | 'B';
+export type ScenarioName = 'A' | 'B' | 'D';
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['A', 'B', 'D'];
 
 export interface BenchSettings {
   /** BENCH_RUNS: rounds; each round runs every scenario once per worker (order flipped every round). */
@@ -25,7 +27,12 @@ export interface BenchSettings {
   heavyWorkflows: number;
   /** BENCH_HEAVY_WARMUP: heavy workflows run before scenario B's window, not measured. */
   heavyWarmup: number;
-  /** BENCH_SCENARIOS: which of A,B to run (C, the cold start, is measured for every worker started). */
+  /**
+   * BENCH_PARKED_WORKFLOWS: scenario D's workflows, parked on a long timer in the worker's sticky
+   * cache; at most the workers' cache size (`maxCachedWorkflows` in workers/worker-settings.ts).
+   */
+  parkedWorkflows: number;
+  /** BENCH_SCENARIOS: which of A,B,D to run (C, the cold start, is measured for every worker started). */
   scenarios: ScenarioName[];
   /** BENCH_WORKERS: which of ours,official,rust,baseline,prometheus to run (in the order given; flipped every round). */
   workers: WorkerKind[];
@@ -64,6 +71,7 @@ export const SETTINGS_ENV: Record<keyof BenchSettings, string> = {
   latencySamples: 'BENCH_LATENCY_SAMPLES',
   heavyWorkflows: 'BENCH_HEAVY_WORKFLOWS',
   heavyWarmup: 'BENCH_HEAVY_WARMUP',
+  parkedWorkflows: 'BENCH_PARKED_WORKFLOWS',
   scenarios: 'BENCH_SCENARIOS',
   workers: 'BENCH_WORKERS',
   baseline: 'BENCH_BASELINE',
@@ -84,7 +92,8 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   latencySamples: 30,
   heavyWorkflows: 50,
   heavyWarmup: 5,
-  scenarios: ['A', 'B'],
+  parkedWorkflows: 1000,
+  scenarios: ['A', 'B', 'D'],
   workers: ['ours', 'official', 'rust'],
   baseline: undefined,
   pollIntervalMs: 5,
@@ -131,6 +140,12 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     throw new Error(
       `${SETTINGS_ENV.baseline} is set but ${SETTINGS_ENV.workers} does not name baseline: add it (e.g. ${SETTINGS_ENV.workers}=ours,baseline)`,
     );
+  // Scenario D measures workflows held in the sticky cache: one evicted would not be measured.
+  const parkedWorkflows = integer('parkedWorkflows', 1);
+  if (parkedWorkflows > SHARED_WORKER_OPTIONS.maxCachedWorkflows)
+    throw new Error(
+      `${SETTINGS_ENV.parkedWorkflows} must be at most the workers' maxCachedWorkflows (${SHARED_WORKER_OPTIONS.maxCachedWorkflows}, workers/worker-settings.ts), got ${parkedWorkflows}`,
+    );
   return {
     runs: integer('runs', 1),
     workflows: integer('workflows', 1),
@@ -139,7 +154,8 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     latencySamples: integer('latencySamples', 1),
     heavyWorkflows: integer('heavyWorkflows', 1),
     heavyWarmup: integer('heavyWarmup', 0),
-    scenarios: list<ScenarioName>('scenarios', ['A', 'B']),
+    parkedWorkflows,
+    scenarios: list<ScenarioName>('scenarios', SCENARIO_NAMES),
     workers,
     baseline,
     pollIntervalMs: integer('pollIntervalMs', 1),

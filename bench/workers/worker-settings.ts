@@ -39,7 +39,11 @@ export function workerTargetFromEnv(): WorkerTarget {
 /** The workflows file both workers bundle (each with its own bundler). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workload/workflows.ts', import.meta.url));
 
-/** Options given to both workers, under the same names. */
+/**
+ * Options given to both workers, under the same names (and to the Rust worker, rust-spec.ts).
+ * Scenario D parks at most `maxCachedWorkflows` workflows (harness/settings.ts checks), so that
+ * every one of them stays in the cache.
+ */
 export const SHARED_WORKER_OPTIONS = {
   maxCachedWorkflows: 1000,
 } as const;

@@ -4,6 +4,8 @@
  * - `oneActivityWorkflow` (scenarios A and the idle-latency probe): one no-op activity, returns its result.
  * - `heavyWorkflow` (scenario B): 10 sequential no-op activities, a timer, a signal it waits for,
  *   and a query answering how far it got.
+ * - `parkedWorkflow` (scenario D): one long timer, so that it stays in the worker's sticky cache, and
+ *   the same query (the client asks it to know the workflow has run its first task).
  */
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type * as activities from './activities';
@@ -12,13 +14,15 @@ const { noop } = proxyActivities<typeof activities>({ startToCloseTimeout: '30s'
 
 /** Sent by the client in scenario B; the workflow's second half waits for it. */
 export const proceedSignal = defineSignal('proceed');
-/** Issued by the client in scenario B: the number of activities completed so far. */
+/** Issued by the client in scenarios B and D: the number of activities completed so far. */
 export const progressQuery = defineQuery<number>('progress');
 
 /** Duration of scenario B's timer. */
 export const HEAVY_TIMER = '100ms';
 /** Activities run by scenario B's workflow (half before the timer and the signal, half after). */
 export const HEAVY_ACTIVITIES = 10;
+/** Scenario D's timer: far longer than any run, so that the workflow stays parked in the cache. */
+export const PARKED_TIMER = '1h';
 
 export async function oneActivityWorkflow(input: string): Promise<string> {
   return await noop(input);
@@ -43,4 +47,11 @@ export async function heavyWorkflow(input: string): Promise<string> {
     completed++;
   }
   return last;
+}
+
+export async function parkedWorkflow(input: string): Promise<string> {
+  // No activities: the query answers 0 once the first workflow task has run.
+  setHandler(progressQuery, () => 0);
+  await sleep(PARKED_TIMER);
+  return input;
 }

@@ -23,7 +23,7 @@ use temporalio_sdk::{
 use tokio::signal::unix::{signal, SignalKind};
 
 use spec::WorkerSpec;
-use workload::{BenchActivities, HeavyWorkflow, OneActivityWorkflow};
+use workload::{BenchActivities, HeavyWorkflow, OneActivityWorkflow, ParkedWorkflow};
 
 /// The worker's build id (unversioned: it only names the worker to the server).
 const BUILD_ID: &str = concat!(env!("CARGO_PKG_NAME"), "@", env!("CARGO_PKG_VERSION"));
@@ -69,6 +69,7 @@ async fn run(spec: WorkerSpec, started: Instant) -> Result<(), Box<dyn Error>> {
     let options = WorkerOptions::new(spec.task_queue.clone())
         .register_workflow::<OneActivityWorkflow>()?
         .register_workflow::<HeavyWorkflow>()?
+        .register_workflow::<ParkedWorkflow>()?
         .register_activities(BenchActivities)
         .max_cached_workflows(spec.max_cached_workflows)
         .tuner(tuner)

@@ -16,6 +16,8 @@ const ACTIVITY_START_TO_CLOSE: Duration = Duration::from_secs(30);
 const HEAVY_TIMER: Duration = Duration::from_millis(100);
 /// `HEAVY_ACTIVITIES` in workflows.ts: half before the timer and the signal, half after.
 const HEAVY_ACTIVITIES: u32 = 10;
+/// `PARKED_TIMER` in workflows.ts: far longer than any run, so the workflow stays parked.
+const PARKED_TIMER: Duration = Duration::from_secs(60 * 60);
 
 fn activity_options() -> ActivityOptions {
     ActivityOptions::start_to_close_timeout(ACTIVITY_START_TO_CLOSE)
@@ -87,5 +89,25 @@ impl HeavyWorkflow {
     #[query]
     pub fn progress(&self, _ctx: &WorkflowContextView) -> u32 {
         self.completed
+    }
+}
+
+/// `parkedWorkflow` (scenario D): one long timer, then returns its input; its `progress` query
+/// (no activities: always 0) tells the client the first task has run and the workflow is cached.
+#[workflow]
+#[derive(Default)]
+pub struct ParkedWorkflow;
+
+#[workflow_methods]
+impl ParkedWorkflow {
+    #[run(name = "parkedWorkflow")]
+    pub async fn run(ctx: &mut WorkflowContext<Self>, input: String) -> WorkflowResult<String> {
+        ctx.timer(PARKED_TIMER).await;
+        Ok(input)
+    }
+
+    #[query]
+    pub fn progress(&self, _ctx: &WorkflowContextView) -> u32 {
+        0
     }
 }
