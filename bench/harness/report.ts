@@ -39,6 +39,8 @@ export interface Figure {
   digits: number;
   /** The issue's target for ours/official, if any (ratios at most this). */
   targetRatio?: number;
+  /** The issue's target for ours' own median, if any (at most this, in the figure's unit). */
+  targetMax?: number;
   /** For figures of ours only (the FFI channel): the spread as measured. */
   oursOnly?: Spread;
 }
@@ -75,20 +77,21 @@ export function computeFigures(
       label: `A: worker CPU per workflow, ms (${settings.workflows} one-activity workflows)`,
       values: valuesBy(runs, a, cpuPerWorkflow),
       digits: 2,
-      targetRatio: 0.5,
+      targetRatio: 0.4,
     },
     {
       id: 'rssA',
       label: 'A: worker peak RSS (VmHWM), MiB',
       values: valuesBy(runs, a, (run) => run.memory.peakRssMiB),
       digits: 0,
-      targetRatio: 0.5,
+      targetMax: 70,
     },
     {
       id: 'readyRssA',
       label: 'A: worker RSS when ready, before any workflow (VmRSS), MiB',
       values: valuesBy(runs, a, (run) => run.memoryWhenReady.rssMiB),
       digits: 0,
+      targetMax: 50,
     },
     { id: 'rateA', label: 'A: workflows/s', values: valuesBy(runs, a, perSecond), digits: 1 },
     {
@@ -130,6 +133,7 @@ export function computeFigures(
       label: `B: worker CPU per workflow, ms (${settings.heavyWorkflows} heavy workflows)`,
       values: valuesBy(runs, b, cpuPerWorkflow),
       digits: 2,
+      targetRatio: 0.4,
     },
     {
       id: 'rssB',
@@ -147,6 +151,7 @@ export function computeFigures(
           : (run.window.parked.rssAfterKiB - run.window.parked.rssBeforeKiB) / run.window.workflows,
       ),
       digits: 1,
+      targetRatio: 0.5,
     },
     {
       id: 'rssParkedD',
@@ -161,7 +166,9 @@ export function computeFigures(
       label: 'C: spawn → first poll at the server, ms',
       values: valuesBy(runs, all, (run) => run.firstPoll.firstPollMs),
       digits: 0,
-      targetRatio: 0.25,
+      // Issue 15: with workflowsPath (the benchmark's workers bundle at start); a prebuilt bundle's
+      // target (≤ 60 ms) is measured by `make bench-packaged`.
+      targetMax: 120,
     },
     {
       id: 'created',
@@ -249,10 +256,13 @@ export function renderTable(figures: Figure[], workers: readonly WorkerKind[]): 
     const ours = spreads.get('ours') ?? spread([]);
     const official = spreads.get('official') ?? spread([]);
     const ratio = ours.count && official.count ? ours.median / official.median : NaN;
+    const verdict = (met: boolean) => (met ? ' ✅ met' : ' ❌ not met');
     const target =
-      figure.targetRatio === undefined
-        ? '—'
-        : `≤ ${figure.targetRatio}×${Number.isFinite(ratio) ? (ratio <= figure.targetRatio ? ' ✅ met' : ' ❌ not met') : ''}`;
+      figure.targetRatio !== undefined
+        ? `≤ ${figure.targetRatio}×${Number.isFinite(ratio) ? verdict(ratio <= figure.targetRatio) : ''}`
+        : figure.targetMax !== undefined
+          ? `≤ ${figure.targetMax}${ours.count ? verdict(ours.median <= figure.targetMax) : ''}`
+          : '—';
     const cells = [
       figure.label,
       ...kinds.map((kind) => formatSpread(spreads.get(kind)!, figure.digits)),
