@@ -43,6 +43,7 @@ import {
   type SandboxHooks,
   type WorkflowActivationCompletion,
   WorkflowRun,
+  isTimeout,
   nextMacrotask,
 } from './vm-shared';
 import { type WorkflowRunPlacement, workflowLogAttributes } from './workflow-info';
@@ -108,6 +109,11 @@ const DEFAULT_ISOLATE_EXECUTION_TIMEOUT_MS = 5_000;
 /** The workflow type of the start-up probe run: no module exports a function of this name. */
 const PROBE_WORKFLOW_TYPE = '__temporal_bun_sdk_load_probe__';
 
+/** The probe's failure when the workflows loaded and export functions, none of them the probe's. */
+function isExpectedProbeFailure(failure: unknown): boolean {
+  return errorMessage(failure).startsWith(`Failed to initialize workflow of type '${PROBE_WORKFLOW_TYPE}'`);
+}
+
 type Layout =
   | { kind: 'context-per-run'; layout: ContextPerRunLayout }
   | { kind: 'shared-context'; layout: SharedContextLayout };
@@ -118,6 +124,8 @@ export class WorkflowIsolateManager {
   readonly #configuration: RunConfiguration;
   /** Source maps of the scripts evaluated in sandboxes, by script name. */
   readonly #sourceMaps = new Map<string, SourceMapLookup>();
+  /** False while the start-up probe runs (see {@link #probeWorkflowsModule}). */
+  #mapStacks = true;
   readonly #runs = new Map<string, WorkflowRun>();
   /** Shared context only: the context new runs start in. */
   #sharedContext: ReusableWorkflowContext | undefined;
@@ -196,6 +204,30 @@ export class WorkflowIsolateManager {
    * workflow task later.
    */
   #probeWorkflowsModule(): void {
+    // The expected failure's stack is of no use, and mapping it would decode most of the library's
+    // source map (~17 ms at start-up); an unexpected failure is probed again with mapped stacks.
+    this.#mapStacks = false;
+    let failure: unknown;
+    try {
+      failure = this.#probeFailure();
+    } finally {
+      this.#mapStacks = true;
+    }
+    // Loaded, and exports functions: just not one named for the probe.
+    if (failure === undefined || isExpectedProbeFailure(failure)) return;
+    // Again for a stack that names the workflows' own lines (not after a deadlock: that is slow
+    // to repeat, and its context is retired).
+    if (!isTimeout(failure)) failure = this.#probeFailure() ?? failure;
+    if (isExpectedProbeFailure(failure)) return;
+    const bundleName =
+      this.#options.bundle?.filename ?? this.#options.reusable?.library.filename ?? 'the workflow bundle';
+    throw new WorkflowBundleError(`the workflows failed to load (${bundleName}): ${errorMessage(failure)}`, [], {
+      cause: failure,
+    });
+  }
+
+  /** One probe run: what its start failed with, or undefined when it started (a workflow of that name exists). */
+  #probeFailure(): unknown {
     const runId = `${PROBE_WORKFLOW_TYPE}-${crypto.randomUUID()}`;
     const initialize: coresdk.workflow_activation.IInitializeWorkflow = {
       workflowType: PROBE_WORKFLOW_TYPE,
@@ -226,14 +258,7 @@ export class WorkflowIsolateManager {
     } catch {
       // The probe's disposal is of no interest.
     }
-    // Loaded, and exports functions: just not one named for the probe.
-    if (failure === undefined) return;
-    if (errorMessage(failure).startsWith(`Failed to initialize workflow of type '${PROBE_WORKFLOW_TYPE}'`)) return;
-    const bundleName =
-      this.#options.bundle?.filename ?? this.#options.reusable?.library.filename ?? 'the workflow bundle';
-    throw new WorkflowBundleError(`the workflows failed to load (${bundleName}): ${errorMessage(failure)}`, [], {
-      cause: failure,
-    });
+    return failure;
   }
 
   /** Number of runs with a live sandbox. */
@@ -372,7 +397,8 @@ export class WorkflowIsolateManager {
   #hooks(currentRun: () => WorkflowRun | undefined): SandboxHooks {
     const sourceMaps = this.#sourceMaps;
     return {
-      mapPosition: (file, line, column) => sourceMaps.get(file)?.originalPositionFor(line, column),
+      mapPosition: (file, line, column) =>
+        this.#mapStacks ? sourceMaps.get(file)?.originalPositionFor(line, column) : undefined,
       log: sandboxLog(this.#options.logger, currentRun),
     };
   }
