@@ -23,7 +23,7 @@ import type {
 } from '../native';
 import { NativeConnection, type NativeConnectionPlugin, type ResolvedNativeConnectionOptions } from '../connection';
 import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
-import { toClientError } from './errors';
+import { type RpcErrorContext, toClientError } from './errors';
 
 export interface ConnectionOptions {
   /**
@@ -225,6 +225,23 @@ export class Connection {
   }
 
   /**
+   * {@link call}, with a failure turned into the client's error (`ServiceError`,
+   * `WorkflowNotFoundError`, `ConnectionError`, ...) described by `context`.
+   */
+  async callForClient<Method extends WorkflowServiceMethod>(
+    method: Method,
+    request: WorkflowServiceRequest<Method>,
+    context: RpcErrorContext,
+    options: NativeRpcOptions = {},
+  ): Promise<WorkflowServiceResponse<Method>> {
+    try {
+      return await this.call(method, request, options);
+    } catch (error) {
+      throw toClientError(error, { address: this.options.address, ...context });
+    }
+  }
+
+  /**
    * Replaces the API key sent with every call (e.g. after rotating it); `undefined` removes it.
    * Refused on a plaintext connection, where the key would travel in clear.
    */
@@ -273,13 +290,8 @@ export class Connection {
         const method = (property.charAt(0).toUpperCase() + property.slice(1)) as WorkflowServiceMethod;
         // Only real methods, so `await connection.workflowService` or `JSON.stringify` see no `then`/`toJSON`.
         if (!(`${method}Request` in fullProtos().temporal.api.workflowservice.v1)) return undefined;
-        return async (request: never, options?: NativeRpcOptions) => {
-          try {
-            return await this.call(method, request, options);
-          } catch (error) {
-            throw toClientError(error, { fallbackMessage: `${method} failed`, address: this.options.address });
-          }
-        };
+        return (request: never, options?: NativeRpcOptions) =>
+          this.callForClient(method, request, { fallbackMessage: `${method} failed` }, options);
       },
     });
   }

@@ -11,14 +11,8 @@
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
-import type {
-  NativeRpcOptions,
-  WorkflowServiceMethod,
-  WorkflowServiceRequest,
-  WorkflowServiceResponse,
-} from '../native';
+import type { NativeRpcOptions } from '../native';
 import type { Connection } from './connection';
-import { toClientError } from './errors';
 import { protos } from '../common/worker-protos';
 
 const VersionStatus = protos.temporal.api.enums.v1.WorkerDeploymentVersionStatus;
@@ -107,10 +101,10 @@ export class WorkerDeploymentClient {
    * gRPC status `NOT_FOUND` until a worker of the deployment has polled.
    */
   async describe(deploymentName: string, options?: NativeRpcOptions): Promise<WorkerDeploymentDescription> {
-    const response = await this.#rpc(
+    const response = await this.#context.connection.callForClient(
       'DescribeWorkerDeployment',
       { namespace: this.#context.namespace, deploymentName },
-      `Failed to describe worker deployment ${JSON.stringify(deploymentName)}`,
+      { fallbackMessage: `Failed to describe worker deployment ${JSON.stringify(deploymentName)}` },
       options,
     );
     const info = response.workerDeploymentInfo ?? {};
@@ -155,10 +149,12 @@ export class WorkerDeploymentClient {
     buildId: string | null,
     options: SetWorkerDeploymentVersionOptions = {},
   ): Promise<SetWorkerDeploymentVersionResult> {
-    const response = await this.#rpc(
+    const response = await this.#context.connection.callForClient(
       'SetWorkerDeploymentCurrentVersion',
       this.#versionChange(deploymentName, buildId, options),
-      `Failed to set the current version of worker deployment ${JSON.stringify(deploymentName)} to ${JSON.stringify(buildId)}`,
+      {
+        fallbackMessage: `Failed to set the current version of worker deployment ${JSON.stringify(deploymentName)} to ${JSON.stringify(buildId)}`,
+      },
     );
     return versionChangeResult(response);
   }
@@ -176,10 +172,12 @@ export class WorkerDeploymentClient {
     if (!(Number.isFinite(percentage) && percentage >= 0 && percentage <= 100)) {
       throw new RangeError(`setRampingVersion: percentage must be in [0, 100], got ${percentage}`);
     }
-    const response = await this.#rpc(
+    const response = await this.#context.connection.callForClient(
       'SetWorkerDeploymentRampingVersion',
       { ...this.#versionChange(deploymentName, buildId, options), percentage },
-      `Failed to set the ramping version of worker deployment ${JSON.stringify(deploymentName)} to ${JSON.stringify(buildId)}`,
+      {
+        fallbackMessage: `Failed to set the ramping version of worker deployment ${JSON.stringify(deploymentName)} to ${JSON.stringify(buildId)}`,
+      },
     );
     return versionChangeResult(response);
   }
@@ -195,20 +193,6 @@ export class WorkerDeploymentClient {
       ignoreMissingTaskQueues: options.ignoreMissingTaskQueues ?? false,
       allowNoPollers: options.allowNoPollers ?? false,
     };
-  }
-
-  async #rpc<Method extends WorkflowServiceMethod>(
-    method: Method,
-    request: WorkflowServiceRequest<Method>,
-    fallbackMessage: string,
-    options: NativeRpcOptions = {},
-  ): Promise<WorkflowServiceResponse<Method>> {
-    const { connection } = this.#context;
-    try {
-      return await connection.call(method, request, options);
-    } catch (error) {
-      throw toClientError(error, { fallbackMessage, address: connection.options.address });
-    }
   }
 }
 

@@ -35,13 +35,7 @@ import {
 import { composeInterceptors } from '@temporalio/common/lib/interceptors';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
-import {
-  NativeError,
-  type NativeRpcOptions,
-  type WorkflowServiceMethod,
-  type WorkflowServiceRequest,
-  type WorkflowServiceResponse,
-} from '../native';
+import { NativeError, type WorkflowServiceRequest, type WorkflowServiceResponse } from '../native';
 import type { Connection } from './connection';
 import {
   GrpcStatus,
@@ -441,7 +435,7 @@ export class WorkflowClient {
 
   /** How many executions match the query (all when absent); with `GROUP BY`, per group. Eventually consistent. */
   async count(query?: string): Promise<CountWorkflowExecution> {
-    const response = await this.#rpc(
+    const response = await this.connection.callForClient(
       'CountWorkflowExecutions',
       { namespace: this.options.namespace, query },
       { fallbackMessage: 'Failed to count workflows' },
@@ -452,7 +446,7 @@ export class WorkflowClient {
   async *#list(options: ListOptions): AsyncGenerator<WorkflowExecutionInfo> {
     let nextPageToken: Uint8Array | undefined;
     do {
-      const response = await this.#rpc(
+      const response = await this.connection.callForClient(
         'ListWorkflowExecutions',
         { namespace: this.options.namespace, query: options.query, pageSize: options.pageSize, nextPageToken },
         { fallbackMessage: 'Failed to list workflows' },
@@ -481,7 +475,7 @@ export class WorkflowClient {
   async #startHandler(input: WorkflowStartInput): Promise<WorkflowStartOutput> {
     const { workflowType, options } = input;
     const request = await compileStartFields(workflowType, options, options.typeInfo, this.options, input.headers);
-    const response = await this.#rpc('StartWorkflowExecution', request, {
+    const response = await this.connection.callForClient('StartWorkflowExecution', request, {
       fallbackMessage: 'Failed to start Workflow',
       workflowId: options.workflowId,
       workflowType,
@@ -499,7 +493,7 @@ export class WorkflowClient {
         payloads: await this.#encode(options.workflowId, input.signalArgs, input.signalTypeInfo?.inputTypes),
       },
     };
-    const response = await this.#rpc('SignalWithStartWorkflowExecution', request, {
+    const response = await this.connection.callForClient('SignalWithStartWorkflowExecution', request, {
       fallbackMessage: 'Failed to signalWithStart Workflow',
       workflowId: options.workflowId,
       workflowType,
@@ -513,20 +507,6 @@ export class WorkflowClient {
 
   #errorContext(fallbackMessage: string, workflowId: string, runId: string | undefined): RpcErrorContext {
     return { fallbackMessage, workflowId, runId, address: this.connection.options.address };
-  }
-
-  /** A call whose errors become the client's (retried on transient failures unless `retry: false`). */
-  async #rpc<Method extends WorkflowServiceMethod>(
-    method: Method,
-    request: WorkflowServiceRequest<Method>,
-    errorContext: RpcErrorContext,
-    options: NativeRpcOptions = {},
-  ): Promise<WorkflowServiceResponse<Method>> {
-    try {
-      return await this.connection.call(method, request, options);
-    } catch (error) {
-      throw toClientError(error, { address: this.connection.options.address, ...errorContext });
-    }
   }
 
   async #encode(
@@ -563,7 +543,7 @@ export class WorkflowClient {
 
   async #signalHandler(input: WorkflowSignalInput): Promise<void> {
     const { workflowId, runId } = input.workflowExecution;
-    await this.#rpc(
+    await this.connection.callForClient(
       'SignalWorkflowExecution',
       {
         namespace: this.options.namespace,
@@ -783,7 +763,7 @@ export class WorkflowClient {
     const events: temporal.api.history.v1.IHistoryEvent[] = [];
     let nextPageToken: Uint8Array | undefined;
     do {
-      const page = await this.#rpc(
+      const page = await this.connection.callForClient(
         'GetWorkflowExecutionHistory',
         { namespace: this.options.namespace, execution: { workflowId, runId }, nextPageToken },
         this.#errorContext('Failed to fetch Workflow history', workflowId, runId),
@@ -796,7 +776,7 @@ export class WorkflowClient {
 
   async #terminateHandler(input: WorkflowTerminateInput): Promise<TerminateWorkflowExecutionResponse> {
     const { workflowId, runId } = input.workflowExecution;
-    return await this.#rpc(
+    return await this.connection.callForClient(
       'TerminateWorkflowExecution',
       {
         namespace: this.options.namespace,
@@ -817,7 +797,7 @@ export class WorkflowClient {
 
   async #cancelHandler(input: WorkflowCancelInput): Promise<RequestCancelWorkflowExecutionResponse> {
     const { workflowId, runId } = input.workflowExecution;
-    return await this.#rpc(
+    return await this.connection.callForClient(
       'RequestCancelWorkflowExecution',
       {
         namespace: this.options.namespace,
@@ -832,7 +812,7 @@ export class WorkflowClient {
 
   async #describeHandler(input: WorkflowDescribeInput): Promise<DescribeWorkflowExecutionResponse> {
     const { workflowId, runId } = input.workflowExecution;
-    return await this.#rpc(
+    return await this.connection.callForClient(
       'DescribeWorkflowExecution',
       { namespace: this.options.namespace, execution: { workflowId, runId } },
       this.#errorContext('Failed to describe Workflow', workflowId, runId),
