@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import {
   NativeClient,
   NativeError,
+  NativeMetric,
   NativeReplayer,
   NativeRuntime,
   NativeWorker,
@@ -762,6 +763,61 @@ describe('runtime', () => {
       expect(typeof record.message).toBe('string');
       expect(typeof record.timestampMs).toBe('number');
     }
+  });
+});
+
+describe('metrics', () => {
+  const prometheus = {
+    prometheus: {
+      bindAddress: '127.0.0.1:0',
+      countersTotalSuffix: false,
+      unitSuffix: false,
+      useSecondsForDurations: false,
+      histogramBucketOverrides: {},
+    },
+    otel: null,
+    metricPrefix: 'temporal_',
+    globalTags: { suite: 'native' },
+    attachServiceName: true,
+  };
+
+  test("an instrument records on the runtime's Prometheus endpoint; a freed one is refused with INVALID_HANDLE", async () => {
+    const metricsRuntime = await NativeRuntime.create({ metrics: prometheus });
+    try {
+      const address = metricsRuntime.describe().prometheusAddress;
+      expect(address).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+      const counter = NativeMetric.create(metricsRuntime, {
+        kind: 'counter',
+        name: 'native_test_orders',
+        unit: '',
+        description: 'orders',
+      });
+      counter.record(2, { region: 'eu' });
+      counter.record(3, { region: 'eu' });
+      const scraped = await (await fetch(`http://${address}/metrics`)).text();
+      expect(scraped).toMatch(/native_test_orders\{[^}]*region="eu"[^}]*suite="native"[^}]*\} 5/);
+      expect(() => counter.record(1.5, undefined)).toThrow(/integers/);
+      expect(() => counter.record(-1, undefined)).toThrow(/non-negative/);
+      counter.free();
+      expect(() => counter.record(1, undefined)).toThrow(/INVALID_HANDLE|handle/);
+      expect(() => counter.free()).toThrow(/INVALID_HANDLE|handle/);
+    } finally {
+      metricsRuntime.free();
+    }
+  });
+
+  test('a runtime without metrics has no endpoint and refuses instruments with ILLEGAL_STATE', () => {
+    expect(runtime.describe().prometheusAddress).toBeNull();
+    const error = (() => {
+      try {
+        NativeMetric.create(runtime, { kind: 'counter', name: 'x', unit: '', description: '' });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(NativeError);
+    expect((error as NativeError).code).toBe('ILLEGAL_STATE');
   });
 });
 
