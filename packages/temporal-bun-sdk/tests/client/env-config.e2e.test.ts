@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDevServer as startProductDevServer, type DevServer } from '../../src/dev-server';
+import { runBunForJson } from '../helpers/json-process';
 
 const NAMESPACE = 'env-config-ns';
 let server: DevServer;
@@ -39,17 +40,9 @@ async function runWithEnvironment(variables: Record<string, string>, taskQueue: 
   }
   env.XDG_CONFIG_HOME = join(directory, 'empty-config-home');
   Object.assign(env, variables);
-  const child = Bun.spawn(
-    [process.execPath, resolve(import.meta.dir, 'fixtures/default-options-process.ts'), taskQueue],
-    { env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
-  );
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  if (exitCode !== 0) throw new Error(`default-options-process.ts exited with ${exitCode}: ${stderr}`);
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ProcessOutput;
+  return runBunForJson<ProcessOutput>([resolve(import.meta.dir, 'fixtures/default-options-process.ts'), taskQueue], {
+    env,
+  });
 }
 
 describe('a client and a worker with default options resolve their connection the same way', () => {

@@ -9,6 +9,7 @@ import { fullProtos, protos } from '../../src/common/worker-protos';
 import { ExternalStorageNotConfiguredError } from '@temporalio/common';
 import Long from 'long';
 import { externalStorageInbound, isExternalStorageReference } from '../../src/worker/external-storage';
+import { runBunForJson } from '../helpers/json-process';
 
 const packageRoot = resolve(import.meta.dir, '../..');
 
@@ -19,21 +20,13 @@ interface Reflection {
 
 /** Runs `script` in a fresh Bun and reports whether it loaded `@temporalio/proto`'s full descriptor. */
 async function loadsFullProtos(script: string): Promise<boolean> {
-  const child = Bun.spawn(
+  return runBunForJson<boolean>(
     [
-      process.execPath,
       '-e',
       `${script}\nconsole.log(JSON.stringify(Object.keys(require.cache).some((k) => k.includes('@temporalio/proto/protos/json-module'))));`,
     ],
-    { cwd: packageRoot, stdout: 'pipe', stderr: 'pipe' },
+    { cwd: packageRoot },
   );
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  if (code !== 0) throw new Error(`bun -e exited with ${code}: ${stderr}`);
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as boolean;
 }
 
 describe('worker protos', () => {

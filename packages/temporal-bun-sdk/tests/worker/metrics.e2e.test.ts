@@ -8,28 +8,18 @@ import { describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
 import { Runtime } from '../../src/connection';
 import { useServerConnection } from '../helpers/server-connection';
+import { runBunForJson } from '../helpers/json-process';
 
 const env = useServerConnection();
 
 async function runFixture<T>(mode: string, ...extra: string[]): Promise<T> {
-  const child = Bun.spawn(
-    [
-      process.execPath,
-      resolve(import.meta.dir, 'fixtures/metrics-worker.ts'),
-      env.server.address,
-      env.server.namespace,
-      mode,
-      ...extra,
-    ],
-    { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
-  );
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
+  return runBunForJson<T>([
+    resolve(import.meta.dir, 'fixtures/metrics-worker.ts'),
+    env.server.address,
+    env.server.namespace,
+    mode,
+    ...extra,
   ]);
-  if (exitCode !== 0) throw new Error(`metrics-worker.ts ${mode} exited with ${exitCode}: ${stderr}`);
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
 }
 
 interface Sample {

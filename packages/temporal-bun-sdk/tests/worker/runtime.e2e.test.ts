@@ -6,6 +6,7 @@ import { describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
 import { coreLogFilterString, Runtime } from '../../src/connection';
 import { useServerConnection } from '../helpers/server-connection';
+import { runBunForJson } from '../helpers/json-process';
 
 const env = useServerConnection();
 
@@ -18,25 +19,13 @@ interface FixtureOutput {
 
 async function runFixture(mode: 'default' | 'info', runtimeThreads?: number): Promise<FixtureOutput> {
   const threadArgs = runtimeThreads === undefined ? [] : [String(runtimeThreads)];
-  const child = Bun.spawn(
-    [
-      process.execPath,
-      resolve(import.meta.dir, 'fixtures/core-logs-worker.ts'),
-      env.server.address,
-      env.server.namespace,
-      mode,
-      ...threadArgs,
-    ],
-    { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
-  );
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
+  return runBunForJson<FixtureOutput>([
+    resolve(import.meta.dir, 'fixtures/core-logs-worker.ts'),
+    env.server.address,
+    env.server.namespace,
+    mode,
+    ...threadArgs,
   ]);
-  if (exitCode !== 0) throw new Error(`core-logs-worker.ts ${mode} exited with ${exitCode}: ${stderr}`);
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(line) as FixtureOutput;
 }
 
 describe('Runtime.install', () => {
