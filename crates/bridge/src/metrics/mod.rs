@@ -23,6 +23,9 @@ use temporalio_common::telemetry::{
 };
 use tokio::task::AbortHandle;
 
+mod binding;
+use binding::BindingMeter;
+
 pub static METRICS: HandleTable<BridgeMetric> = HandleTable::new(HandleKind::Metric);
 
 /// `metrics` of the runtime options. Every key is required: the defaults live in the host
@@ -149,7 +152,7 @@ pub fn start(options: MetricsOptionsJson) -> BridgeResult<StartedExporter> {
             ))
         })?;
         return Ok(StartedExporter {
-            meter: started.meter,
+            meter: Arc::new(BindingMeter::new(started.meter)),
             bound_address: Some(started.bound_addr),
             server: Some(started.abort_handle),
         });
@@ -176,7 +179,7 @@ pub fn start(options: MetricsOptionsJson) -> BridgeResult<StartedExporter> {
         ))
     })?;
     Ok(StartedExporter {
-        meter: Arc::new(meter),
+        meter: Arc::new(BindingMeter::new(Arc::new(meter))),
         bound_address: None,
         server: None,
     })
