@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { temporal } from '@temporalio/proto';
-import { DeterminismViolationError } from '@temporalio/workflow';
+import { DeterminismViolationError } from '@temporalio/workflow/lib/errors';
 import { ReplayError, runReplayHistory } from '../worker';
 import { historyFromInput } from '../worker/replay';
 import { CliUsageError, EXIT_CODES, oneLine } from './cli-errors';

@@ -3,7 +3,6 @@
  * update, cancel, terminate, describe, history), list and count them. Shaped like
  * `@temporalio/client`'s `WorkflowClient`; every call goes through the bridge's RPC.
  */
-import { randomUUID } from 'node:crypto';
 import {
   CancelledFailure,
   RetryState,
@@ -548,7 +547,7 @@ export class WorkflowClient {
       {
         namespace: this.options.namespace,
         identity: this.options.identity,
-        requestId: randomUUID(),
+        requestId: crypto.randomUUID(),
         workflowExecution: { workflowId, runId },
         signalName: input.signalName,
         header: { fields: input.headers },
@@ -662,7 +661,7 @@ export class WorkflowClient {
 
   async #startUpdateHandler(input: WorkflowStartUpdateInput): Promise<WorkflowStartUpdateOutput> {
     const { workflowId, runId } = input.workflowExecution;
-    const updateId = input.options.updateId ?? randomUUID();
+    const updateId = input.options.updateId ?? crypto.randomUUID();
     const request: WorkflowServiceRequest<'UpdateWorkflowExecution'> = {
       namespace: this.options.namespace,
       workflowExecution: { workflowId, runId },
@@ -802,7 +801,7 @@ export class WorkflowClient {
       {
         namespace: this.options.namespace,
         identity: this.options.identity,
-        requestId: randomUUID(),
+        requestId: crypto.randomUUID(),
         workflowExecution: { workflowId, runId },
         firstExecutionRunId: input.firstExecutionRunId,
       },

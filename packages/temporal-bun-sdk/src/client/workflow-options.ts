@@ -2,7 +2,6 @@
  * Options of `client.workflow.start` / `signalWithStart` / updates, as in `@temporalio/client`, and
  * their translation into the fields of a StartWorkflowExecution request.
  */
-import { randomUUID } from 'node:crypto';
 import {
   compilePriority,
   compileRetryPolicy,
@@ -204,7 +203,7 @@ export async function compileStartFields(
   return {
     namespace: context.namespace,
     identity: context.identity,
-    requestId: randomUUID(),
+    requestId: crypto.randomUUID(),
     workflowId: options.workflowId,
     workflowIdReusePolicy: encodeWorkflowIdReusePolicy(options.workflowIdReusePolicy),
     workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(options.workflowIdConflictPolicy),

@@ -2,7 +2,7 @@
  * Logging: the `Logger` interface of `@temporalio/common` (so user loggers port unchanged) and a
  * console logger as the default. sdk-core's records reach a logger through `connection/runtime`.
  */
-import { inspect } from 'node:util';
+import { createRequire } from 'node:module';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 
 export type { LogLevel, LogMetadata, Logger };
@@ -30,6 +30,14 @@ export abstract class BaseLogger implements Logger {
   }
 }
 
+// node:util's inspect is loaded on the first record with metadata (a few ms at import otherwise).
+const requireHere = createRequire(import.meta.url);
+let inspect: typeof import('node:util').inspect | undefined;
+function inspectOnOneLine(value: unknown): string {
+  inspect ??= (requireHere('node:util') as typeof import('node:util')).inspect;
+  return inspect(value, { breakLength: Infinity, depth: 4 });
+}
+
 /** Logs to the console at `level` and above. The default logger of `createWorker`, at `INFO`. */
 export class ConsoleLogger extends BaseLogger {
   readonly #minimum: number;
@@ -41,8 +49,7 @@ export class ConsoleLogger extends BaseLogger {
     if (LEVEL_ORDER[level] < this.#minimum) return;
     const write = level === 'ERROR' ? console.error : level === 'WARN' ? console.warn : console.log;
     // One line per record, so logs stay greppable; errors keep their stack in the inspected form.
-    const details =
-      meta && Object.keys(meta).length > 0 ? ` ${inspect(meta, { breakLength: Infinity, depth: 4 })}` : '';
+    const details = meta && Object.keys(meta).length > 0 ? ` ${inspectOnOneLine(meta)}` : '';
     write(`${new Date().toISOString()} [${level}] ${message}${details}`);
   }
 }

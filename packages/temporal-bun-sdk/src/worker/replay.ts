@@ -20,7 +20,7 @@ import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/
 import type { coresdk, temporal } from '@temporalio/proto';
 import { createRequire } from 'node:module';
 import { protos } from '../common/worker-protos';
-import { DeterminismViolationError } from '@temporalio/workflow';
+import { DeterminismViolationError } from '@temporalio/workflow/lib/errors';
 import { NativeError, NativeReplayer, type NativeRuntime } from '../native';
 import {
   type ReusableWorkflowBundle,

@@ -18,23 +18,32 @@ interface Reflection {
   nestedArray?: Reflection[];
 }
 
-/** Runs `script` in a fresh Bun and reports whether it loaded `@temporalio/proto`'s full descriptor. */
-async function loadsFullProtos(script: string): Promise<boolean> {
+/** Runs `script` in a fresh Bun and reports whether it loaded a module whose path contains `fragment`. */
+async function loads(script: string, fragment: string): Promise<boolean> {
   return runBunForJson<boolean>(
     [
       '-e',
-      `${script}\nconsole.log(JSON.stringify(Object.keys(require.cache).some((k) => k.includes('@temporalio/proto/protos/json-module'))));`,
+      `${script}\nconsole.log(JSON.stringify(Object.keys(require.cache).some((k) => k.includes(${JSON.stringify(fragment)}))));`,
     ],
     { cwd: packageRoot },
   );
 }
 
+const FULL_PROTOS = '@temporalio/proto/protos/json-module';
+const WORKFLOW_LIBRARY_INDEX = '@temporalio/workflow/lib/index.js';
+const IMPORT_PACKAGE = "await import('./src/index.ts'); await import('./src/client/index.ts');";
+
 describe('worker protos', () => {
   test('importing the package (worker, client, testing) does not load all of @temporalio/proto; an RPC does', async () => {
-    expect(await loadsFullProtos("await import('./src/index.ts'); await import('./src/client/index.ts');")).toBe(false);
+    expect(await loads(IMPORT_PACKAGE, FULL_PROTOS)).toBe(false);
     // The check sees a load when there is one.
-    expect(await loadsFullProtos("await import('@temporalio/proto');")).toBe(true);
-    expect(await loadsFullProtos("(await import('./src/common/worker-protos.ts')).fullProtos();")).toBe(true);
+    expect(await loads("await import('@temporalio/proto');", FULL_PROTOS)).toBe(true);
+    expect(await loads("(await import('./src/common/worker-protos.ts')).fullProtos();", FULL_PROTOS)).toBe(true);
+  });
+
+  test("importing the package does not load @temporalio/workflow's index: the workflow library runs in the sandbox only", async () => {
+    expect(await loads(IMPORT_PACKAGE, WORKFLOW_LIBRARY_INDEX)).toBe(false);
+    expect(await loads("await import('@temporalio/workflow');", WORKFLOW_LIBRARY_INDEX)).toBe(true);
   });
 
   test('the subset holds every temporal.api enum and every coresdk message and enum of the full package', () => {
