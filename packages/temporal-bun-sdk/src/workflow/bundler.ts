@@ -222,7 +222,7 @@ export async function bundleWorkflowCode(givenOptions: WorkflowBundleOptions): P
   const result = await runBuild(workflowsPath, { format: 'iife', plugins: [plugin] });
   reportBuild(result, stubbedImports, workflowsPath, options.logger);
 
-  const { code, sourceMap } = await buildOutput(result, workflowsPath);
+  const { code, sourceMap: pendingSourceMap } = await buildOutput(result, workflowsPath);
   const filename = `temporal-workflow-bundle-${Bun.hash(code).toString(16)}.js`;
   options.logger?.info('Workflow bundle created', {
     workflowsPath,
@@ -237,7 +237,7 @@ export async function bundleWorkflowCode(givenOptions: WorkflowBundleOptions): P
     workerInterfacePath,
     globalOverridesPath,
   };
-  return { code, sourceMap, filename, sources };
+  return withSourceMap({ code, filename, sources }, pendingSourceMap);
 }
 
 /**
@@ -334,13 +334,15 @@ async function reusableBundleOutput(
   const runModules = await buildOutput(runModulesResult, workflowsPath);
   const hash = Bun.hash(library.code + runModules.code).toString(16);
   return {
-    library: { ...library, filename: `temporal-workflow-library-${hash}.js` },
-    runModules: {
+    library: withSourceMap({ code: library.code, filename: `temporal-workflow-library-${hash}.js` }, library.sourceMap),
+    runModules: withSourceMap(
+      {
+        code: `globalThis.__temporal_run_modules = function temporalRunModules(module, exports, require) {\n${runModules.code}\n};`,
+        filename: `temporal-workflow-runs-${hash}.js`,
+      },
       // One line above the module code: the source map's lines shift by one.
-      code: `globalThis.__temporal_run_modules = function temporalRunModules(module, exports, require) {\n${runModules.code}\n};`,
-      sourceMap: shiftSourceMapLines(runModules.sourceMap, 1),
-      filename: `temporal-workflow-runs-${hash}.js`,
-    },
+      { ...runModules.sourceMap, linesAbove: 1 },
+    ),
     workerInterfacePath,
   };
 }
@@ -487,24 +489,65 @@ async function runBuild(
   return result;
 }
 
+/**
+ * The code of a build, and its source map as the bytes Bun wrote. The map (a megabyte for the
+ * workflow library) is only needed to map a stack, so turning it into the public `sourceMap` string
+ * (decoded, `sources` made absolute) waits for the first read of that property ({@link withSourceMap}).
+ */
 async function buildOutput(
   result: Awaited<ReturnType<typeof Bun.build>>,
   workflowsPath: string,
-): Promise<{ code: string; sourceMap: string }> {
+): Promise<{ code: string; sourceMap: PendingSourceMap }> {
   const codeArtifact = result.outputs.find((output) => output.kind === 'entry-point');
   const mapArtifact = result.outputs.find((output) => output.kind === 'sourcemap');
   if (!codeArtifact)
     throw new WorkflowBundleError(`Bun.build produced no code for ${workflowsPath}`, result.logs.map(toDiagnostic));
   const code = await codeArtifact.text();
-  const sourceMap = mapArtifact ? absolutizeSourceMap(await mapArtifact.text(), process.cwd()) : '';
+  const sourceMap: PendingSourceMap = {
+    bytes: mapArtifact ? new Uint8Array(await mapArtifact.arrayBuffer()) : new Uint8Array(0),
+    baseDirectory: process.cwd(),
+    linesAbove: 0,
+  };
   return { code, sourceMap };
 }
 
-/** A source map for the same code with `lines` lines inserted above it. */
-function shiftSourceMapLines(json: string, lines: number): string {
-  if (json.length === 0) return json;
-  const map = JSON.parse(json) as { mappings?: string };
-  if (typeof map.mappings === 'string') map.mappings = ';'.repeat(lines) + map.mappings;
+/** A source map as Bun wrote it, to be finished on first use. */
+interface PendingSourceMap {
+  bytes: Uint8Array;
+  /** Bun writes `sources` relative to the working directory of the build. */
+  baseDirectory: string;
+  /** Lines inserted above the built code. */
+  linesAbove: number;
+}
+
+/**
+ * `target` with a `sourceMap` property (enumerable, as a plain one) that finishes `pending` on its
+ * first read and keeps the result: absolute `sources`, mappings shifted by the lines added above.
+ */
+function withSourceMap<T extends object>(target: T, pending: PendingSourceMap): T & { sourceMap: string } {
+  return Object.defineProperty(target, 'sourceMap', {
+    enumerable: true,
+    configurable: true,
+    get(this: T) {
+      const sourceMap = finishSourceMap(pending);
+      Object.defineProperty(this, 'sourceMap', { value: sourceMap, enumerable: true, configurable: true, writable: true });
+      return sourceMap;
+    },
+    set(this: T, value: string) {
+      Object.defineProperty(this, 'sourceMap', { value, enumerable: true, configurable: true, writable: true });
+    },
+  }) as T & { sourceMap: string };
+}
+
+function finishSourceMap({ bytes, baseDirectory, linesAbove }: PendingSourceMap): string {
+  if (bytes.length === 0) return '';
+  const map = JSON.parse(new TextDecoder().decode(bytes)) as { sources?: string[]; mappings?: string };
+  if (Array.isArray(map.sources)) {
+    map.sources = map.sources.map((source) =>
+      isAbsolute(source) || /^[a-z-]+:/.test(source) ? source : resolve(baseDirectory, source),
+    );
+  }
+  if (linesAbove > 0 && typeof map.mappings === 'string') map.mappings = ';'.repeat(linesAbove) + map.mappings;
   return JSON.stringify(map);
 }
 
@@ -771,17 +814,6 @@ function resolveWorkflowLibrary(specifier: string, fromDirectory: string): strin
       { cause },
     );
   }
-}
-
-/** Bun writes `sources` relative to the working directory; stack traces want absolute paths. */
-function absolutizeSourceMap(json: string, baseDirectory: string): string {
-  const map = JSON.parse(json) as { sources?: string[] };
-  if (Array.isArray(map.sources)) {
-    map.sources = map.sources.map((source) =>
-      isAbsolute(source) || /^[a-z-]+:/.test(source) ? source : resolve(baseDirectory, source),
-    );
-  }
-  return JSON.stringify(map);
 }
 
 interface BunBuildLog {

@@ -123,7 +123,8 @@ export class WorkflowIsolateManager {
   readonly #layout: Layout;
   readonly #configuration: RunConfiguration;
   /** Source maps of the scripts evaluated in sandboxes, by script name. */
-  readonly #sourceMaps = new Map<string, SourceMapLookup>();
+  /** By script name: a source map, or how to load it on first use. */
+  readonly #sourceMaps = new Map<string, SourceMapLookup | (() => SourceMapLookup | undefined) | undefined>();
   /** False while the start-up probe runs (see {@link #probeWorkflowsModule}). */
   #mapStacks = true;
   readonly #runs = new Map<string, WorkflowRun>();
@@ -144,11 +145,19 @@ export class WorkflowIsolateManager {
     const showStackTraceSources = options.showStackTraceSources ?? false;
     const maps: RawSourceMap[] = [];
     for (const script of scripts) {
+      if (!showStackTraceSources) {
+        // Read and parsed when a stack is first mapped (a megabyte of JSON for the library, and
+        // a start-up that maps no stack). Positions are mapped here (mappings, sources, names);
+        // the sources' text serves only `__enhanced_stack_trace` with showStackTraceSources.
+        this.#sourceMaps.set(script.filename, () => {
+          const lookup = SourceMapLookup.fromJson(script.sourceMap);
+          if (lookup !== undefined) delete lookup.map.sourcesContent;
+          return lookup;
+        });
+        continue;
+      }
       const lookup = SourceMapLookup.fromJson(script.sourceMap);
       if (lookup === undefined) continue;
-      // Positions are mapped here (mappings, sources, names); the sources' text serves only
-      // `__enhanced_stack_trace` with showStackTraceSources.
-      if (!showStackTraceSources) delete lookup.map.sourcesContent;
       this.#sourceMaps.set(script.filename, lookup);
       maps.push(lookup.map);
     }
@@ -394,11 +403,19 @@ export class WorkflowIsolateManager {
     ));
   }
 
+  #sourceMap(file: string): SourceMapLookup | undefined {
+    let lookup = this.#sourceMaps.get(file);
+    if (typeof lookup === 'function') {
+      lookup = lookup();
+      this.#sourceMaps.set(file, lookup);
+    }
+    return lookup;
+  }
+
   #hooks(currentRun: () => WorkflowRun | undefined): SandboxHooks {
-    const sourceMaps = this.#sourceMaps;
     return {
       mapPosition: (file, line, column) =>
-        this.#mapStacks ? sourceMaps.get(file)?.originalPositionFor(line, column) : undefined,
+        this.#mapStacks ? this.#sourceMap(file)?.originalPositionFor(line, column) : undefined,
       log: sandboxLog(this.#options.logger, currentRun),
     };
   }

@@ -111,6 +111,26 @@ describe('bundleWorkflowCode', () => {
   });
 });
 
+describe('a bundle as data', () => {
+  test('its source map (finished on first read) is an own enumerable string: JSON, spreads and assignment see it', async () => {
+    const workflowsPath = join(fixtures, 'workflows.ts');
+    const bundle = await bundleWorkflowCode({ workflowsPath });
+    expect(Object.keys(bundle)).toContain('sourceMap');
+    const written = JSON.parse(JSON.stringify(bundle)) as typeof bundle;
+    expect(typeof written.sourceMap).toBe('string');
+    expect(written.sourceMap).toBe(bundle.sourceMap);
+    expect(JSON.parse(written.sourceMap).sources).toContain(workflowsPath);
+    expect({ ...bundle }.sourceMap).toBe(bundle.sourceMap);
+    const { runModules, library } = await bundleReusableWorkflowCode(bundle);
+    for (const script of [runModules, library]) {
+      expect(Object.keys({ ...script }).sort()).toEqual(['code', 'filename', 'sourceMap']);
+      expect(JSON.parse(script.sourceMap).version).toBe(3);
+    }
+    bundle.sourceMap = '';
+    expect(bundle.sourceMap).toBe('');
+  });
+});
+
 /** A sandbox's capabilities for a test that evaluates a bundle by hand. */
 const quietHooks = { mapPosition: () => undefined, log: () => undefined };
 
