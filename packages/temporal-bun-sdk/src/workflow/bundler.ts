@@ -16,6 +16,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { BunPlugin } from 'bun';
+import { defineLazyProperty } from '../common/lazy-property';
 import { errorMessage } from '../common/error-message';
 import type { Logger } from '../common/logger';
 import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
@@ -520,23 +521,9 @@ interface PendingSourceMap {
   linesAbove: number;
 }
 
-/**
- * `target` with a `sourceMap` property (enumerable, as a plain one) that finishes `pending` on its
- * first read and keeps the result: absolute `sources`, mappings shifted by the lines added above.
- */
+/** `target` with a `sourceMap` property that finishes `pending` on its first read. */
 function withSourceMap<T extends object>(target: T, pending: PendingSourceMap): T & { sourceMap: string } {
-  return Object.defineProperty(target, 'sourceMap', {
-    enumerable: true,
-    configurable: true,
-    get(this: T) {
-      const sourceMap = finishSourceMap(pending);
-      Object.defineProperty(this, 'sourceMap', { value: sourceMap, enumerable: true, configurable: true, writable: true });
-      return sourceMap;
-    },
-    set(this: T, value: string) {
-      Object.defineProperty(this, 'sourceMap', { value, enumerable: true, configurable: true, writable: true });
-    },
-  }) as T & { sourceMap: string };
+  return defineLazyProperty(target, 'sourceMap', () => finishSourceMap(pending));
 }
 
 function finishSourceMap({ bytes, baseDirectory, linesAbove }: PendingSourceMap): string {

@@ -7,11 +7,17 @@
  * (a context per run) and its split (a context shared by runs), with their source maps, the
  * version of this SDK that made it and the `@temporalio/workflow` version bundled into it.
  *
+ * The scripts' code and source maps are stored in base64: the file is then ASCII, which Bun reads
+ * and `JSON.parse` scans several times faster than the same megabytes with escapes and non-ASCII
+ * text, and each script is decoded when first read, so the layout a worker does not use and the
+ * source maps of a start-up that maps no stack are never decoded.
+ *
  * `createWorker({ workflowBundle })` takes the official SDK's shapes: `{ code }` (the file's text)
  * or `{ codePath }` (the file), and also a {@link WorkflowBundle} made by `bundleWorkflowCode`.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { defineLazyProperty } from '../common/lazy-property';
 import { SDK_VERSION, checkPeerPackageVersions } from '../common/package-info';
 import {
   WorkflowBundleError,
@@ -38,7 +44,7 @@ export interface LoadedWorkflowBundle {
 }
 
 /** Bumped whenever the file's layout, or what the sandbox expects of the bundled code, changes. */
-const PREBUILT_BUNDLE_FORMAT = 2;
+const PREBUILT_BUNDLE_FORMAT = 3;
 const HEADER =
   '/*! temporal-bun-sdk workflow bundle: made by `temporal-bun bundle`; pass its text to createWorker({ workflowBundle: { code } }) */';
 const BODY_PREFIX = 'export default ';
@@ -48,8 +54,33 @@ interface PrebuiltBundleFile {
   format: number;
   sdkVersion: string;
   workflowPackageVersion: string;
-  contextPerRun: WorkflowScript;
-  sharedContext: ReusableWorkflowBundle;
+  contextPerRun: StoredScript;
+  sharedContext: Omit<ReusableWorkflowBundle, 'library' | 'runModules'> & {
+    library: StoredScript;
+    runModules: StoredScript;
+  };
+}
+
+/** A {@link WorkflowScript} as the file holds it: `code` and `sourceMap` in base64 (UTF-8). */
+interface StoredScript {
+  code: string;
+  sourceMap: string;
+  filename: string;
+}
+
+function storeScript(script: WorkflowScript): StoredScript {
+  return {
+    code: Buffer.from(script.code, 'utf8').toString('base64'),
+    sourceMap: Buffer.from(script.sourceMap, 'utf8').toString('base64'),
+    filename: script.filename,
+  };
+}
+
+/** A stored script whose code and source map are decoded on first read. */
+function loadScript(stored: StoredScript): WorkflowScript {
+  const decode = (base64: string) => () => Buffer.from(base64, 'base64').toString('utf8');
+  const script = defineLazyProperty({ filename: stored.filename }, 'code', decode(stored.code));
+  return defineLazyProperty(script, 'sourceMap', decode(stored.sourceMap));
 }
 
 /**
@@ -67,8 +98,12 @@ export async function buildPrebuiltWorkflowBundle(options: WorkflowBundleOptions
     format: PREBUILT_BUNDLE_FORMAT,
     sdkVersion: SDK_VERSION,
     workflowPackageVersion: bundledWorkflowPackageVersion(bundle),
-    contextPerRun: { code: bundle.code, sourceMap: bundle.sourceMap, filename: bundle.filename },
-    sharedContext,
+    contextPerRun: storeScript(bundle),
+    sharedContext: {
+      ...sharedContext,
+      library: storeScript(sharedContext.library),
+      runModules: storeScript(sharedContext.runModules),
+    },
   };
   return `${HEADER}\n${BODY_PREFIX}${JSON.stringify(file)};\n`;
 }
@@ -147,14 +182,18 @@ export function parsePrebuiltWorkflowBundle(code: string, origin: string): Loade
   }
   checkPeerPackageVersions({ [WORKFLOW_PACKAGE]: file.workflowPackageVersion }, origin);
   return {
-    bundle: file.contextPerRun,
-    reusable: file.sharedContext,
+    bundle: loadScript(file.contextPerRun),
+    reusable: {
+      ...file.sharedContext,
+      library: loadScript(file.sharedContext.library),
+      runModules: loadScript(file.sharedContext.runModules),
+    },
     workflowPackageVersion: file.workflowPackageVersion,
   };
 }
 
-function isScript(value: unknown): value is WorkflowScript {
-  const script = value as Partial<WorkflowScript> | undefined;
+function isScript(value: unknown): value is StoredScript {
+  const script = value as Partial<StoredScript> | undefined;
   return (
     typeof script === 'object' &&
     script !== null &&
