@@ -167,7 +167,13 @@ export function fromSandbox(value: unknown, depth = 0): unknown {
   if (record.__isLong__ === true)
     return Long.fromBits(record.low as number, record.high as number, record.unsigned === true);
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(record)) copy[key] = fromSandbox(record[key], depth + 1);
+  for (const key of Object.keys(record)) {
+    const item = fromSandbox(record[key], depth + 1);
+    // An own `__proto__` key is data, never this copy's prototype.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, { value: item, writable: true, enumerable: true, configurable: true });
+    else copy[key] = item;
+  }
   return copy;
 }
 

@@ -162,16 +162,23 @@ export class WorkflowTestHarness {
     taskQueue: string,
     workflowType: string,
     args: unknown[] = [],
-    options: { workflowId?: string; codec?: PayloadCodec } = {},
+    options: { workflowId?: string; codec?: PayloadCodec; memo?: Record<string, unknown> } = {},
   ): Promise<StartedWorkflow> {
     const workflowId = options.workflowId ?? `${workflowType}-${randomUUID()}`;
     const input = options.codec ? await options.codec.encode(payloads(args) as Payload[]) : payloads(args);
+    const memo =
+      options.memo === undefined
+        ? undefined
+        : {
+            fields: Object.fromEntries(Object.entries(options.memo).map(([key, value]) => [key, payloads([value])[0]])),
+          };
     const response = await this.client.workflowService('StartWorkflowExecution', {
       namespace: this.namespace,
       workflowId,
       workflowType: { name: workflowType },
       taskQueue: { name: taskQueue },
       input: { payloads: input as temporal.api.common.v1.IPayload[] },
+      memo,
       workflowTaskTimeout: { seconds: Long.fromNumber(10) },
       requestId: randomUUID(),
       identity: 'workflow-tests',

@@ -272,6 +272,23 @@ describe('child workflows, continue-as-new, patches, upserts and external workfl
     expect(decodePayload(info.memo?.fields?.['count'])).toBe(3);
   });
 
+  test('memo keys that Object.prototype also has reach the workflow and come back from it as data', async () => {
+    // Every key of Object.prototype but __proto__ (which protobufjs cannot put in a map).
+    const inherited = Object.getOwnPropertyNames(Object.prototype).filter((key) => key !== '__proto__');
+    const memo = { ...Object.fromEntries(inherited.map((key) => [key, 'started'])), note: 'plain' };
+    const { workflowId } = await harness.startWorkflow(worker.taskQueue, 'memoKeys', [], { memo });
+    expect(await harness.outcome(workflowId)).toMatchObject({
+      status: 'completed',
+      result: Object.entries(memo).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    });
+    const fields = (await harness.describe(workflowId)).workflowExecutionInfo!.memo!.fields!;
+    for (const key of ['toString', 'hasOwnProperty', 'constructor']) {
+      expect(Object.hasOwn(fields, key)).toBe(true);
+      expect(decodePayload(fields[key])).toBe('upserted');
+    }
+    expect(decodePayload(fields.note)).toBe('plain');
+  });
+
   test('a workflow signals one external workflow and cancels another', async () => {
     const signalTarget = await harness.startWorkflow(worker.taskQueue, 'waitsForApproval');
     const cancelTarget = await harness.startWorkflow(worker.taskQueue, 'waitsForApproval');

@@ -34,8 +34,9 @@ import {
   SandboxUint8Array,
   SetPrototypeAdd,
   SetPrototypeForEach,
+  ObjectPrototype,
   append,
-  defineData,
+  assignData,
 } from './primordials';
 
 const MAX_DEPTH = 64;
@@ -96,11 +97,11 @@ export function importFromHost(value: unknown, depth = 0): unknown {
     // An unset member of a oneof is a null default on the prototype: absent says the same, cheaper
     // (a job message carries some twenty of them).
     if (item === null && !ObjectHasOwn(record, key)) continue;
-    defineData(copy, key, importFromHost(item, depth + 1));
+    assignData(copy, key, importFromHost(item, depth + 1));
   }
   const prototype = ObjectGetPrototypeOf(value);
   if (prototype !== null) {
-    for (const key of accessorKeysOf(prototype)) defineData(copy, key, importFromHost(record[key], depth + 1));
+    for (const key of accessorKeysOf(prototype)) assignData(copy, key, importFromHost(record[key], depth + 1));
   }
   return copy;
 }
@@ -133,9 +134,16 @@ export function exportToHost(value: unknown, seen?: Map<unknown, unknown>, depth
     copy.__isLong__ = true;
     return copy;
   }
+  const copy = ObjectCreate(null) as Record<string, unknown>;
+  // Plain objects (nearly all of a completion) go straight to their properties.
+  const prototype = ObjectGetPrototypeOf(value);
+  if (prototype === ObjectPrototype || prototype === null) {
+    MapPrototypeSet(seen, value, copy);
+    copyOwnData(record, copy, seen, depth);
+    return copy;
+  }
   const tag = ObjectPrototypeToString(value);
   if (tag === '[object Date]') return new SandboxDate(DatePrototypeGetTime(value as Date));
-  const copy = ObjectCreate(null) as Record<string, unknown>;
   MapPrototypeSet(seen, value, copy);
   if (value instanceof SandboxError) {
     // Errors' name, message and stack are usually not own enumerable properties.
@@ -157,10 +165,20 @@ export function exportToHost(value: unknown, seen?: Map<unknown, unknown>, depth
     copy.entries = entries;
     return copy;
   }
+  copyOwnData(record, copy, seen, depth);
+  return copy;
+}
+
+/** Copies `value`'s own enumerable data properties into `copy` (prototype-less). */
+function copyOwnData(
+  value: Record<string, unknown>,
+  copy: Record<string, unknown>,
+  seen: Map<unknown, unknown>,
+  depth: number,
+): void {
   for (const key of ObjectKeys(value)) {
     const descriptor = ReflectGetOwnPropertyDescriptor(value, key);
     // Only data: a getter would be sandbox code for the worker to run.
     if (descriptor !== undefined && 'value' in descriptor) copy[key] = exportToHost(descriptor.value, seen, depth + 1);
   }
-  return copy;
 }

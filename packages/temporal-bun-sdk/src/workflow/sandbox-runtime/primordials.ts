@@ -31,6 +31,8 @@ export const ReflectGetOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
 export const ReflectGetPrototypeOf = Reflect.getPrototypeOf;
 export const ReflectOwnKeys = Reflect.ownKeys;
 
+/** This realm's `Object.prototype`, the prototype of plain objects. */
+export const ObjectPrototype = Object.prototype;
 export const ObjectCreate = Object.create;
 export const ObjectFreeze = Object.freeze;
 export const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
@@ -283,6 +285,16 @@ export function defineData(target: object, key: PropertyKey, value: unknown, enu
     enumerable,
     configurable: true,
   } as never);
+}
+
+/**
+ * `target[key] = value` for a plain object `target`, as an own data property: a plain assignment
+ * (several times cheaper than a definition) unless `Object.prototype` has `key` (`__proto__`, or an
+ * accessor or frozen property there would intercept the assignment).
+ */
+export function assignData(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key in ObjectPrototype) defineData(target, key, value);
+  else target[key] = value;
 }
 
 /** Defines non-enumerable methods, getters and data on a prototype or constructor (as `class` bodies do). */
