@@ -38,18 +38,25 @@ export interface ActivityCancelRequest {
   details: ActivityCancellationDetails;
 }
 
-const coreReasonNames: Record<number, ActivityCancelReason> = {
-  [protos.coresdk.activity_task.ActivityCancelReason.NOT_FOUND]: 'NOT_FOUND',
-  [protos.coresdk.activity_task.ActivityCancelReason.CANCELLED]: 'CANCELLED',
-  [protos.coresdk.activity_task.ActivityCancelReason.TIMED_OUT]: 'TIMED_OUT',
-  [protos.coresdk.activity_task.ActivityCancelReason.WORKER_SHUTDOWN]: 'WORKER_SHUTDOWN',
-  [protos.coresdk.activity_task.ActivityCancelReason.PAUSED]: 'PAUSED',
-  [protos.coresdk.activity_task.ActivityCancelReason.RESET]: 'RESET',
-};
+let coreReasonNames: Record<number, ActivityCancelReason> | undefined;
+
+/** Core's cancel reasons by number (the protobuf enum is built on first use). */
+function coreReasonName(reason: number): ActivityCancelReason | undefined {
+  const Reason = protos.coresdk.activity_task.ActivityCancelReason;
+  coreReasonNames ??= {
+    [Reason.NOT_FOUND]: 'NOT_FOUND',
+    [Reason.CANCELLED]: 'CANCELLED',
+    [Reason.TIMED_OUT]: 'TIMED_OUT',
+    [Reason.WORKER_SHUTDOWN]: 'WORKER_SHUTDOWN',
+    [Reason.PAUSED]: 'PAUSED',
+    [Reason.RESET]: 'RESET',
+  };
+  return coreReasonNames[reason];
+}
 
 /** The cancel request of a `Cancel` task from core. */
 export function cancelRequestFromCore(cancel: coresdk.activity_task.ICancel): ActivityCancelRequest {
-  const reason = coreReasonNames[cancel.reason ?? 0] ?? 'CANCELLED';
+  const reason = coreReasonName(cancel.reason ?? 0) ?? 'CANCELLED';
   const details = cancel.details
     ? ActivityCancellationDetails.fromProto(cancel.details)
     : new ActivityCancellationDetails(detailsForReason(reason));

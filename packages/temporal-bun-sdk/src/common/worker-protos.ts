@@ -10,9 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as proto from '@temporalio/proto';
-import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
-import protobuf from 'protobufjs/light';
-import descriptor from './worker-protos.json' with { type: 'json' };
+import type protobufLight from 'protobufjs/light';
 
 interface WorkerProtos {
   coresdk: typeof proto.coresdk;
@@ -24,15 +22,41 @@ interface WorkerProtos {
   };
 }
 
-/** The worker's subset: `protos.coresdk…`, `protos.temporal.api.history.v1.History`, `protos.temporal.api.enums.v1…`. */
-export const protos = patchProtobufRoot(
-  // As `@temporalio/proto`'s own module does: types resolve on first use (`Root.fromJSON` would
-  // resolve every one now, about twice the time).
-  new protobuf.Root().addJSON((descriptor as protobuf.INamespace).nested ?? {}) as unknown as Record<string, unknown>,
-) as unknown as WorkerProtos;
+const requireHere = createRequire(import.meta.url);
+let subset: WorkerProtos | undefined;
+
+/**
+ * The subset's classes, built on first use: loading `protobufjs` and building the reflection takes
+ * about 20 ms, which importing the package no longer pays. `createWorker` builds them while
+ * `Bun.build` bundles the workflows, when the JS thread would otherwise wait.
+ */
+export function workerProtos(): WorkerProtos {
+  if (subset === undefined) {
+    const protobuf = requireHere('protobufjs/light') as typeof protobufLight;
+    const { patchProtobufRoot } = requireHere(
+      '@temporalio/proto/lib/patch-protobuf-root',
+    ) as typeof import('@temporalio/proto/lib/patch-protobuf-root');
+    const descriptor = requireHere('./worker-protos.json') as protobufLight.INamespace;
+    // As `@temporalio/proto`'s own module does: types resolve on first use (`Root.fromJSON` would
+    // resolve every one now, about twice the time).
+    subset = patchProtobufRoot(
+      new protobuf.Root().addJSON(descriptor.nested ?? {}) as unknown as Record<string, unknown>,
+    ) as unknown as WorkerProtos;
+  }
+  return subset;
+}
+
+/** The worker's subset: `protos.coresdk…`, `protos.temporal.api.history.v1.History`, `protos.temporal.api.enums.v1…` ({@link workerProtos} on first access). */
+export const protos: WorkerProtos = {
+  get coresdk() {
+    return workerProtos().coresdk;
+  },
+  get temporal() {
+    return workerProtos().temporal;
+  },
+};
 
 let full: typeof proto | undefined;
-const requireHere = createRequire(import.meta.url);
 
 /** All of `@temporalio/proto`, loaded on first use (the client's requests and responses). */
 export function fullProtos(): typeof proto {

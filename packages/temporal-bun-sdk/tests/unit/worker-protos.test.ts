@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
-import { fullProtos, protos } from '../../src/common/worker-protos';
+import { fullProtos, protos, workerProtos } from '../../src/common/worker-protos';
 import { ExternalStorageNotConfiguredError } from '@temporalio/common';
 import Long from 'long';
 import { externalStorageInbound, isExternalStorageReference } from '../../src/worker/external-storage';
@@ -31,6 +31,7 @@ async function loads(script: string, fragment: string): Promise<boolean> {
 
 const FULL_PROTOS = '@temporalio/proto/protos/json-module';
 const WORKFLOW_LIBRARY_INDEX = '@temporalio/workflow/lib/index.js';
+const PROTOBUFJS = '/protobufjs/';
 const IMPORT_PACKAGE = "await import('./src/index.ts'); await import('./src/client/index.ts');";
 
 describe('worker protos', () => {
@@ -41,6 +42,13 @@ describe('worker protos', () => {
     expect(await loads("(await import('./src/common/worker-protos.ts')).fullProtos();", FULL_PROTOS)).toBe(true);
   });
 
+  test('importing the package loads no protobufjs: the subset is built on first use', async () => {
+    expect(await loads(IMPORT_PACKAGE, PROTOBUFJS)).toBe(false);
+    expect(
+      await loads("(await import('./src/common/worker-protos.ts')).protos.coresdk.workflow_activation;", PROTOBUFJS),
+    ).toBe(true);
+  });
+
   test("importing the package does not load @temporalio/workflow's index: the workflow library runs in the sandbox only", async () => {
     expect(await loads(IMPORT_PACKAGE, WORKFLOW_LIBRARY_INDEX)).toBe(false);
     expect(await loads("await import('@temporalio/workflow');", WORKFLOW_LIBRARY_INDEX)).toBe(true);
@@ -48,7 +56,7 @@ describe('worker protos', () => {
 
   test('the subset holds every temporal.api enum and every coresdk message and enum of the full package', () => {
     const full = fullProtos() as unknown as { lookup(path: string): Reflection | null };
-    const subset = protos as unknown as { lookup(path: string): Reflection | null };
+    const subset = workerProtos() as unknown as { lookup(path: string): Reflection | null };
     const names = (namespace: Reflection | null, prefix: string): string[] =>
       (namespace?.nestedArray ?? []).flatMap((member) => [
         `${prefix}.${member.name}`,

@@ -170,7 +170,9 @@ export class WorkflowTestHarness {
       options.memo === undefined
         ? undefined
         : {
-            fields: Object.fromEntries(Object.entries(options.memo).map(([key, value]) => [key, payloads([value])[0]])),
+            fields: Object.fromEntries(
+              Object.entries(options.memo).map(([key, value]) => [key, payloads([value])[0] as Payload]),
+            ),
           };
     const response = await this.client.workflowService('StartWorkflowExecution', {
       namespace: this.namespace,
