@@ -103,14 +103,7 @@ export async function createWorker(givenOptions: WorkerOptions): Promise<Worker>
   connecting.catch(() => undefined);
   let manager: WorkflowIsolateManager | undefined;
   try {
-    const bundling = workflowCode(compiled, options, logger, reuseV8Context, plugins);
-    // Bun.build bundles on threads of its own: meanwhile this one builds the protobuf classes that
-    // the start-up probe and every task need (about 20 ms that would otherwise come after).
-    if (compiled.workflowsPath !== undefined) {
-      bundling.catch(() => undefined);
-      workerProtos();
-    }
-    const workflows = await bundling;
+    const workflows = await workflowCode(compiled, options, logger, reuseV8Context, plugins);
     manager =
       workflows === undefined
         ? undefined
@@ -341,7 +334,6 @@ export class Worker {
       const queue = record.fields['task_queue'];
       if (queue === undefined || queue === options.taskQueue) forwardCoreLog(logger, record);
     });
-    logger.info('Worker started', { namespace: options.namespace });
     let fatal: unknown;
     const onFatal = (error: unknown) => {
       if (fatal === undefined) {
@@ -350,8 +342,14 @@ export class Worker {
       }
       this.shutdown(0);
     };
+    // The loops send their first polls before their first await.
+    const loops = Promise.all([workflowLoop?.run().catch(onFatal), activityLoop.run().catch(onFatal)]);
+    logger.info('Worker started', { namespace: options.namespace });
+    // The protobuf classes that decode tasks (~20 ms to build) are built while the first polls are
+    // out, unless a task arrives first and builds them.
+    setTimeout(workerProtos, 0);
     try {
-      await Promise.all([workflowLoop?.run().catch(onFatal), activityLoop.run().catch(onFatal)]);
+      await loops;
     } finally {
       unsubscribe();
     }

@@ -22,7 +22,6 @@ import {
   type PayloadConverter,
 } from '@temporalio/common';
 import type { coresdk } from '@temporalio/proto';
-import { protos } from '../common/worker-protos';
 import type { SinkCall, WorkflowInfo } from '@temporalio/workflow';
 import Long from 'long';
 import { errorMessage } from '../common/error-message';
@@ -247,11 +246,13 @@ export class WorkflowIsolateManager {
       startTime: { seconds: Long.fromNumber(Math.floor(Date.now() / 1000)) },
       workflowTaskTimeout: { seconds: Long.fromNumber(10) },
     };
-    const activation = protos.coresdk.workflow_activation.WorkflowActivation.create({
+    // A plain object, as the sandbox takes any activation (the protobuf classes are built later,
+    // while the worker's first polls are out).
+    const activation = {
       runId,
       timestamp: initialize.startTime,
       jobs: [{ initializeWorkflow: initialize }],
-    });
+    } as coresdk.workflow_activation.WorkflowActivation;
     let failure: unknown;
     let run: WorkflowRun | undefined;
     try {
