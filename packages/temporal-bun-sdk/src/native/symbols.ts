@@ -41,7 +41,7 @@ export const symbolTable = {
   // crates/bridge/src/envconfig.rs
   // request, request_len
   tbs_envconfig_load_profile: { args: ['ptr', 'usize'], returns: 'ptr' },
-  // crates/bridge/src/metrics.rs
+  // crates/bridge/src/metrics/mod.rs
   // runtime, metric, metric_len
   tbs_metric_new: { args: ['u64', 'ptr', 'usize'], returns: FFIType.u64_fast },
   // metric, value, tags, tags_len
