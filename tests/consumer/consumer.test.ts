@@ -271,7 +271,15 @@ test('kit: the activity heartbeats in MockActivityEnvironment', async () => {
 const SINGLE_FILE_WORKER = `
 import code from './workflow-bundle.js' with { type: 'text' };
 import { createWorker } from 'temporal-bun-sdk';
+import { Client, Connection } from 'temporal-bun-sdk/client';
 import * as activities from '../src/activities';
+
+// A client RPC: the modules the package loads on first use are inside the executable too.
+const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+const client = new Client({ connection });
+const { capabilities } = await client.workflowService.getSystemInfo({});
+console.log(capabilities ? 'client rpc answered' : 'client rpc without capabilities');
+await connection.close();
 
 const worker = await createWorker({
   taskQueue: process.env.TASK_QUEUE!,
@@ -531,6 +539,7 @@ describe('a project that installed the tarballs', () => {
     });
     try {
       await worker.waitFor('compiled worker ready', 120_000);
+      expect(await worker.waitFor('client rpc answered')).toContain('client rpc answered');
       const output = await runClient('consumer-compiled', 'consumer-compiled-1');
       expect(output).toContain(EXPECTED_RESULT);
     } finally {

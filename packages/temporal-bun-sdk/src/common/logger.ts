@@ -2,7 +2,6 @@
  * Logging: the `Logger` interface of `@temporalio/common` (so user loggers port unchanged) and a
  * console logger as the default. sdk-core's records reach a logger through `connection/runtime`.
  */
-import { createRequire } from 'node:module';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 
 export type { LogLevel, LogMetadata, Logger };
@@ -31,10 +30,9 @@ export abstract class BaseLogger implements Logger {
 }
 
 // node:util's inspect is loaded on the first record with metadata (a few ms at import otherwise).
-const requireHere = createRequire(import.meta.url);
 let inspect: typeof import('node:util').inspect | undefined;
 function inspectOnOneLine(value: unknown): string {
-  inspect ??= (requireHere('node:util') as typeof import('node:util')).inspect;
+  inspect ??= (require('node:util') as typeof import('node:util')).inspect;
   return inspect(value, { breakLength: Infinity, depth: 4 });
 }
 

@@ -8,7 +8,6 @@
  * `@temporalio/proto`'s; the client loads the full package when it first sends an RPC
  * ({@link fullProtos}).
  */
-import { createRequire } from 'node:module';
 import type * as proto from '@temporalio/proto';
 import type protobufLight from 'protobufjs/light';
 
@@ -22,8 +21,10 @@ interface WorkerProtos {
   };
 }
 
-const requireHere = createRequire(import.meta.url);
 let subset: WorkerProtos | undefined;
+
+// Modules loaded on first use are required with a plain `require` of a literal: a bundler (`bun build
+// --compile` of a single-file worker) includes them and still evaluates them only when called.
 
 /**
  * The subset's classes, built on first use: loading `protobufjs` and building the reflection takes
@@ -32,11 +33,10 @@ let subset: WorkerProtos | undefined;
  */
 export function workerProtos(): WorkerProtos {
   if (subset === undefined) {
-    const protobuf = requireHere('protobufjs/light') as typeof protobufLight;
-    const { patchProtobufRoot } = requireHere(
-      '@temporalio/proto/lib/patch-protobuf-root',
-    ) as typeof import('@temporalio/proto/lib/patch-protobuf-root');
-    const descriptor = requireHere('./worker-protos.json') as protobufLight.INamespace;
+    const protobuf = require('protobufjs/light') as typeof protobufLight;
+    const { patchProtobufRoot } =
+      require('@temporalio/proto/lib/patch-protobuf-root') as typeof import('@temporalio/proto/lib/patch-protobuf-root');
+    const descriptor = require('./worker-protos.json') as protobufLight.INamespace;
     // As `@temporalio/proto`'s own module does: types resolve on first use (`Root.fromJSON` would
     // resolve every one now, about twice the time).
     subset = patchProtobufRoot(
@@ -60,6 +60,6 @@ let full: typeof proto | undefined;
 
 /** All of `@temporalio/proto`, loaded on first use (the client's requests and responses). */
 export function fullProtos(): typeof proto {
-  full ??= requireHere('@temporalio/proto') as typeof proto;
+  full ??= require('@temporalio/proto') as typeof proto;
   return full;
 }

@@ -6,7 +6,6 @@
  * resolve a reference, so the first reference payload fails the task with
  * `ExternalStorageNotConfiguredError`, as in the official worker; that check needs no protobuf.
  */
-import { createRequire } from 'node:module';
 import { ExternalStorageNotConfiguredError, type LoadedDataConverter, type Payload } from '@temporalio/common';
 import {
   METADATA_ENCODING_KEY,
@@ -44,13 +43,10 @@ const detectReferences: VisitOptions<unknown> = {
   skipSearchAttributes: true,
 };
 
-const requireHere = createRequire(import.meta.url);
-
 /** Visitor options that resolve (or, without storage, refuse) the reference payloads of an inbound task. */
 export function externalStorageInbound(dataConverter: LoadedDataConverter): VisitOptions<unknown> {
   if (dataConverter.externalStorage === undefined) return detectReferences;
-  const { extstoreInboundOptions } = requireHere(
-    '@temporalio/common/lib/internal-non-workflow/external-storage-visitor',
-  ) as typeof import('@temporalio/common/lib/internal-non-workflow/external-storage-visitor');
+  const { extstoreInboundOptions } =
+    require('@temporalio/common/lib/internal-non-workflow/external-storage-visitor') as typeof import('@temporalio/common/lib/internal-non-workflow/external-storage-visitor');
   return extstoreInboundOptions(dataConverter.externalStorage) as VisitOptions<unknown>;
 }

@@ -18,7 +18,6 @@ import { loadWorkflowBundle, type WorkflowBundleOption } from '../workflow/prebu
 import { type DataConverter, noopMetricMeter } from '@temporalio/common';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
 import type { coresdk, temporal } from '@temporalio/proto';
-import { createRequire } from 'node:module';
 import { protos } from '../common/worker-protos';
 import { DeterminismViolationError } from '@temporalio/workflow/lib/errors';
 import { NativeError, NativeReplayer, type NativeRuntime } from '../native';
@@ -300,13 +299,10 @@ function rejectionReason(error: unknown): string {
   return errorMessage(error);
 }
 
-const requireHere = createRequire(import.meta.url);
-
 /** `@temporalio/common`'s JSON history reader, loaded on first use (it loads all of `@temporalio/proto`). */
 function historyFromJSON(history: unknown): temporal.api.history.v1.IHistory {
-  const { historyFromJSON: read } = requireHere(
-    '@temporalio/common/lib/proto-utils',
-  ) as typeof import('@temporalio/common/lib/proto-utils');
+  const { historyFromJSON: read } =
+    require('@temporalio/common/lib/proto-utils') as typeof import('@temporalio/common/lib/proto-utils');
   return read(history);
 }
 
