@@ -67,9 +67,13 @@ impl Hasher for IdentityHasher {
 
 type ByIdentity<V> = HashMap<usize, V, BuildHasherDefault<IdentityHasher>>;
 
-/// An interned attribute set is found by its parent's identity (0 for a new set) and the labels
-/// added, each value tagged with its kind so that `1` and `"1"` stay apart.
+/// An interned attribute set is found by its parent's identity ([`NO_PARENT`] for a new set) and the
+/// labels added, each value tagged with its kind so that `1` and `"1"` stay apart.
 type InternKey = (usize, Vec<(String, u8, String)>);
+
+/// The parent of a set made by `new_attributes`: no allocation has this address, and it differs
+/// from the identity of `Empty` (an exporter may extend `Empty` otherwise than it makes a new set).
+const NO_PARENT: usize = usize::MAX;
 
 fn intern_key(parent: usize, attributes: &NewAttributes) -> InternKey {
     let labels = attributes
@@ -136,9 +140,7 @@ impl BindingMeter {
         }
         attributes
     }
-}
 
-impl BindingMeter {
     fn binding<T: MetricAttributable<T>>(&self, instrument: T) -> Binding<T> {
         Binding::new(instrument, self.capacity)
     }
@@ -152,7 +154,7 @@ impl Debug for BindingMeter {
 
 impl CoreMeter for BindingMeter {
     fn new_attributes(&self, attributes: NewAttributes) -> MetricAttributes {
-        let key = intern_key(0, &attributes);
+        let key = intern_key(NO_PARENT, &attributes);
         self.intern(key, MetricAttributes::Empty, || {
             self.inner.new_attributes(attributes)
         })
