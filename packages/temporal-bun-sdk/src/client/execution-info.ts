@@ -25,8 +25,6 @@ import type { temporal } from '@temporalio/proto';
 import { int64ToNumber } from '../common/proto-values';
 import { protos } from '../common/worker-protos';
 
-const Status = () => protos.temporal.api.enums.v1.WorkflowExecutionStatus;
-
 export type WorkflowExecutionStatusName =
   | 'UNSPECIFIED'
   | 'RUNNING'
@@ -79,24 +77,25 @@ export interface CountWorkflowExecution {
 export function workflowStatusName(
   code: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined,
 ): WorkflowExecutionStatusName {
+  const Status = protos.temporal.api.enums.v1.WorkflowExecutionStatus;
   switch (code) {
-    case Status().WORKFLOW_EXECUTION_STATUS_UNSPECIFIED:
+    case Status.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED:
       return 'UNSPECIFIED';
-    case Status().WORKFLOW_EXECUTION_STATUS_RUNNING:
+    case Status.WORKFLOW_EXECUTION_STATUS_RUNNING:
       return 'RUNNING';
-    case Status().WORKFLOW_EXECUTION_STATUS_COMPLETED:
+    case Status.WORKFLOW_EXECUTION_STATUS_COMPLETED:
       return 'COMPLETED';
-    case Status().WORKFLOW_EXECUTION_STATUS_FAILED:
+    case Status.WORKFLOW_EXECUTION_STATUS_FAILED:
       return 'FAILED';
-    case Status().WORKFLOW_EXECUTION_STATUS_CANCELED:
+    case Status.WORKFLOW_EXECUTION_STATUS_CANCELED:
       return 'CANCELLED';
-    case Status().WORKFLOW_EXECUTION_STATUS_TERMINATED:
+    case Status.WORKFLOW_EXECUTION_STATUS_TERMINATED:
       return 'TERMINATED';
-    case Status().WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
+    case Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
       return 'CONTINUED_AS_NEW';
-    case Status().WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+    case Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
       return 'TIMED_OUT';
-    case Status().WORKFLOW_EXECUTION_STATUS_PAUSED:
+    case Status.WORKFLOW_EXECUTION_STATUS_PAUSED:
       return 'PAUSED';
     default:
       return 'UNKNOWN';
@@ -124,7 +123,7 @@ export async function executionInfoFromRaw(
     runId: raw.execution?.runId ?? '',
     taskQueue: raw.taskQueue ?? '',
     status: {
-      code: raw.status ?? Status().WORKFLOW_EXECUTION_STATUS_UNSPECIFIED,
+      code: raw.status ?? protos.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED,
       name: workflowStatusName(raw.status),
     },
     historyLength: int64ToNumber(raw.historyLength),

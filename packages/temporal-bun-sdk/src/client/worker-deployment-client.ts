@@ -15,9 +15,6 @@ import type { NativeRpcOptions } from '../native';
 import type { Connection } from './connection';
 import { protos } from '../common/worker-protos';
 
-const VersionStatus = () => protos.temporal.api.enums.v1.WorkerDeploymentVersionStatus;
-const DrainageStatus = () => protos.temporal.api.enums.v1.VersionDrainageStatus;
-
 /** A version's state in its deployment, without the proto enum's prefix. */
 export type WorkerDeploymentVersionStatus =
   | 'UNSPECIFIED'
@@ -115,12 +112,12 @@ export class WorkerDeploymentClient {
       versions: (info.versionSummaries ?? []).map((summary) => ({
         version: toVersion(summary.deploymentVersion) ?? { deploymentName, buildId: '' },
         status: enumName<WorkerDeploymentVersionStatus>(
-          VersionStatus(),
+          protos.temporal.api.enums.v1.WorkerDeploymentVersionStatus,
           summary.status,
           'WORKER_DEPLOYMENT_VERSION_STATUS_',
         ),
         drainageStatus: enumName<WorkerDeploymentDrainageStatus>(
-          DrainageStatus(),
+          protos.temporal.api.enums.v1.VersionDrainageStatus,
           summary.drainageStatus,
           'VERSION_DRAINAGE_STATUS_',
         ),

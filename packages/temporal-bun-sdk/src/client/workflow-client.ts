@@ -90,9 +90,6 @@ import {
 } from './workflow-options';
 import { fullProtos, protos } from '../common/worker-protos';
 
-const EventType = () => protos.temporal.api.enums.v1.EventType;
-const LifecycleStage = () => protos.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
-
 /** An update sent to a workflow: its id, and its outcome once the handler has finished. */
 export interface WorkflowUpdateHandle<Ret> {
   readonly updateId: string;
@@ -314,6 +311,7 @@ export class WorkflowClient {
     runId?: string,
     options: WorkflowResultOptions = {},
   ): Promise<WorkflowResultType<T>> {
+    const EventType = protos.temporal.api.enums.v1.EventType;
     const followRuns = options.followRuns ?? true;
     const context = this.#serializationContext(workflowId);
     let currentRunId = runId;
@@ -346,7 +344,7 @@ export class WorkflowClient {
       }
       nextPageToken = undefined;
       switch (event.eventType) {
-        case EventType().EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: {
+        case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: {
           const attributes = event.workflowExecutionCompletedEventAttributes;
           if (followRuns && attributes?.newExecutionRunId) {
             currentRunId = attributes.newExecutionRunId; // the next cron run
@@ -360,7 +358,7 @@ export class WorkflowClient {
             options.typeInfo?.outputType as TypeInfo<WorkflowResultType<T>> | undefined,
           );
         }
-        case EventType().EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: {
+        case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: {
           const attributes = event.workflowExecutionFailedEventAttributes;
           if (followRuns && attributes?.newExecutionRunId) {
             currentRunId = attributes.newExecutionRunId; // the next attempt of the retry policy
@@ -373,7 +371,7 @@ export class WorkflowClient {
             decodeRetryState(attributes?.retryState) ?? RetryState.NON_RETRYABLE_FAILURE,
           );
         }
-        case EventType().EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: {
+        case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: {
           const details = await decodeArrayFromPayloads(
             this.dataConverter,
             event.workflowExecutionCanceledEventAttributes?.details?.payloads as Payload[] | null | undefined,
@@ -383,13 +381,13 @@ export class WorkflowClient {
           failure.stack = '';
           throw new WorkflowFailedError('Workflow execution cancelled', failure, RetryState.NON_RETRYABLE_FAILURE);
         }
-        case EventType().EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: {
+        case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: {
           const reason = event.workflowExecutionTerminatedEventAttributes?.reason || 'Workflow execution terminated';
           const failure = new TerminatedFailure(reason);
           failure.stack = '';
           throw new WorkflowFailedError(reason, failure, RetryState.NON_RETRYABLE_FAILURE);
         }
-        case EventType().EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: {
+        case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: {
           const attributes = event.workflowExecutionTimedOutEventAttributes;
           if (followRuns && attributes?.newExecutionRunId) {
             currentRunId = attributes.newExecutionRunId;
@@ -403,7 +401,7 @@ export class WorkflowClient {
             decodeRetryState(attributes?.retryState) ?? RetryState.TIMEOUT,
           );
         }
-        case EventType().EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: {
+        case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: {
           const newExecutionRunId = event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
           if (!newExecutionRunId)
             throw new TypeError('the server sent a continued-as-new event without newExecutionRunId');
@@ -413,9 +411,7 @@ export class WorkflowClient {
           continue;
         }
         default:
-          throw new TypeError(
-            `the server sent ${EventType()[event.eventType ?? 0] ?? event.eventType} as a close event`,
-          );
+          throw new TypeError(`the server sent ${EventType[event.eventType ?? 0] ?? event.eventType} as a close event`);
       }
     }
   }
@@ -683,7 +679,11 @@ export class WorkflowClient {
       // The server answers ADMITTED when its own wait ends first; asking again (same update id) attaches to the same update.
       do {
         response = await this.connection.call('UpdateWorkflowExecution', request);
-      } while ((response.stage ?? 0) < LifecycleStage().UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
+      } while (
+        (response.stage ?? 0) <
+        protos.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+          .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+      );
     } catch (error) {
       throw this.#updateError(error, 'Workflow Update failed', workflowId, runId);
     }
@@ -750,7 +750,11 @@ export class WorkflowClient {
           namespace: this.options.namespace,
           updateRef: { workflowExecution: { workflowId, runId }, updateId },
           identity: this.options.identity,
-          waitPolicy: { lifecycleStage: LifecycleStage().UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+          waitPolicy: {
+            lifecycleStage:
+              protos.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+                .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+          },
         });
       } catch (error) {
         if (isTimeoutOrCancelled(error)) continue; // the long poll ended without an outcome: poll again

@@ -76,18 +76,17 @@ export const WorkflowUpdateStage = {
 } as const;
 export type WorkflowUpdateStage = (typeof WorkflowUpdateStage)[keyof typeof WorkflowUpdateStage];
 
-const LifecycleStage = () => protos.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
-
 export function encodeWorkflowUpdateStage(
   stage: WorkflowUpdateStage,
 ): temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage {
+  const LifecycleStage = protos.temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
   switch (stage) {
     case 'ADMITTED':
-      return LifecycleStage().UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
+      return LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
     case 'ACCEPTED':
-      return LifecycleStage().UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
+      return LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
     case 'COMPLETED':
-      return LifecycleStage().UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
+      return LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
   }
 }
 

@@ -43,8 +43,6 @@ import type { WorkerPlugin } from './plugins';
 
 type History = temporal.api.history.v1.History;
 type RemoveFromCache = coresdk.workflow_activation.IRemoveFromCache;
-const EvictionReason = () => protos.coresdk.workflow_activation.RemoveFromCache.EvictionReason;
-
 /**
  * A history to replay: a `temporal.api.history.v1.History` (message or plain object), its
  * protobuf encoding, or the JSON that `temporal workflow show --output json` prints (object or
@@ -247,8 +245,9 @@ class HistoryReplay {
   }
 
   outcome(eviction: RemoveFromCache): DeterminismViolationError | ReplayError | undefined {
+    const EvictionReason = protos.coresdk.workflow_activation.RemoveFromCache.EvictionReason;
     const evictionMessage = eviction.message ?? '';
-    if (eviction.reason === EvictionReason().NONDETERMINISM) {
+    if (eviction.reason === EvictionReason.NONDETERMINISM) {
       // Core found the commands at odds with the history, or the workflow itself reported a
       // determinism violation (then its own failure says more than core's summary of it).
       const details = this.taskFailure === undefined ? evictionMessage : errorMessage(this.taskFailure);
@@ -269,21 +268,21 @@ class HistoryReplay {
     }
     const taskFailure = this.taskFailure === undefined ? undefined : errorMessage(this.taskFailure);
     switch (eviction.reason) {
-      case EvictionReason().LANG_REQUESTED:
-      case EvictionReason().CACHE_FULL:
+      case EvictionReason.LANG_REQUESTED:
+      case EvictionReason.CACHE_FULL:
         // Core evicts a run once its history has been replayed to the end.
         return taskFailure === undefined
           ? undefined
           : new ReplayError(`Replay failed due to a workflow task failure: ${taskFailure}`, {
               cause: this.taskFailure,
             });
-      case EvictionReason().LANG_FAIL:
+      case EvictionReason.LANG_FAIL:
         return new ReplayError(`Replay failed due to a workflow task failure: ${taskFailure ?? evictionMessage}`, {
           cause: this.taskFailure,
         });
       default:
         return new ReplayError(
-          `Replay failed: core evicted the run with reason ${EvictionReason()[eviction.reason ?? 0] ?? eviction.reason}: ${evictionMessage}`,
+          `Replay failed: core evicted the run with reason ${EvictionReason[eviction.reason ?? 0] ?? eviction.reason}: ${evictionMessage}`,
           { cause: this.taskFailure },
         );
     }
