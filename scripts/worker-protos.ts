@@ -5,7 +5,7 @@
  *
  * Why: `@temporalio/proto` builds the reflection of every Temporal API (cloud, operator, test
  * services, ...) when it is loaded, about 60 ms and 12 MiB before a worker can poll. The worker's
- * own paths load this subset instead (`src/common/worker-protos.ts`, about a tenth of it); the full
+ * own paths load this subset instead (`src/common/worker-protos.ts`, about a fifth of it); the full
  * package is loaded only when the client sends an RPC.
  *
  * `bun scripts/worker-protos.ts` checks that the committed file is current and exits 1 if not

@@ -23,13 +23,12 @@ interface WorkerProtos {
 
 let subset: WorkerProtos | undefined;
 
-// Modules loaded on first use are required with a plain `require` of a literal: a bundler (`bun build
-// --compile` of a single-file worker) includes them and still evaluates them only when called.
-
 /**
  * The subset's classes, built on first use: loading `protobufjs` and building the reflection takes
- * about 20 ms, which importing the package no longer pays. `createWorker` builds them while
- * `Bun.build` bundles the workflows, when the JS thread would otherwise wait.
+ * about 20 ms, which importing the package no longer pays. A running worker builds them while its
+ * first polls are out (`Worker.run`). Modules loaded on first use are required with a plain
+ * `require` of a literal: a bundler (`bun build --compile`) includes them and still evaluates them
+ * only when called.
  */
 export function workerProtos(): WorkerProtos {
   if (subset === undefined) {

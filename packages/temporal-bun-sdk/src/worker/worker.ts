@@ -346,8 +346,14 @@ export class Worker {
     const loops = Promise.all([workflowLoop?.run().catch(onFatal), activityLoop.run().catch(onFatal)]);
     logger.info('Worker started', { namespace: options.namespace });
     // The protobuf classes that decode tasks (~20 ms to build) are built while the first polls are
-    // out, unless a task arrives first and builds them.
-    setTimeout(workerProtos, 0);
+    // out, unless a task arrives first and builds them. A failure here is the first task's to report.
+    setTimeout(() => {
+      try {
+        workerProtos();
+      } catch {
+        // Decoding the first task fails the same way, through the task loop.
+      }
+    }, 0);
     try {
       await loops;
     } finally {

@@ -121,8 +121,7 @@ export class WorkflowIsolateManager {
   readonly #options: WorkflowIsolateManagerOptions & { isolateExecutionTimeoutMs: number };
   readonly #layout: Layout;
   readonly #configuration: RunConfiguration;
-  /** Source maps of the scripts evaluated in sandboxes, by script name. */
-  /** By script name: a source map, or how to load it on first use. */
+  /** Source maps of the scripts evaluated in sandboxes, by script name, or how to load one on first use. */
   readonly #sourceMaps = new Map<string, SourceMapLookup | (() => SourceMapLookup | undefined) | undefined>();
   /** False while the start-up probe runs (see {@link #probeWorkflowsModule}). */
   #mapStacks = true;
@@ -144,21 +143,21 @@ export class WorkflowIsolateManager {
     const showStackTraceSources = options.showStackTraceSources ?? false;
     const maps: RawSourceMap[] = [];
     for (const script of scripts) {
-      if (!showStackTraceSources) {
-        // Read and parsed when a stack is first mapped (a megabyte of JSON for the library, and
-        // a start-up that maps no stack). Positions are mapped here (mappings, sources, names);
-        // the sources' text serves only `__enhanced_stack_trace` with showStackTraceSources.
-        this.#sourceMaps.set(script.filename, () => {
-          const lookup = SourceMapLookup.fromJson(script.sourceMap);
-          if (lookup !== undefined) delete lookup.map.sourcesContent;
-          return lookup;
-        });
+      if (showStackTraceSources) {
+        const lookup = SourceMapLookup.fromJson(script.sourceMap);
+        if (lookup === undefined) continue;
+        this.#sourceMaps.set(script.filename, lookup);
+        maps.push(lookup.map);
         continue;
       }
-      const lookup = SourceMapLookup.fromJson(script.sourceMap);
-      if (lookup === undefined) continue;
-      this.#sourceMaps.set(script.filename, lookup);
-      maps.push(lookup.map);
+      // Read and parsed when a stack is first mapped (a megabyte of JSON for the library, and a
+      // start-up maps no stack). Positions are mapped here (mappings, sources, names); the sources'
+      // text serves only `__enhanced_stack_trace` with showStackTraceSources.
+      this.#sourceMaps.set(script.filename, () => {
+        const lookup = SourceMapLookup.fromJson(script.sourceMap);
+        if (lookup !== undefined) delete lookup.map.sourcesContent;
+        return lookup;
+      });
     }
     this.#configuration = {
       showStackTraceSources,
