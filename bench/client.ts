@@ -10,6 +10,7 @@
  * workflows in the worker's cache and reads the worker's RSS (`/proc/<workerPid>/smaps_rollup`)
  * before and after; it terminates them at the end.
  */
+import { limit } from '@temporalio/common/lib/concurrency/limit';
 import { Client, Connection, type WorkflowHandle } from 'temporal-bun-sdk/client';
 import { memoryStatus, processCpuMs, residentKiB, threadDelta, threadSamples } from './harness/proc-stats';
 import { heavyWorkflow, oneActivityWorkflow, parkedWorkflow, proceedSignal, progressQuery } from './workload/workflows';
@@ -245,17 +246,9 @@ const PARK_SETTLE_MS = 1_000;
 const parkedIds: string[] = [];
 
 /** Runs `task(0)` … `task(count - 1)`, at most `concurrency` at a time. */
-async function bounded<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await task(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-  return results;
+function bounded<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const permit = limit(concurrency);
+  return Promise.all(Array.from({ length: count }, (_, index) => permit(() => task(index))));
 }
 
 /** Scenario D: the worker's RSS, then `count` workflows parked in its cache, then its RSS again. */
