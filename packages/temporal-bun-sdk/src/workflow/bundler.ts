@@ -20,6 +20,7 @@ import { defineLazyProperty } from '../common/lazy-property';
 import { errorMessage } from '../common/error-message';
 import type { Logger } from '../common/logger';
 import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
+import { LibraryCache } from './library-cache';
 
 export interface WorkflowBundleOptions {
   /** Path of a `.ts`/`.js` module (or a directory with an index module) exporting workflow functions. */
@@ -306,18 +307,13 @@ export async function bundleSharedContextWorkflowCode(
     ],
   });
   reportBuild(runModulesResult, stubbedImports, workflowsPath, options.logger);
-  const libraryResult = await runBuild(workflowsPath, {
-    format: 'iife',
-    plugins: [
-      workflowBundlePlugin({
-        ...pluginParts,
-        entryCode: libraryEntryCode(workerInterfacePath, globalOverridesPath, exposed),
-        convertersFromRun: true,
-        onStub: () => undefined,
-      }),
-    ],
+  const library = await buildLibrary(workflowsPath, {
+    ...pluginParts,
+    entryCode: libraryEntryCode(workerInterfacePath, globalOverridesPath, exposed),
+    logger: options.logger,
   });
-  const bundle = await reusableBundleOutput(libraryResult, runModulesResult, workflowsPath, workerInterfacePath);
+  const runModules = await buildOutput(runModulesResult, workflowsPath);
+  const bundle = reusableBundleOutput(library, runModules, workerInterfacePath);
   options.logger?.info('Workflow bundle created', {
     workflowsPath,
     sizeKiB: Math.round((bundle.library.code.length + bundle.runModules.code.length) / 1024),
@@ -325,14 +321,44 @@ export async function bundleSharedContextWorkflowCode(
   return bundle;
 }
 
-async function reusableBundleOutput(
-  libraryResult: Awaited<ReturnType<typeof Bun.build>>,
-  runModulesResult: Awaited<ReturnType<typeof Bun.build>>,
+/**
+ * The library script of a shared context, from the cache when nothing it is built from changed
+ * (`library-cache.ts`), else built and stored there.
+ */
+async function buildLibrary(
   workflowsPath: string,
+  parts: Omit<PluginParts, 'onStub' | 'convertersFromRun'> & { logger: Logger | undefined },
+): Promise<{ code: string; sourceMap: PendingSourceMap }> {
+  const cache = LibraryCache.open(
+    { entryCode: parts.entryCode, ignoreModules: parts.ignoreModules },
+    parts.libraryDirectory,
+    parts.logger,
+  );
+  const cached = cache?.read();
+  if (cached !== undefined) {
+    return {
+      code: cached.code,
+      sourceMap: { bytes: cached.sourceMapBytes, baseDirectory: cached.baseDirectory, linesAbove: 0 },
+    };
+  }
+  const result = await runBuild(workflowsPath, {
+    format: 'iife',
+    metafile: cache !== undefined,
+    plugins: [workflowBundlePlugin({ ...parts, convertersFromRun: true, onStub: () => undefined })],
+  });
+  const library = await buildOutput(result, workflowsPath);
+  cache?.write(
+    { code: library.code, sourceMapBytes: library.sourceMap.bytes, baseDirectory: library.sourceMap.baseDirectory },
+    Object.keys(result.metafile?.inputs ?? {}),
+  );
+  return library;
+}
+
+function reusableBundleOutput(
+  library: { code: string; sourceMap: PendingSourceMap },
+  runModules: { code: string; sourceMap: PendingSourceMap },
   workerInterfacePath: string,
-): Promise<ReusableWorkflowBundle> {
-  const library = await buildOutput(libraryResult, workflowsPath);
-  const runModules = await buildOutput(runModulesResult, workflowsPath);
+): ReusableWorkflowBundle {
   const hash = Bun.hash(library.code + runModules.code).toString(16);
   return {
     library: withSourceMap({ code: library.code, filename: `temporal-workflow-library-${hash}.js` }, library.sourceMap),
@@ -461,7 +487,7 @@ function isGeneratedModule(module: string): boolean {
 
 async function runBuild(
   workflowsPath: string,
-  config: { format: 'iife' | 'cjs'; plugins: BunPlugin[] },
+  config: { format: 'iife' | 'cjs'; plugins: BunPlugin[]; metafile?: boolean },
 ): Promise<Awaited<ReturnType<typeof Bun.build>>> {
   let result: Awaited<ReturnType<typeof Bun.build>>;
   try {
@@ -472,6 +498,7 @@ async function runBuild(
       sourcemap: 'external',
       minify: false,
       throw: false,
+      metafile: config.metafile ?? false,
       plugins: config.plugins,
     });
   } catch (cause) {
