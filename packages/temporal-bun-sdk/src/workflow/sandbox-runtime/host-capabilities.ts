@@ -83,5 +83,17 @@ export interface SandboxHostCapabilities {
   newAsyncLocalStorage(): HostAsyncLocalStorage;
 }
 
+/** What the runtime alone uses, beside the capabilities it gives the sealed globals. */
+export interface SandboxHost extends SandboxHostCapabilities {
+  /**
+   * Keeps these runtime functions out of JavaScriptCore's top tier (the FTL; `noFTL` of `bun:jsc`).
+   * The membrane's recursive copies see values of every shape, so the FTL's code is barely faster
+   * than the DFG's, but compiling it took 10 to 40 ms of JIT-thread CPU per function, and again
+   * after every deoptimization: a fifth of a worker's CPU over its first few hundred runs, and
+   * nothing measurable once warm (`scripts/profile-workflow-runs.ts`). Returns nothing.
+   */
+  keepFromTopTier(functions: readonly ((...args: never[]) => unknown)[]): void;
+}
+
 /** The global through which the host passes the capabilities; the runtime deletes it at once. */
 export const HOST_CAPABILITIES_GLOBAL = '__temporal_sandbox_host';

@@ -14,8 +14,8 @@
  */
 import type { RunConfiguration, SandboxActivator, WorkerInterface } from './run-driver';
 import { ActivationDriver, configureRuns, failedCompletion, startRun } from './run-driver';
-import { HOST_CAPABILITIES_GLOBAL, type SandboxHostCapabilities } from './host-capabilities';
-import { exportToHost, importFromHost } from './membrane';
+import { HOST_CAPABILITIES_GLOBAL, type SandboxHost, type SandboxHostCapabilities } from './host-capabilities';
+import { exportToHost, importFromHost, MEMBRANE_COPIES } from './membrane';
 import {
   MapPrototypeDelete,
   MapPrototypeGet,
@@ -48,7 +48,7 @@ interface HostRequest {
   raw?: unknown;
 }
 
-const host = global[HOST_CAPABILITIES_GLOBAL] as SandboxHostCapabilities | undefined;
+const host = global[HOST_CAPABILITIES_GLOBAL] as SandboxHost | undefined;
 ReflectDeleteProperty(global, HOST_CAPABILITIES_GLOBAL);
 if (host === undefined) throw new SandboxError('the workflow sandbox runtime was evaluated without its host');
 
@@ -72,6 +72,7 @@ if (typeof temporalApi === 'object' && temporalApi !== null && typeof temporalAp
 }
 
 const { log, mapPosition, textEncode, newTextDecoder, newURL, newURLSearchParams, newAsyncLocalStorage } = host;
+host.keepFromTopTier(MEMBRANE_COPIES);
 installSealedGlobals(global, {
   // Silent while the run replays history (queries are live: they log).
   log(level: Parameters<SandboxHostCapabilities['log']>[0], message: string) {

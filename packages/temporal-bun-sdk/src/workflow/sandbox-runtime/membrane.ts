@@ -182,3 +182,11 @@ function copyOwnData(
     if (descriptor !== undefined && 'value' in descriptor) copy[key] = exportToHost(descriptor.value, seen, depth + 1);
   }
 }
+
+/** The membrane's functions that see values of every shape (kept from the top JIT tier: `keepFromTopTier`). */
+export const MEMBRANE_COPIES: readonly ((...args: never[]) => unknown)[] = [
+  importFromHost,
+  exportToHost,
+  copyOwnData,
+  accessorKeysOf,
+];
