@@ -496,6 +496,43 @@ describe('createWorker bad input', () => {
     ).rejects.toThrow('127.0.0.1:1');
   });
 
+  test('a namespace the server does not have fails createWorker naming it; a broken workflows file is reported first', async () => {
+    const namespace = `no-such-namespace-${randomUUID()}`;
+    await expect(
+      createWorker({
+        connection: env.connection,
+        namespace,
+        taskQueue: 'q',
+        workflowsPath,
+        activities,
+        logger: silentLogger,
+      }),
+    ).rejects.toThrow(`namespace ${namespace} was not found`);
+    const broken = resolve(import.meta.dir, 'fixtures/broken-workflows.ts');
+    const error = await createWorker({
+      connection: env.connection,
+      namespace,
+      taskQueue: 'q',
+      workflowsPath: broken,
+      logger: silentLogger,
+    }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toContain('broken-workflows.ts');
+    // Nothing those failures made is left on the shared connection: it still serves a worker.
+    const worker = await createWorker({
+      connection: env.connection,
+      taskQueue: `after-${randomUUID()}`,
+      activities,
+      logger: silentLogger,
+    });
+    const running = worker.run();
+    worker.shutdown();
+    await running;
+    expect(worker.getState()).toBe('STOPPED');
+  });
+
   test('run() twice is refused and shutdown() twice is harmless', async () => {
     const worker: Worker = await createWorker({
       connection: env.connection,
