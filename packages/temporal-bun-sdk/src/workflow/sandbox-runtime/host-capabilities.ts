@@ -88,9 +88,10 @@ export interface SandboxHost extends SandboxHostCapabilities {
   /**
    * Keeps these runtime functions out of JavaScriptCore's top tier (the FTL; `noFTL` of `bun:jsc`).
    * The membrane's recursive copies see values of every shape, so the FTL's code is barely faster
-   * than the DFG's, but compiling it took 10 to 40 ms of JIT-thread CPU per function, and again
-   * after every deoptimization: a fifth of a worker's CPU over its first few hundred runs, and
-   * nothing measurable once warm (`scripts/profile-workflow-runs.ts`). Returns nothing.
+   * than the DFG's, but compiling it took 10 to 45 ms of JIT-thread CPU per function, and again
+   * after deoptimizations: about a tenth of a worker's CPU over its first few hundred runs, and no
+   * difference once warm (`bench/README.md`, JIT). The host reads the array by index (no sandbox
+   * code runs) and returns nothing.
    */
   keepFromTopTier(functions: readonly ((...args: never[]) => unknown)[]): void;
 }
