@@ -341,6 +341,7 @@ async function buildLibrary(
       sourceMap: { bytes: cached.sourceMapBytes, baseDirectory: cached.baseDirectory, linesAbove: 0 },
     };
   }
+  const startedAtMs = Date.now();
   const result = await runBuild(workflowsPath, {
     format: 'iife',
     metafile: cache !== undefined,
@@ -350,6 +351,7 @@ async function buildLibrary(
   cache?.write(
     { code: library.code, sourceMapBytes: library.sourceMap.bytes, baseDirectory: library.sourceMap.baseDirectory },
     Object.keys(result.metafile?.inputs ?? {}),
+    startedAtMs,
   );
   return library;
 }

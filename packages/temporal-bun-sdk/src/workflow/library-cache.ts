@@ -15,8 +15,10 @@
  *   `@temporalio/workflow`, or the directory in `TEMPORAL_BUN_WORKFLOW_CACHE`; `off` there
  *   disables the cache. An unwritable directory only means building every time.
  * - **Writes** go through a temporary file and a rename, the meta file last, so a reader sees a
- *   whole entry or none. Builds of one key are identical, so concurrent writers do not conflict.
- *   The oldest entries are removed past {@link MAX_ENTRIES}.
+ *   whole entry or none. The meta file holds hashes of the code and the map: the files of two
+ *   writers whose inputs differed (a package changing between two starts) do not match it. A
+ *   build whose inputs changed after it started is not stored. The oldest entries are removed past
+ *   {@link MAX_ENTRIES}.
  */
 import {
   mkdirSync,
@@ -48,8 +50,9 @@ export interface LibraryBuild {
 
 interface EntryMeta {
   format: number;
-  codeBytes: number;
-  mapBytes: number;
+  /** Hashes of the code and map files, so that an entry made of two writers' files is a miss. */
+  codeHash: string;
+  mapHash: string;
   baseDirectory: string;
   /** [path, size, ino, mtimeMs, ctimeMs] of every file the build read. */
   inputs: [string, number, number, number, number][];
@@ -99,7 +102,7 @@ export class LibraryCache {
     try {
       const code = readFileSync(this.#path('js'), 'utf8');
       const sourceMapBytes = new Uint8Array(readFileSync(this.#path('map')));
-      if (Buffer.byteLength(code) !== meta.codeBytes || sourceMapBytes.length !== meta.mapBytes) return undefined;
+      if (contentHash(code) !== meta.codeHash || contentHash(sourceMapBytes) !== meta.mapHash) return undefined;
       touch(this.#path('json'));
       return { code, sourceMapBytes, baseDirectory: meta.baseDirectory };
     } catch {
@@ -109,23 +112,25 @@ export class LibraryCache {
 
   /**
    * Stores `build`, made from `inputs` (paths as Bun's metafile lists them: relative to the working
-   * directory, or namespaced for generated modules, which are skipped). Never throws: a cache that
-   * cannot be written is only slower.
+   * directory, or namespaced for generated modules, which are skipped) by a build that started at
+   * `startedAtMs` (`Date.now()`). Never throws: a cache that cannot be written is only slower.
    */
-  write(build: LibraryBuild, inputs: readonly string[]): void {
+  write(build: LibraryBuild, inputs: readonly string[], startedAtMs: number): void {
     try {
       const stamped: EntryMeta['inputs'] = [];
       for (const input of inputs) {
         if (/^[a-z-]+:/.test(input)) continue;
         const path = isAbsolute(input) ? input : resolve(build.baseDirectory, input);
         const stamp = fileStamp(path);
-        if (stamp === undefined) return; // an input that cannot be checked: never reuse this build
+        // An input that cannot be checked, or that changed since the build started (the build may
+        // have read it before or after): never reuse this build.
+        if (stamp === undefined || stamp[3] >= startedAtMs - 1) return;
         stamped.push([path, ...stamp]);
       }
       const meta: EntryMeta = {
         format: CACHE_FORMAT,
-        codeBytes: Buffer.byteLength(build.code),
-        mapBytes: build.sourceMapBytes.length,
+        codeHash: contentHash(build.code),
+        mapHash: contentHash(build.sourceMapBytes),
         baseDirectory: build.baseDirectory,
         inputs: stamped,
       };
@@ -188,6 +193,10 @@ function fileStamp(path: string): [number, number, number, number] | undefined {
   } catch {
     return undefined;
   }
+}
+
+function contentHash(data: string | Uint8Array): string {
+  return Bun.hash(data).toString(16);
 }
 
 /** Marks an entry as used (its meta file's mtime), for {@link LibraryCache.prune}. */

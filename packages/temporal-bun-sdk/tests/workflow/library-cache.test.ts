@@ -38,6 +38,12 @@ function freshCacheDirectory(name: string): string {
   return directory;
 }
 
+/** A build's start: a few ms after its inputs were written (the cache stores no build whose inputs are newer). */
+function buildStart(): number {
+  Bun.sleepSync(3);
+  return Date.now();
+}
+
 /** An input file of a made-up build, and the build. */
 function madeUpBuild(name: string) {
   const input = join(scratch, `${name}.js`);
@@ -56,7 +62,7 @@ describe('LibraryCache', () => {
     const { input, build } = madeUpBuild('hit');
     const cache = LibraryCache.open({ entryCode: 'hit' }, libraryDirectory)!;
     expect(cache.read()).toBeUndefined();
-    cache.write(build, [input, 'temporal-workflow-entry:entry.js']);
+    cache.write(build, [input, 'temporal-workflow-entry:entry.js'], buildStart());
     const read = LibraryCache.open({ entryCode: 'hit' }, libraryDirectory)!.read();
     expect(read?.code).toBe(build.code);
     expect(read?.baseDirectory).toBe(scratch);
@@ -69,23 +75,45 @@ describe('LibraryCache', () => {
     freshCacheDirectory('changed');
     const { input, build } = madeUpBuild('changed');
     const cache = LibraryCache.open({ entryCode: 'changed' }, libraryDirectory)!;
-    cache.write(build, [input]);
+    cache.write(build, [input], buildStart());
     expect(cache.read()?.code).toBe(build.code);
 
     // The same bytes count and the mtime set back, as an npm tarball's fixed mtime would leave it:
     // the ctime still moves.
     const stamp = new Date('1985-10-26T08:15:00Z');
     utimesSync(input, stamp, stamp);
-    cache.write(build, [input]);
+    cache.write(build, [input], buildStart());
     expect(cache.read()?.code).toBe(build.code);
     Bun.sleepSync(5);
     writeFileSync(input, 'module.exports = 2;\n');
     utimesSync(input, stamp, stamp);
     expect(cache.read()).toBeUndefined();
 
-    cache.write(build, [input]);
+    cache.write(build, [input], buildStart());
     expect(cache.read()?.code).toBe(build.code);
     rmSync(input);
+    expect(cache.read()).toBeUndefined();
+  });
+
+  test('a build whose input changed after the build started is not stored', () => {
+    const directory = freshCacheDirectory('raced');
+    mkdirSync(directory);
+    const { input, build } = madeUpBuild('raced');
+    const startedAt = buildStart();
+    Bun.sleepSync(3);
+    writeFileSync(input, 'module.exports = 3;\n'); // while the build ran: it may have read either
+    LibraryCache.open({ entryCode: 'raced' }, libraryDirectory)!.write(build, [input], startedAt);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  test('an entry whose code is not the one its meta file names (two writers) is a miss', () => {
+    const directory = freshCacheDirectory('mixed');
+    const { input, build } = madeUpBuild('mixed');
+    const cache = LibraryCache.open({ entryCode: 'mixed' }, libraryDirectory)!;
+    cache.write(build, [input], buildStart());
+    const code = readdirSync(directory).find((name) => name.endsWith('.js'))!;
+    // Another writer's code, of the same length.
+    writeFileSync(join(directory, code), build.code.replace('library', 'LIBRARY'));
     expect(cache.read()).toBeUndefined();
   });
 
@@ -93,7 +121,7 @@ describe('LibraryCache', () => {
     const directory = freshCacheDirectory('damaged');
     const { input, build } = madeUpBuild('damaged');
     const cache = LibraryCache.open({ entryCode: 'damaged' }, libraryDirectory)!;
-    cache.write(build, [input]);
+    cache.write(build, [input], buildStart());
     const code = readdirSync(directory).find((name) => name.endsWith('.js'))!;
     appendFileSync(join(directory, code), '// cut short or grown');
     expect(cache.read()).toBeUndefined();
@@ -103,7 +131,11 @@ describe('LibraryCache', () => {
 
     const elsewhere = freshCacheDirectory('unchecked');
     mkdirSync(elsewhere);
-    LibraryCache.open({ entryCode: 'unchecked' }, libraryDirectory)!.write(build, [join(scratch, 'no-such-input.js')]);
+    LibraryCache.open({ entryCode: 'unchecked' }, libraryDirectory)!.write(
+      build,
+      [join(scratch, 'no-such-input.js')],
+      buildStart(),
+    );
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 
@@ -112,7 +144,7 @@ describe('LibraryCache', () => {
     expect(LibraryCache.open({ entryCode: 'x' }, libraryDirectory)).toBeUndefined();
     delete process.env[WORKFLOW_CACHE_ENV];
     const { input, build } = madeUpBuild('default');
-    LibraryCache.open({ entryCode: 'default' }, libraryDirectory)!.write(build, [input]);
+    LibraryCache.open({ entryCode: 'default' }, libraryDirectory)!.write(build, [input], buildStart());
     const defaultDirectory = join(scratch, 'project', 'node_modules', '.cache', 'temporal-bun-sdk', 'library');
     expect(readdirSync(defaultDirectory).filter((name) => name.endsWith('.json'))).toHaveLength(1);
     // A library outside any node_modules has no default place.
@@ -125,7 +157,7 @@ describe('LibraryCache', () => {
     process.env[WORKFLOW_CACHE_ENV] = join(file, 'below-a-file');
     const { input, build } = madeUpBuild('unwritable');
     const cache = LibraryCache.open({ entryCode: 'unwritable' }, libraryDirectory)!;
-    expect(() => cache.write(build, [input])).not.toThrow();
+    expect(() => cache.write(build, [input], buildStart())).not.toThrow();
     expect(cache.read()).toBeUndefined();
   });
 
@@ -133,7 +165,7 @@ describe('LibraryCache', () => {
     const directory = freshCacheDirectory('pruned');
     const { input, build } = madeUpBuild('pruned');
     for (let index = 0; index < 20; index++) {
-      LibraryCache.open({ entryCode: `entry ${index}` }, libraryDirectory)!.write(build, [input]);
+      LibraryCache.open({ entryCode: `entry ${index}` }, libraryDirectory)!.write(build, [input], buildStart());
       Bun.sleepSync(2); // distinct mtimes order the entries
     }
     expect(readdirSync(directory).filter((name) => name.endsWith('.json'))).toHaveLength(16);
