@@ -85,12 +85,15 @@ export class LibraryCache {
 
   /** The cached build, if there is one and every file it was built from is as it was. */
   read(): LibraryBuild | undefined {
-    let meta: EntryMeta;
     try {
-      meta = JSON.parse(readFileSync(this.#path('json'), 'utf8'));
+      return this.#read();
     } catch {
-      return undefined; // no entry (or a broken one, replaced on the next write)
+      return undefined; // no entry, or a damaged one (replaced on the next write)
     }
+  }
+
+  #read(): LibraryBuild | undefined {
+    const meta = JSON.parse(readFileSync(this.#path('json'), 'utf8')) as EntryMeta;
     if (meta.format !== CACHE_FORMAT || !Array.isArray(meta.inputs)) return undefined;
     for (const [path, ...recorded] of meta.inputs) {
       const now = fileStamp(path);
@@ -99,15 +102,11 @@ export class LibraryCache {
         return undefined;
       }
     }
-    try {
-      const code = readFileSync(this.#path('js'), 'utf8');
-      const sourceMapBytes = new Uint8Array(readFileSync(this.#path('map')));
-      if (contentHash(code) !== meta.codeHash || contentHash(sourceMapBytes) !== meta.mapHash) return undefined;
-      touch(this.#path('json'));
-      return { code, sourceMapBytes, baseDirectory: meta.baseDirectory };
-    } catch {
-      return undefined;
-    }
+    const code = readFileSync(this.#path('js'), 'utf8');
+    const sourceMapBytes = new Uint8Array(readFileSync(this.#path('map')));
+    if (contentHash(code) !== meta.codeHash || contentHash(sourceMapBytes) !== meta.mapHash) return undefined;
+    touch(this.#path('json'));
+    return { code, sourceMapBytes, baseDirectory: String(meta.baseDirectory) };
   }
 
   /**
@@ -199,7 +198,7 @@ function contentHash(data: string | Uint8Array): string {
   return Bun.hash(data).toString(16);
 }
 
-/** Marks an entry as used (its meta file's mtime), for {@link LibraryCache.prune}. */
+/** Marks an entry as used (its meta file's mtime): pruning keeps the most recently used. */
 function touch(path: string): void {
   try {
     const now = new Date();

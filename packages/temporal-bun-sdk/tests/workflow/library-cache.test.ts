@@ -128,6 +128,8 @@ describe('LibraryCache', () => {
     const meta = readdirSync(directory).find((name) => name.endsWith('.json'))!;
     writeFileSync(join(directory, meta), '{"format":');
     expect(cache.read()).toBeUndefined();
+    writeFileSync(join(directory, meta), '{"format":1,"inputs":[1,null]}');
+    expect(cache.read()).toBeUndefined();
 
     const elsewhere = freshCacheDirectory('unchecked');
     mkdirSync(elsewhere);
