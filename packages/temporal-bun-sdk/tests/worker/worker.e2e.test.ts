@@ -241,18 +241,12 @@ describe('createWorker bad input', () => {
 
   test('a workflows file that does not compile fails at start with the file and line', async () => {
     const broken = resolve(import.meta.dir, 'fixtures/broken-workflows.ts');
-    const error = await createWorker({
-      connection: env.connection,
-      taskQueue: 'q',
-      workflowsPath: broken,
-      logger: silentLogger,
-    }).then(
-      () => undefined,
-      (e: unknown) => e as Error,
+    const error = await failure(() =>
+      createWorker({ connection: env.connection, taskQueue: 'q', workflowsPath: broken, logger: silentLogger }),
     );
     expect(error).toBeInstanceOf(Error);
-    expect(error!.message).toContain('broken-workflows.ts');
-    expect(error!.message).toMatch(/:\d+/);
+    expect(error.message).toContain('broken-workflows.ts');
+    expect(error.message).toMatch(/:\d+/);
   });
 
   test('invalid numeric options name the option', async () => {
@@ -509,17 +503,16 @@ describe('createWorker bad input', () => {
       }),
     ).rejects.toThrow(`namespace ${namespace} was not found`);
     const broken = resolve(import.meta.dir, 'fixtures/broken-workflows.ts');
-    const error = await createWorker({
-      connection: env.connection,
-      namespace,
-      taskQueue: 'q',
-      workflowsPath: broken,
-      logger: silentLogger,
-    }).then(
-      () => undefined,
-      (e: unknown) => e as Error,
+    const error = await failure(() =>
+      createWorker({
+        connection: env.connection,
+        namespace,
+        taskQueue: 'q',
+        workflowsPath: broken,
+        logger: silentLogger,
+      }),
     );
-    expect(error?.message).toContain('broken-workflows.ts');
+    expect(error.message).toContain('broken-workflows.ts');
     // Nothing those failures made is left on the shared connection: it still serves a worker.
     const worker = await createWorker({
       connection: env.connection,
