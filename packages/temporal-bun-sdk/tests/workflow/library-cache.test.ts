@@ -56,6 +56,17 @@ function madeUpBuild(name: string) {
   return { input, build };
 }
 
+/** A made-up build stored under key `name` in a cache directory of its own: the entry's files. */
+function storedEntry(name: string) {
+  const directory = freshCacheDirectory(name);
+  const { input, build } = madeUpBuild(name);
+  const cache = LibraryCache.open({ entryCode: name }, libraryDirectory)!;
+  cache.write(build, [input], buildStart());
+  const file = (extension: string) =>
+    join(directory, readdirSync(directory).find((entry) => entry.endsWith(`.${extension}`))!);
+  return { cache, input, build, file };
+}
+
 describe('LibraryCache', () => {
   test('a stored build is read back while its inputs are unchanged; generated modules are not inputs', () => {
     freshCacheDirectory('hit');
@@ -72,10 +83,7 @@ describe('LibraryCache', () => {
   });
 
   test('an input written again, even with the same size and mtime, or removed, is a miss', () => {
-    freshCacheDirectory('changed');
-    const { input, build } = madeUpBuild('changed');
-    const cache = LibraryCache.open({ entryCode: 'changed' }, libraryDirectory)!;
-    cache.write(build, [input], buildStart());
+    const { cache, input, build } = storedEntry('changed');
     expect(cache.read()?.code).toBe(build.code);
 
     // The same bytes count and the mtime set back, as an npm tarball's fixed mtime would leave it:
@@ -107,28 +115,21 @@ describe('LibraryCache', () => {
   });
 
   test('an entry whose code is not the one its meta file names (two writers) is a miss', () => {
-    const directory = freshCacheDirectory('mixed');
-    const { input, build } = madeUpBuild('mixed');
-    const cache = LibraryCache.open({ entryCode: 'mixed' }, libraryDirectory)!;
-    cache.write(build, [input], buildStart());
-    const code = readdirSync(directory).find((name) => name.endsWith('.js'))!;
+    const { cache, build, file } = storedEntry('mixed');
+    expect(cache.read()?.code).toBe(build.code);
     // Another writer's code, of the same length.
-    writeFileSync(join(directory, code), build.code.replace('library', 'LIBRARY'));
+    writeFileSync(file('js'), build.code.replace('library', 'LIBRARY'));
     expect(cache.read()).toBeUndefined();
   });
 
   test('a damaged entry is a miss, and a build with an input that cannot be checked is not stored', () => {
-    const directory = freshCacheDirectory('damaged');
-    const { input, build } = madeUpBuild('damaged');
-    const cache = LibraryCache.open({ entryCode: 'damaged' }, libraryDirectory)!;
-    cache.write(build, [input], buildStart());
-    const code = readdirSync(directory).find((name) => name.endsWith('.js'))!;
-    appendFileSync(join(directory, code), '// cut short or grown');
+    const { cache, build, file } = storedEntry('damaged');
+    expect(cache.read()?.code).toBe(build.code);
+    appendFileSync(file('js'), '// cut short or grown');
     expect(cache.read()).toBeUndefined();
-    const meta = readdirSync(directory).find((name) => name.endsWith('.json'))!;
-    writeFileSync(join(directory, meta), '{"format":');
+    writeFileSync(file('json'), '{"format":');
     expect(cache.read()).toBeUndefined();
-    writeFileSync(join(directory, meta), '{"format":1,"inputs":[1,null]}');
+    writeFileSync(file('json'), '{"format":1,"inputs":[1,null]}');
     expect(cache.read()).toBeUndefined();
 
     const elsewhere = freshCacheDirectory('unchecked');
