@@ -307,11 +307,11 @@ export async function bundleSharedContextWorkflowCode(
     ],
   });
   reportBuild(runModulesResult, stubbedImports, workflowsPath, options.logger);
-  const library = await buildLibrary(workflowsPath, {
-    ...pluginParts,
-    entryCode: libraryEntryCode(workerInterfacePath, globalOverridesPath, exposed),
-    logger: options.logger,
-  });
+  const library = await buildLibrary(
+    workflowsPath,
+    { ...pluginParts, entryCode: libraryEntryCode(workerInterfacePath, globalOverridesPath, exposed) },
+    options.logger,
+  );
   const runModules = await buildOutput(runModulesResult, workflowsPath);
   const bundle = reusableBundleOutput(library, runModules, workerInterfacePath);
   options.logger?.info('Workflow bundle created', {
@@ -327,12 +327,13 @@ export async function bundleSharedContextWorkflowCode(
  */
 async function buildLibrary(
   workflowsPath: string,
-  parts: Omit<PluginParts, 'onStub' | 'convertersFromRun'> & { logger: Logger | undefined },
+  parts: Omit<PluginParts, 'onStub' | 'convertersFromRun'>,
+  logger: Logger | undefined,
 ): Promise<{ code: string; sourceMap: PendingSourceMap }> {
   const cache = LibraryCache.open(
     { entryCode: parts.entryCode, ignoreModules: parts.ignoreModules },
     parts.libraryDirectory,
-    parts.logger,
+    logger,
   );
   const cached = cache?.read();
   if (cached !== undefined) {
