@@ -115,6 +115,27 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     });
   });
 
+  test('a sink call’s values reach the worker as data: getters read inside the sandbox, a throwing one left out', async () => {
+    const { manager } = await newManager();
+    const result = await manager.activate(startActivation(randomUUID(), 'sinksValuesWithAccessors'), placement);
+    expect(commandsOf(result).map((command) => Object.keys(command))).toEqual([['startTimer']]);
+    const calls = result.sinkCalls.filter((call) => call.ifaceName === 'probe');
+    expect(calls.map((call) => call.fnName)).toEqual(['record']);
+    const value = calls[0]!.args[0] as Record<string, unknown>;
+    expect(value).toEqual({
+      plain: 'data',
+      computed: 'from a getter',
+      point: { x: 2, own: 'own getter' },
+      proxied: { a: 'trapped' },
+    });
+    // The worker's own objects, with nothing left to run: every property is a data property.
+    for (const object of [value, value.point, value.proxied] as object[]) {
+      expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+      for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(object)))
+        expect('value' in descriptor).toBe(true);
+    }
+  });
+
   test('microtasks settle inside the sandbox call (microtaskMode afterEvaluate): work after 100 awaits lands in the same activation', async () => {
     const { manager } = await newManager();
     const result = await manager.activate(startActivation(randomUUID(), 'awaitsMicrotasks'), placement);

@@ -169,17 +169,27 @@ export function exportToHost(value: unknown, seen?: Map<unknown, unknown>, depth
   return copy;
 }
 
-/** Copies `value`'s own enumerable data properties into `copy` (prototype-less). */
+/**
+ * Copies `value`'s own enumerable properties into `copy` (prototype-less) as data. A getter is read
+ * here, inside the sandbox's call and under its deadline, as a structured clone would read it: the
+ * copy holds its value, so the worker never meets sandbox code. One that throws is left out.
+ */
 function copyOwnData(
   value: Record<string, unknown>,
   copy: Record<string, unknown>,
   seen: Map<unknown, unknown>,
   depth: number,
 ): void {
-  for (const key of ObjectKeys(value)) {
-    const descriptor = ReflectGetOwnPropertyDescriptor(value, key);
-    // Only data: a getter would be sandbox code for the worker to run.
-    if (descriptor !== undefined && 'value' in descriptor) copy[key] = exportToHost(descriptor.value, seen, depth + 1);
+  const keys = ObjectKeys(value);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
+    let item: unknown;
+    try {
+      item = value[key];
+    } catch {
+      continue;
+    }
+    copy[key] = exportToHost(item, seen, depth + 1);
   }
 }
 
