@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import vm from 'node:vm';
 import { heapStats } from 'bun:jsc';
-import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import { defaultPayloadConverter, noopMetricMeter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { coresdk } from '@temporalio/proto';
 import Long from 'long';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
@@ -35,6 +35,7 @@ import { WorkflowTaskLoop } from '../src/worker/workflow-task-loop';
 import { WorkflowActivationCodecs } from '../src/workflow/activation-codecs';
 import { bundleWorkflowCode, type WorkflowBundle } from '../src/workflow/bundler';
 import { WorkflowIsolateManager } from '../src/workflow/isolate-manager';
+import { builtInSinks, silencedLoggerSinkCalls } from '../src/workflow/sinks';
 import { createWorkflowContext, dispatchInContext, evaluateInContext } from '../src/workflow/vm-shared';
 
 const { values: args } = parseArgs({
@@ -61,7 +62,10 @@ const CompletionMessage = coresdk.workflow_completion.WorkflowActivationCompleti
 const placement = { namespace: 'default', taskQueue: 'profile' };
 const START_SECONDS = 1_700_000_000;
 const ignore = () => undefined;
-const logger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+/** Silent, at a worker's default level (INFO): the workflow library's DEBUG records stay in the sandbox. */
+const logger = { level: 'INFO', log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+const builtIn = builtInSinks(logger, noopMetricMeter);
+const activationOptions = { silencedLogCalls: silencedLoggerSinkCalls(builtIn, builtIn, logger)() };
 
 /** A codec that returns its input: what remains is the cost of visiting every payload. */
 class PassThroughCodec implements PayloadCodec {
@@ -168,7 +172,7 @@ async function profileRuns(bundle: WorkflowBundle, count: number, label: string)
         totals['codec decode'] += now - started;
 
         started = now;
-        const result = await manager.activate(decoded, placement);
+        const result = await manager.activate(decoded, placement, activationOptions);
         now = performance.now();
         totals[ACTIVATION_PHASES[step]!] += now - started;
         if (result.completion.failed)
@@ -346,18 +350,26 @@ async function profileMemory(
   >[0]);
   // One run first, so that one-time costs (a shared context) are not counted per run.
   const warm = encodedActivations('memory-warm');
-  for (const encoded of warm) await manager.activate(ActivationMessage.decode(encoded), placement);
+  for (const encoded of warm) await manager.activate(ActivationMessage.decode(encoded), placement, activationOptions);
   Bun.gc(true);
   const heapBefore = heapStats().heapSize;
   const rssBefore = process.memoryUsage().rss;
   for (let index = 0; index < count; index++) {
-    await manager.activate(ActivationMessage.decode(encodedActivations(`memory-${index}`)[0]!), placement);
+    await manager.activate(
+      ActivationMessage.decode(encodedActivations(`memory-${index}`)[0]!),
+      placement,
+      activationOptions,
+    );
   }
   Bun.gc(true);
   const heapCached = heapStats().heapSize;
   const rssCached = process.memoryUsage().rss;
   for (let index = 0; index < count; index++) {
-    await manager.activate(ActivationMessage.decode(encodedActivations(`memory-${index}`)[2]!), placement);
+    await manager.activate(
+      ActivationMessage.decode(encodedActivations(`memory-${index}`)[2]!),
+      placement,
+      activationOptions,
+    );
   }
   Bun.gc(true);
   const heapAfter = heapStats().heapSize;

@@ -13,7 +13,7 @@ import type { coresdk } from '@temporalio/proto';
 import { isShutdownError } from '../native';
 import { WorkflowActivationCodecs } from '../workflow/activation-codecs';
 import type { WorkflowActivationCompletion, WorkflowIsolateManager } from '../workflow/isolate-manager';
-import { deliverSinkCalls, builtInSinks, type InjectedSinks } from '../workflow/sinks';
+import { builtInSinks, deliverSinkCalls, type InjectedSinks, silencedLoggerSinkCalls } from '../workflow/sinks';
 import { createPollingLoop } from './polling-loop';
 import { withoutUndecodableSignals } from './signal-payloads';
 import type { TaskLoopContext } from './task-loop-context';
@@ -55,6 +55,7 @@ export class WorkflowTaskLoop {
   readonly #context: TaskLoopContext;
   readonly #manager: WorkflowIsolateManager;
   readonly #sinks: InjectedSinks;
+  readonly #silencedLogCalls: () => readonly string[];
   readonly #isReplayWorker: boolean;
   readonly #observer: WorkflowTaskLoopObserver;
   readonly #codecs: WorkflowActivationCodecs;
@@ -65,7 +66,9 @@ export class WorkflowTaskLoop {
     this.#context = context;
     this.#manager = manager;
     // User sinks may replace the built-in logger sink (the official SDK allows it too).
-    this.#sinks = { ...builtInSinks(context.logger, context.metricMeter), ...(options.sinks ?? {}) };
+    const builtIn = builtInSinks(context.logger, context.metricMeter);
+    this.#sinks = { ...builtIn, ...(options.sinks ?? {}) };
+    this.#silencedLogCalls = silencedLoggerSinkCalls(this.#sinks, builtIn, context.logger);
     this.#isReplayWorker = options.isReplayWorker ?? false;
     this.#observer = options.observer ?? {};
     this.#requireVersioningBehavior = options.requireVersioningBehavior ?? false;
@@ -136,7 +139,11 @@ export class WorkflowTaskLoop {
         // Every job was a dropped signal: nothing for the workflow to do.
         completion = { runId, successful: {} };
       } else {
-        const result = await this.#manager.activate(decoded, { namespace, taskQueue });
+        const result = await this.#manager.activate(
+          decoded,
+          { namespace, taskQueue },
+          { silencedLogCalls: this.#silencedLogCalls() },
+        );
         workflowType = result.workflowInfo?.workflowType ?? workflowType;
         failure = result.failure;
         if (result.sinkCalls.length > 0) {

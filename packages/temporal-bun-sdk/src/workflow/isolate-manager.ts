@@ -90,6 +90,15 @@ export interface WorkflowIsolateManagerOptions {
   reuseV8Context?: boolean;
 }
 
+/** How the worker takes an activation's answer. */
+export interface ActivationOptions {
+  /**
+   * The workflow logger's functions (`'debug'`…) whose calls the worker drops: the sandbox leaves
+   * them out of the sink calls (see `silencedLoggerSinkCalls` in `sinks.ts`). Default: none.
+   */
+  silencedLogCalls?: readonly string[];
+}
+
 /** What one activation produced. */
 export interface WorkflowActivationResult {
   /** For `completeWorkflowActivation`; payloads not yet encoded by codecs. */
@@ -285,8 +294,12 @@ export class WorkflowIsolateManager {
    * becomes a failed completion (a failed workflow *task*; core evicts the run and the server
    * retries it), which is how non-determinism and bugs in workflow code surface.
    */
-  async activate(activation: WorkflowActivation, placement: WorkflowRunPlacement): Promise<WorkflowActivationResult> {
-    if (this.#layout.kind === 'context-per-run') return this.#activate(activation, placement);
+  async activate(
+    activation: WorkflowActivation,
+    placement: WorkflowRunPlacement,
+    options: ActivationOptions = {},
+  ): Promise<WorkflowActivationResult> {
+    if (this.#layout.kind === 'context-per-run') return this.#activate(activation, placement, options);
     // One activation at a time in the shared context, until the macrotask after its last call:
     // every run's promises have the same constructor there, so an unhandled rejection (reported
     // at the end of the macrotask) can only be told apart by when it happens.
@@ -295,7 +308,7 @@ export class WorkflowIsolateManager {
     this.#turn = new Promise<void>((resolve) => (release = resolve));
     await previous;
     try {
-      const result = await this.#activate(activation, placement);
+      const result = await this.#activate(activation, placement, options);
       // Disposal may reject promises too; they are reported (and ignored) before the next turn.
       if (result.evicted) await nextMacrotask();
       return result;
@@ -305,7 +318,11 @@ export class WorkflowIsolateManager {
     }
   }
 
-  async #activate(activation: WorkflowActivation, placement: WorkflowRunPlacement): Promise<WorkflowActivationResult> {
+  async #activate(
+    activation: WorkflowActivation,
+    placement: WorkflowRunPlacement,
+    options: ActivationOptions,
+  ): Promise<WorkflowActivationResult> {
     const runId = activation.runId;
     const eviction = activation.jobs.find((job) => job.removeFromCache)?.removeFromCache;
     const jobs = activation.jobs.filter((job) => !job.removeFromCache);
@@ -356,6 +373,7 @@ export class WorkflowIsolateManager {
     try {
       outcome = await run.activate(
         jobs.length === activation.jobs.length ? activation : ({ ...activation, jobs } as WorkflowActivation),
+        options.silencedLogCalls ?? [],
       );
     } catch (error) {
       // Outside workflow code: a deadlock, a disposed run.

@@ -114,6 +114,39 @@ export function builtInSinks(logger: Logger, metricMeter: MetricMeter): Injected
   };
 }
 
+const WORKFLOW_LOG_FUNCTIONS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * The workflow logger's functions (`log.debug` in `@temporalio/workflow`…) whose sink calls the
+ * worker would drop: those of the levels `logger` is known not to record (it exposes its minimum
+ * level as `level`), while `sinks` deliver them to the built-in logger sink (`builtIn`) and not to
+ * one the user put in its place. The sandbox leaves them out of an activation's answer: copying a
+ * call out (it carries the run's info) cost more than the rest of a small activation. The answer
+ * follows the logger's `level` from call to call.
+ */
+export function silencedLoggerSinkCalls(
+  sinks: InjectedSinks,
+  builtIn: InjectedSinks,
+  logger: Logger,
+): () => readonly string[] {
+  if (sinks.__temporal_logger !== builtIn.__temporal_logger) return () => NONE;
+  let level: unknown;
+  let silenced = NONE;
+  let known = false;
+  return () => {
+    const current = (logger as { level?: unknown }).level;
+    if (!known || current !== level) {
+      known = true;
+      level = current;
+      silenced = Object.freeze(
+        WORKFLOW_LOG_FUNCTIONS.filter((fn) => !logLevelEnabled(logger, fn.toUpperCase() as LogLevel)),
+      );
+    }
+    return silenced;
+  };
+}
+
 /**
  * Delivers the sink calls of one activation, in call order. Synchronous sink functions (the
  * logger's) run to completion here; the result is a promise only when some sink function returned

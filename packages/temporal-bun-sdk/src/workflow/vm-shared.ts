@@ -272,10 +272,11 @@ export class WorkflowRun {
     this.#unhandledRejection ??= { reason };
   }
 
-  async activate(activation: WorkflowActivation): Promise<RunOutcome> {
+  /** `silencedLogCalls`: the workflow logger's functions whose calls the sandbox leaves out of the answer. */
+  async activate(activation: WorkflowActivation, silencedLogCalls: readonly string[]): Promise<RunOutcome> {
     let answer: unknown;
     if (this.#unhandledRejection === undefined) {
-      const batches = this.#call({ name: 'prepare', args: [activation] }) as number;
+      const batches = this.#call({ name: 'prepare', args: [activation, silencedLogCalls] }) as number;
       for (let batch = 0; batch < batches && answer === undefined; batch++) {
         if (this.#call({ name: 'activateBatch', args: [batch] }) !== true) break;
         let settled: unknown;

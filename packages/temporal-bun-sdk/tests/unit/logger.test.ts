@@ -13,7 +13,7 @@ import {
   type LogMetadata,
   type Logger,
 } from '../../src/common/logger';
-import { builtInSinks } from '../../src/workflow/sinks';
+import { builtInSinks, silencedLoggerSinkCalls } from '../../src/workflow/sinks';
 import { RecordingLogger } from '../helpers/recording-logger';
 
 /** A RecordingLogger that, like the console logger, exposes its minimum level. */
@@ -72,5 +72,28 @@ describe('builtInSinks', () => {
       new RecordingLogger(false);
     builtInSinks(logger, noopMetricMeter).__temporal_logger!.debug!.fn(info, 'Workflow started', {});
     expect(logger.records.map((record) => record.message)).toEqual(['Workflow started']);
+  });
+});
+
+describe('silencedLoggerSinkCalls', () => {
+  test('names the workflow logger functions below the logger level, and follows a change of level', () => {
+    const logger = Object.assign(new RecordingLogger(false), { level: 'WARN' as string });
+    const builtIn = builtInSinks(logger, noopMetricMeter);
+    const silenced = silencedLoggerSinkCalls({ ...builtIn, mine: {} }, builtIn, logger);
+    expect(silenced()).toEqual(['trace', 'debug', 'info']);
+    logger.level = 'TRACE';
+    expect(silenced()).toEqual([]);
+    logger.level = 'ERROR';
+    expect(silenced()).toEqual(['trace', 'debug', 'info', 'warn']);
+  });
+
+  test('silences nothing when the logger sink is the user’s, or the logger exposes no level it knows', () => {
+    const leveled = new LeveledRecordingLogger('ERROR');
+    const builtIn = builtInSinks(leveled, noopMetricMeter);
+    const replaced = { ...builtIn, __temporal_logger: { debug: { fn: () => undefined } } };
+    expect(silencedLoggerSinkCalls(replaced, builtIn, leveled)()).toEqual([]);
+    const unleveled = new RecordingLogger(false);
+    const own = builtInSinks(unleveled, noopMetricMeter);
+    expect(silencedLoggerSinkCalls(own, own, unleveled)()).toEqual([]);
   });
 });

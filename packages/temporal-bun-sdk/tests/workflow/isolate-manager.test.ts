@@ -136,6 +136,32 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
     }
   });
 
+  test('the workflow logger’s calls the worker would drop stay in the sandbox; the rest, and other sinks’, come out', async () => {
+    const { manager } = await newManager();
+    const loggerCalls = (result: WorkflowActivationResult) =>
+      result.sinkCalls
+        .filter((call) => call.ifaceName === '__temporal_logger')
+        .map((call) => `${call.fnName}: ${call.args[0]}`);
+    const all = await manager.activate(startActivation(randomUUID(), 'logsAtEachLevel'), placement);
+    expect(loggerCalls(all)).toEqual([
+      'debug: Workflow started',
+      'trace: at trace',
+      'debug: at debug',
+      'info: at info',
+      'warn: at warn',
+      'error: at error',
+    ]);
+    const silenced = await manager.activate(startActivation(randomUUID(), 'logsAtEachLevel'), placement, {
+      silencedLogCalls: ['trace', 'debug'],
+    });
+    expect(loggerCalls(silenced)).toEqual(['info: at info', 'warn: at warn', 'error: at error']);
+    expect(commandsOf(silenced).map((command) => Object.keys(command))).toEqual([['startTimer']]);
+    const probe = await manager.activate(startActivation(randomUUID(), 'sinksValuesWithAccessors'), placement, {
+      silencedLogCalls: ['trace', 'debug', 'info', 'warn', 'error', 'record'],
+    });
+    expect(probe.sinkCalls.map((call) => `${call.ifaceName}.${call.fnName}`)).toEqual(['probe.record']);
+  });
+
   test('microtasks settle inside the sandbox call (microtaskMode afterEvaluate): work after 100 awaits lands in the same activation', async () => {
     const { manager } = await newManager();
     const result = await manager.activate(startActivation(randomUUID(), 'awaitsMicrotasks'), placement);

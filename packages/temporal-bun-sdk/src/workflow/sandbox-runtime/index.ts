@@ -152,7 +152,7 @@ function driverStep(driver: ActivationDriver, request: HostRequest): unknown {
   const args = request.args!;
   switch (request.name) {
     case 'prepare':
-      return driver.prepare(args[0] as never);
+      return driver.prepare(args[0] as never, args[1] as string[] | undefined);
     case 'activateBatch':
       return driver.activateBatch(args[0] as number);
     case 'settle': {

@@ -27,7 +27,7 @@ import {
   workflowInfoFromActivation,
   type WorkflowRunPlacement,
 } from '../workflow-info';
-import { DateNow, SandboxSet, SetPrototypeAdd } from './primordials';
+import { DateNow, SandboxSet, SetPrototypeAdd, append } from './primordials';
 
 type WorkflowActivation = coresdk.workflow_activation.IWorkflowActivation;
 type WorkflowActivationJob = coresdk.workflow_activation.IWorkflowActivationJob;
@@ -167,6 +167,8 @@ export class ActivationDriver {
   #batches: WorkflowActivationJob[][] = [];
   #query = false;
   #failure: { error: unknown } | undefined;
+  /** The workflow logger's functions whose calls the worker drops (see {@link prepare}). */
+  #silencedLogCalls: readonly string[] | undefined;
 
   constructor(api: WorkerInterface, activator: SandboxActivator) {
     this.#api = api;
@@ -177,9 +179,14 @@ export class ActivationDriver {
     return this.#activator;
   }
 
-  /** Step 1. Answers the number of batches (0 when the step failed). */
-  prepare(activation: WorkflowActivation): number {
+  /**
+   * Step 1. Answers the number of batches (0 when the step failed). `silencedLogCalls` names the
+   * workflow logger's functions (`'debug'`…) whose calls the worker would drop: they are left out
+   * of the activation's sink calls.
+   */
+  prepare(activation: WorkflowActivation, silencedLogCalls?: readonly string[]): number {
     this.#activation = activation;
+    this.#silencedLogCalls = silencedLogCalls;
     this.#failure = undefined;
     this.#batches = [];
     this.#query = false;
@@ -306,7 +313,7 @@ export class ActivationDriver {
     return {
       completion: failure === undefined ? completion! : failedCompletion(runId, failure.error, this.#activator),
       failure: failure?.error,
-      sinkCalls: takeSinkCalls(this.#activator),
+      sinkCalls: takeSinkCalls(this.#activator, this.#silencedLogCalls),
     };
   }
 }
@@ -354,12 +361,30 @@ function withVariant(job: WorkflowActivationJob): void {
   }
 }
 
-function takeSinkCalls(activator: SandboxActivator): SinkCall[] {
+function takeSinkCalls(activator: SandboxActivator, silencedLogCalls: readonly string[] | undefined): SinkCall[] {
+  let calls: SinkCall[];
   try {
-    return activator.getAndResetSinkCalls();
+    calls = activator.getAndResetSinkCalls();
   } catch {
     return [];
   }
+  if (silencedLogCalls === undefined || silencedLogCalls.length === 0) return calls;
+  const kept: SinkCall[] = [];
+  for (let index = 0; index < calls.length; index++) {
+    const call = calls[index]!;
+    if (!isLoggerSink(call.ifaceName) || !includes(silencedLogCalls, call.fnName)) append(kept, call);
+  }
+  return kept;
+}
+
+/** The workflow logger's sink, by its name and its deprecated one. */
+function isLoggerSink(name: string): boolean {
+  return name === '__temporal_logger' || name === 'defaultWorkerLogger';
+}
+
+function includes(items: readonly string[], item: string): boolean {
+  for (let index = 0; index < items.length; index++) if (items[index] === item) return true;
+  return false;
 }
 
 function partition<T>(items: T[], predicate: (item: T) => boolean): [T[], T[]] {
