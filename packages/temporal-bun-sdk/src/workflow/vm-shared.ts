@@ -24,7 +24,7 @@ import {
 } from './sandbox-runtime/host-capabilities';
 import type { RunConfiguration } from './sandbox-runtime/run-driver';
 import type { OriginalPosition } from './source-map';
-import type { WorkflowRunPlacement } from './workflow-info';
+import { type WorkflowRunPlacement, workflowInfoFromActivation } from './workflow-info';
 
 type WorkflowActivation = coresdk.workflow_activation.IWorkflowActivation;
 export type WorkflowActivationCompletion = coresdk.workflow_completion.IWorkflowActivationCompletion;
@@ -257,14 +257,24 @@ export class WorkflowRun {
     return sandbox.call(request);
   }
 
-  /** `initRuntime`: loads the run's modules. Throws the sandbox's failure as a worker error. */
+  /**
+   * `initRuntime`: loads the run's modules. Answers the run's info, which the worker builds from the
+   * same activation as the sandbox (`workflowInfoFromActivation`: identity, placement, times, the
+   * fields that need no payload converter), or why the run could not start.
+   */
   start(activation: WorkflowActivation, placement: WorkflowRunPlacement): RunStart {
-    const answer = fromSandbox(this.#call({ name: 'startRun', args: [activation, placement] })) as
-      | { info: WorkflowInfo }
-      | { failure: unknown; completion: WorkflowActivationCompletion };
-    if ('failure' in answer) return { failure: errorFromSandbox(answer.failure), completion: answer.completion };
-    this.#info = answer.info;
-    return { info: answer.info };
+    const answer = this.#call({ name: 'startRun', args: [activation, placement] });
+    if (answer !== true) {
+      const { failure, completion } = fromSandbox(answer) as {
+        failure: unknown;
+        completion: WorkflowActivationCompletion;
+      };
+      return { failure: errorFromSandbox(failure), completion };
+    }
+    const initialize = activation.jobs?.find((job) => job.initializeWorkflow)?.initializeWorkflow;
+    if (!initialize) throw new IllegalStateError(`run ${activation.runId} started without an initializeWorkflow job`);
+    this.#info = workflowInfoFromActivation(activation, initialize, placement);
+    return { info: this.#info };
   }
 
   setUnhandledRejection(reason: unknown): void {

@@ -108,10 +108,19 @@ describe.each([false, true])('WorkflowIsolateManager (reuseV8Context: %p)', (reu
       ),
     ).toEqual([['startTimer']]);
     expect(manager.cachedRunCount).toBe(1);
+    // Built by the worker from the same activation as the sandbox's (identity, placement, times).
     expect(manager.workflowInfo(runId)).toMatchObject({
       workflowType: 'drawsRandoms',
+      workflowId: `drawsRandoms-${runId}`,
+      runId,
+      firstExecutionRunId: runId,
       taskQueue: 'unit',
       namespace: 'default',
+      attempt: 1,
+      startTime: new Date(START_SECONDS * 1000),
+      runStartTime: new Date(START_SECONDS * 1000),
+      taskTimeoutMs: 10_000,
+      historyLength: 3,
     });
   });
 

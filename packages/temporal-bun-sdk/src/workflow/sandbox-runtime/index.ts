@@ -119,11 +119,15 @@ function defineDispatch(handle: (request: HostRequest) => unknown): void {
   });
 }
 
-/** What a started run answers: its info, or why it could not start (with a failed completion). */
+/**
+ * What a started run answers: `true`, or why it could not start (with a failed completion). The
+ * worker builds the run's info itself, from the same activation (copying it out cost more than the
+ * rest of starting a run).
+ */
 function started(api: WorkerInterface, runId: string, start: () => SandboxActivator): unknown {
   try {
-    const activator = start();
-    return exportToHost({ info: activator.info });
+    start();
+    return true;
   } catch (error) {
     try {
       api.dispose();
