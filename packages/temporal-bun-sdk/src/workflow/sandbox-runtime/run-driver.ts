@@ -1,8 +1,9 @@
 /**
  * One workflow run as the sandbox drives it: started from its first activation, then activated
  * once per activation the worker receives, all inside the sandbox. The worker makes one call per
- * activation (under the deadlock deadline) and gets back plain data: the completion, the sink
- * calls and the run's info. It never reads or calls the run's activator itself.
+ * activation (under the deadlock deadline) and gets back plain data: the completion and the sink
+ * calls (each with the run's info as of the call; the worker builds the run's starting info itself).
+ * It never reads or calls the run's activator itself.
  *
  * The activation algorithm follows `@temporalio/workflow`'s worker interface contract: queries
  * alone, patches and the random seed first, signals in their own batch unless the run's SDK flags
