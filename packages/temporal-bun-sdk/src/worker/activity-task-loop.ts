@@ -22,7 +22,7 @@ import {
   decodeFromPayloadsAtIndex,
 } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { externalStorageInbound } from './external-storage';
-import { visit, walkActivityTask } from '@temporalio/common/lib/internal-non-workflow/payload-visitor';
+import { payloadVisitor } from '../common/payload-visitor';
 import { optionalTsToMs } from '../common/proto-values';
 import type { coresdk } from '@temporalio/proto';
 import { logLevelEnabled } from '../common/logger';
@@ -131,6 +131,11 @@ export class ActivityTaskLoop {
     this.#metricMeter = context.metricMeter;
     this.#client = options.client;
     this.#abandonAfterCancelMs = Math.max(0, options.abandonAfterCancelMs ?? WORKER_DEFAULTS.abandonAfterCancelTimeMs);
+  }
+
+  /** True when the worker has activities to run (each of their tasks goes through the payload visitor). */
+  get hasActivities(): boolean {
+    return this.#activities.size > 0;
   }
 
   /** Number of activity executions (local ones included) whose task is not yet completed. */
@@ -316,6 +321,7 @@ export class ActivityTaskLoop {
     let heartbeatDetails: unknown;
     let args: unknown[];
     try {
+      const { visit, walkActivityTask } = payloadVisitor();
       await visit(task, walkActivityTask, externalStorageInbound(dataConverter));
       heartbeatDetails = await decodeFromPayloadsAtIndex(
         dataConverter,

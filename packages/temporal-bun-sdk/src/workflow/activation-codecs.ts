@@ -10,13 +10,9 @@
  */
 import type { PayloadCodec, SerializationContext } from '@temporalio/common';
 import { decode, encode } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
-import {
-  visit,
-  walkWorkflowActivation,
-  walkWorkflowActivationCompletion,
-} from '@temporalio/common/lib/internal-non-workflow/payload-visitor';
 import { limit } from '@temporalio/common/lib/concurrency/limit';
 import type { coresdk } from '@temporalio/proto';
+import { payloadVisitor } from '../common/payload-visitor';
 import { protos } from '../common/worker-protos';
 
 type WorkflowActivation = coresdk.workflow_activation.WorkflowActivation;
@@ -64,6 +60,7 @@ export class WorkflowActivationCodecs {
   async decodeActivation(activation: WorkflowActivation): Promise<WorkflowActivation> {
     if (!this.enabled) return activation;
     const state = this.#stateFor(activation);
+    const { visit, walkWorkflowActivation } = payloadVisitor();
     await visit<WorkflowActivation, SerializationContext>(activation, walkWorkflowActivation, {
       transformPayload: async (payload, context) => (await decode(this.#codecs, [payload], context))[0]!,
       transformPayloads: (payloads, context) => decode(this.#codecs, payloads, context),
@@ -91,6 +88,7 @@ export class WorkflowActivationCodecs {
     const state = this.#runs.get(completion.runId ?? '');
     const encoded = protos.coresdk.workflow_completion.WorkflowActivationCompletion.fromObject(completion);
     const workflowContext = this.#workflowContext(state?.workflowId ?? '');
+    const { visit, walkWorkflowActivationCompletion } = payloadVisitor();
     await visit<coresdk.workflow_completion.WorkflowActivationCompletion, SerializationContext>(
       encoded,
       walkWorkflowActivationCompletion,

@@ -32,6 +32,7 @@ async function loads(script: string, fragment: string): Promise<boolean> {
 const FULL_PROTOS = '@temporalio/proto/protos/json-module';
 const WORKFLOW_LIBRARY_INDEX = '@temporalio/workflow/lib/index.js';
 const PROTOBUFJS = '/protobufjs/';
+const PAYLOAD_VISITOR = '@temporalio/proto/lib/payload-visitor.generated';
 const IMPORT_PACKAGE = "await import('./src/index.ts'); await import('./src/client/index.ts');";
 
 describe('worker protos', () => {
@@ -47,6 +48,13 @@ describe('worker protos', () => {
     expect(
       await loads("(await import('./src/common/worker-protos.ts')).protos.coresdk.workflow_activation;", PROTOBUFJS),
     ).toBe(true);
+  });
+
+  test('importing the package does not load the payload visitor: its generated walkers load on first use', async () => {
+    expect(await loads(IMPORT_PACKAGE, PAYLOAD_VISITOR)).toBe(false);
+    expect(await loads("(await import('./src/common/payload-visitor.ts')).payloadVisitor();", PAYLOAD_VISITOR)).toBe(
+      true,
+    );
   });
 
   test("importing the package does not load @temporalio/workflow's index: the workflow library runs in the sandbox only", async () => {
