@@ -342,7 +342,7 @@ async function buildLibrary(
       sourceMap: { bytes: cached.sourceMapBytes, baseDirectory: cached.baseDirectory, linesAbove: 0 },
     };
   }
-  const startedAtMs = Date.now();
+  const startedAtMs = cache?.buildStarted() ?? 0;
   const result = await runBuild(workflowsPath, {
     format: 'iife',
     metafile: cache !== undefined,

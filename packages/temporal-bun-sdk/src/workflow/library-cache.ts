@@ -17,7 +17,8 @@
  * - **Writes** go through a temporary file and a rename, the meta file last, so a reader sees a
  *   whole entry or none. The meta file holds hashes of the code and the map: the files of two
  *   writers whose inputs differed (a package changing between two starts) do not match it. A
- *   build whose inputs changed after it started is not stored. The oldest entries are removed past
+ *   build whose inputs changed after it started, by the clock that stamps files, is not stored.
+ *   The oldest entries are removed past
  *   {@link MAX_ENTRIES}.
  */
 import {
@@ -110,9 +111,33 @@ export class LibraryCache {
   }
 
   /**
+   * The time a build starts, by the clock that stamps files, for {@link write}. File times come from
+   * the kernel's coarse clock, which lags `Date.now()` by up to a tick (a few ms): a file written
+   * after `Date.now()` was read can carry an earlier time. So this is the ctime of a marker file
+   * written now in the cache's directory (and removed), or a second before `Date.now()` when it
+   * cannot be written.
+   */
+  buildStarted(): number {
+    const marker = join(this.#directory, `.build-start.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    try {
+      mkdirSync(this.#directory, { recursive: true });
+      writeFileSync(marker, '');
+      return statSync(marker).ctimeMs;
+    } catch {
+      return Date.now() - 1000;
+    } finally {
+      try {
+        unlinkSync(marker);
+      } catch {
+        // never written
+      }
+    }
+  }
+
+  /**
    * Stores `build`, made from `inputs` (paths as Bun's metafile lists them: relative to the working
    * directory, or namespaced for generated modules, which are skipped) by a build that started at
-   * `startedAtMs` (`Date.now()`). Never throws: a cache that cannot be written is only slower.
+   * `startedAtMs` ({@link buildStarted}). Never throws: a cache that cannot be written is only slower.
    */
   write(build: LibraryBuild, inputs: readonly string[], startedAtMs: number): void {
     try {
@@ -122,8 +147,8 @@ export class LibraryCache {
         const path = isAbsolute(input) ? input : resolve(build.baseDirectory, input);
         const stamp = fileStamp(path);
         // An input that cannot be checked, or that changed since the build started (the build may
-        // have read it before or after): never reuse this build.
-        if (stamp === undefined || stamp[3] >= startedAtMs - 1) return;
+        // have read it before or after; the same tick counts as since): never reuse this build.
+        if (stamp === undefined || stamp[3] >= startedAtMs) return;
         stamped.push([path, ...stamp]);
       }
       const meta: EntryMeta = {

@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -38,10 +39,18 @@ function freshCacheDirectory(name: string): string {
   return directory;
 }
 
-/** A build's start: a few ms after its inputs were written (the cache stores no build whose inputs are newer). */
-function buildStart(): number {
-  Bun.sleepSync(3);
-  return Date.now();
+/**
+ * A build's start by the cache's clock (`buildStarted`), once that clock has moved past the ctime of
+ * every file in `inputs`: the cache stores no build whose inputs changed at or after its start, and
+ * file times tick coarsely (a few ms).
+ */
+function buildStart(cache: LibraryCache, inputs: readonly string[]): number {
+  const newest = Math.max(...inputs.map((input) => statSync(input).ctimeMs));
+  for (let attempt = 0; ; attempt++) {
+    const started = cache.buildStarted();
+    if (started > newest || attempt >= 100) return started;
+    Bun.sleepSync(1);
+  }
 }
 
 /** An input file of a made-up build, and the build. */
@@ -61,7 +70,7 @@ function storedEntry(name: string) {
   const directory = freshCacheDirectory(name);
   const { input, build } = madeUpBuild(name);
   const cache = LibraryCache.open({ entryCode: name }, libraryDirectory)!;
-  cache.write(build, [input], buildStart());
+  cache.write(build, [input], buildStart(cache, [input]));
   const file = (extension: string) =>
     join(directory, readdirSync(directory).find((entry) => entry.endsWith(`.${extension}`))!);
   return { cache, input, build, file };
@@ -73,7 +82,7 @@ describe('LibraryCache', () => {
     const { input, build } = madeUpBuild('hit');
     const cache = LibraryCache.open({ entryCode: 'hit' }, libraryDirectory)!;
     expect(cache.read()).toBeUndefined();
-    cache.write(build, [input, 'temporal-workflow-entry:entry.js'], buildStart());
+    cache.write(build, [input, 'temporal-workflow-entry:entry.js'], buildStart(cache, [input]));
     const read = LibraryCache.open({ entryCode: 'hit' }, libraryDirectory)!.read();
     expect(read?.code).toBe(build.code);
     expect(read?.baseDirectory).toBe(scratch);
@@ -90,14 +99,14 @@ describe('LibraryCache', () => {
     // the ctime still moves.
     const stamp = new Date('1985-10-26T08:15:00Z');
     utimesSync(input, stamp, stamp);
-    cache.write(build, [input], buildStart());
+    cache.write(build, [input], buildStart(cache, [input]));
     expect(cache.read()?.code).toBe(build.code);
-    Bun.sleepSync(5);
+    buildStart(cache, [input]); // the files' clock moves past the stamp
     writeFileSync(input, 'module.exports = 2;\n');
     utimesSync(input, stamp, stamp);
     expect(cache.read()).toBeUndefined();
 
-    cache.write(build, [input], buildStart());
+    cache.write(build, [input], buildStart(cache, [input]));
     expect(cache.read()?.code).toBe(build.code);
     rmSync(input);
     expect(cache.read()).toBeUndefined();
@@ -107,10 +116,12 @@ describe('LibraryCache', () => {
     const directory = freshCacheDirectory('raced');
     mkdirSync(directory);
     const { input, build } = madeUpBuild('raced');
-    const startedAt = buildStart();
-    Bun.sleepSync(3);
+    const cache = LibraryCache.open({ entryCode: 'raced' }, libraryDirectory)!;
+    const startedAt = buildStart(cache, [input]);
     writeFileSync(input, 'module.exports = 3;\n'); // while the build ran: it may have read either
-    LibraryCache.open({ entryCode: 'raced' }, libraryDirectory)!.write(build, [input], startedAt);
+    // By the clock that stamps files, the write is not before the start (the same tick counts).
+    expect(statSync(input).ctimeMs).toBeGreaterThanOrEqual(startedAt);
+    cache.write(build, [input], startedAt);
     expect(readdirSync(directory)).toEqual([]);
   });
 
@@ -134,11 +145,8 @@ describe('LibraryCache', () => {
 
     const elsewhere = freshCacheDirectory('unchecked');
     mkdirSync(elsewhere);
-    LibraryCache.open({ entryCode: 'unchecked' }, libraryDirectory)!.write(
-      build,
-      [join(scratch, 'no-such-input.js')],
-      buildStart(),
-    );
+    const unchecked = LibraryCache.open({ entryCode: 'unchecked' }, libraryDirectory)!;
+    unchecked.write(build, [join(scratch, 'no-such-input.js')], unchecked.buildStarted());
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 
@@ -147,7 +155,8 @@ describe('LibraryCache', () => {
     expect(LibraryCache.open({ entryCode: 'x' }, libraryDirectory)).toBeUndefined();
     delete process.env[WORKFLOW_CACHE_ENV];
     const { input, build } = madeUpBuild('default');
-    LibraryCache.open({ entryCode: 'default' }, libraryDirectory)!.write(build, [input], buildStart());
+    const cache = LibraryCache.open({ entryCode: 'default' }, libraryDirectory)!;
+    cache.write(build, [input], buildStart(cache, [input]));
     const defaultDirectory = join(scratch, 'project', 'node_modules', '.cache', 'temporal-bun-sdk', 'library');
     expect(readdirSync(defaultDirectory).filter((name) => name.endsWith('.json'))).toHaveLength(1);
     // A library outside any node_modules has no default place.
@@ -160,7 +169,7 @@ describe('LibraryCache', () => {
     process.env[WORKFLOW_CACHE_ENV] = join(file, 'below-a-file');
     const { input, build } = madeUpBuild('unwritable');
     const cache = LibraryCache.open({ entryCode: 'unwritable' }, libraryDirectory)!;
-    expect(() => cache.write(build, [input], buildStart())).not.toThrow();
+    expect(() => cache.write(build, [input], cache.buildStarted())).not.toThrow();
     expect(cache.read()).toBeUndefined();
   });
 
@@ -168,7 +177,8 @@ describe('LibraryCache', () => {
     const directory = freshCacheDirectory('pruned');
     const { input, build } = madeUpBuild('pruned');
     for (let index = 0; index < 20; index++) {
-      LibraryCache.open({ entryCode: `entry ${index}` }, libraryDirectory)!.write(build, [input], buildStart());
+      const cache = LibraryCache.open({ entryCode: `entry ${index}` }, libraryDirectory)!;
+      cache.write(build, [input], buildStart(cache, [input]));
       Bun.sleepSync(2); // distinct mtimes order the entries
     }
     expect(readdirSync(directory).filter((name) => name.endsWith('.json'))).toHaveLength(16);
