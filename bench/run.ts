@@ -17,7 +17,7 @@ import { startBenchServer } from './harness/dev-server';
 import { runFfiChannel, type FfiChannelResult } from './harness/ffi-channel';
 import { appendHistory, runId } from './harness/history';
 import { loadAverage, machineBusyFraction } from './harness/proc-stats';
-import { killAll } from './harness/processes';
+import { keepStderrIn, killAll } from './harness/processes';
 import {
   COMPARED_WITH,
   columnOrder,
@@ -35,6 +35,8 @@ import { RUST_WORKER_BINARY } from './workers/rust-spec';
 const benchDirectory = import.meta.dir;
 const settings = readSettings();
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+keepStderrIn(settings.stderrDirectory);
+if (settings.stderrDirectory !== undefined) log(`every process's stderr goes to ${settings.stderrDirectory}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

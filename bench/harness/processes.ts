@@ -2,10 +2,20 @@
  * The processes the harness starts (workers and clients), all tracked so that each one is stopped
  * by its PID when the harness ends, even on failure or Ctrl-C.
  */
-import type { Subprocess } from 'bun';
+import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { FileSink, Subprocess } from 'bun';
 
 const BUN = process.execPath;
 const live = new Set<Subprocess>();
+let stderrDirectory: string | undefined;
+
+/** From now on, every started process's whole stderr also goes to a file in `directory` (BENCH_STDERR_DIR). */
+export function keepStderrIn(directory: string | undefined): void {
+  if (directory === undefined) return;
+  stderrDirectory = resolve(directory);
+  mkdirSync(stderrDirectory, { recursive: true });
+}
 
 /** SIGKILLs every process still running; called on exit and on fatal errors. */
 export function killAll(): void {
@@ -88,9 +98,17 @@ export function spawnProcess(
     }
     if (pending) lines.push(pending);
   })();
+  const stderrFile: FileSink | undefined =
+    stderrDirectory === undefined
+      ? undefined
+      : Bun.file(join(stderrDirectory, `${basename(script)}-${child.pid}.stderr.log`)).writer();
   void (async () => {
     const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) stderr = (stderr + decoder.decode(chunk, { stream: true })).slice(-8000);
+    for await (const chunk of child.stderr) {
+      stderrFile?.write(chunk);
+      stderr = (stderr + decoder.decode(chunk, { stream: true })).slice(-8000);
+    }
+    await stderrFile?.end();
   })();
 
   return {

@@ -61,6 +61,12 @@ export interface BenchSettings {
   profile: boolean;
   /** BENCH_PROFILE_INTERVAL_US: the profiler's sampling interval with BENCH_PROFILE=1, in µs. */
   profileIntervalUs: number;
+  /**
+   * BENCH_STDERR_DIR: a directory that receives the whole stderr of every process the harness starts
+   * (`<program>-<pid>.stderr.log`), e.g. for JavaScriptCore's logs (`BUN_JSC_reportCompileTimes=1`,
+   * `BUN_JSC_logGC=1`). Unset: only the last few kilobytes are kept, for error messages.
+   */
+  stderrDirectory: string | undefined;
 }
 
 export const SETTINGS_ENV: Record<keyof BenchSettings, string> = {
@@ -82,6 +88,7 @@ export const SETTINGS_ENV: Record<keyof BenchSettings, string> = {
   clientTimeoutMs: 'BENCH_CLIENT_TIMEOUT_MS',
   profile: 'BENCH_PROFILE',
   profileIntervalUs: 'BENCH_PROFILE_INTERVAL_US',
+  stderrDirectory: 'BENCH_STDERR_DIR',
 };
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -103,6 +110,7 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   clientTimeoutMs: 300_000,
   profile: false,
   profileIntervalUs: 1000,
+  stderrDirectory: undefined,
 };
 
 export function readSettings(env: Record<string, string | undefined> = process.env): BenchSettings {
@@ -165,5 +173,6 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     clientTimeoutMs: integer('clientTimeoutMs', 1_000),
     profile: (env[SETTINGS_ENV.profile] ?? '0') === '1',
     profileIntervalUs: integer('profileIntervalUs', 10),
+    stderrDirectory: env[SETTINGS_ENV.stderrDirectory]?.trim() || undefined,
   };
 }
