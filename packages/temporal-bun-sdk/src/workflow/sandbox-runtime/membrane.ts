@@ -41,22 +41,61 @@ import {
 
 const MAX_DEPTH = 64;
 
-/** Accessor properties (protobuf `oneof` names such as `variant`) by host prototype. */
-const accessorKeysByPrototype = new SandboxMap<unknown, string[]>();
+/**
+ * How the objects of one host prototype are copied, worked out on the first one: the worker's data
+ * (protobuf messages, plain records) keeps its prototypes as they are.
+ */
+interface CopyPlan {
+  /** A date, a map or a set (copied by kind, checked on each object), not an object of keys. */
+  tagged: boolean;
+  /**
+   * Enumerable keys every object gets from the prototype chain, as `for…in` lists them, but for
+   * those whose value there is null or a function: a protobuf message's unset fields are defaults
+   * on its class's prototype (a job message has some twenty null `oneof` members), and an absent
+   * key says the same as a null one, cheaper. An inherited accessor is always read.
+   */
+  inherited: string[];
+  /** Accessor properties of the prototype itself (protobuf `oneof` names such as `variant`). */
+  accessors: string[];
+}
 
-function accessorKeysOf(prototype: object): string[] {
-  let keys = MapPrototypeGet(accessorKeysByPrototype, prototype) as string[] | undefined;
-  if (keys !== undefined) return keys;
-  keys = [];
-  // A message class's prototype; the host's Object.prototype (whose prototype is null) has none we want.
-  if (ObjectGetPrototypeOf(prototype) !== null) {
-    for (const key of ObjectGetOwnPropertyNames(prototype)) {
-      const descriptor = ReflectGetOwnPropertyDescriptor(prototype, key);
-      if (descriptor !== undefined && typeof descriptor.get === 'function') append(keys, key);
+const plans = new SandboxMap<unknown, CopyPlan>();
+
+function planOf(value: object, prototype: object | null): CopyPlan {
+  let plan = MapPrototypeGet(plans, prototype) as CopyPlan | undefined;
+  if (plan !== undefined) return plan;
+  const tag = ObjectPrototypeToString(value);
+  plan = {
+    tagged: tag === '[object Date]' || tag === '[object Map]' || tag === '[object Set]',
+    inherited: [],
+    accessors: [],
+  };
+  if (prototype !== null) {
+    for (const key in ObjectCreate(prototype) as Record<string, unknown>) {
+      if (key.charCodeAt(0) === 36 /* $: protobufjs reflection ($type) */) continue;
+      const descriptor = inheritedDescriptor(prototype, key);
+      const fixed = descriptor !== undefined && 'value' in descriptor;
+      if (fixed && (descriptor.value === null || typeof descriptor.value === 'function')) continue;
+      append(plan.inherited, key);
+    }
+    // A message class's prototype; the host's Object.prototype (whose prototype is null) has none we want.
+    if (ObjectGetPrototypeOf(prototype) !== null) {
+      for (const key of ObjectGetOwnPropertyNames(prototype)) {
+        const descriptor = ReflectGetOwnPropertyDescriptor(prototype, key);
+        if (descriptor !== undefined && typeof descriptor.get === 'function') append(plan.accessors, key);
+      }
     }
   }
-  MapPrototypeSet(accessorKeysByPrototype, prototype, keys);
-  return keys;
+  MapPrototypeSet(plans, prototype, plan);
+  return plan;
+}
+
+function inheritedDescriptor(prototype: object | null, key: string): PropertyDescriptor | undefined {
+  for (let owner = prototype; owner !== null; owner = ObjectGetPrototypeOf(owner)) {
+    const descriptor = ReflectGetOwnPropertyDescriptor(owner, key);
+    if (descriptor !== undefined) return descriptor;
+  }
+  return undefined;
 }
 
 /** A copy of a host value made of this realm's objects (see the module comment). */
@@ -74,34 +113,43 @@ export function importFromHost(value: unknown, depth = 0): unknown {
   if (record.__isLong__ === true) {
     return Long.fromBits(record.low as number, record.high as number, record.unsigned as boolean);
   }
-  const tag = ObjectPrototypeToString(value);
-  if (tag === '[object Date]') return new SandboxDate(DatePrototypeGetTime(value as Date));
-  if (tag === '[object Map]') {
-    const copy = new SandboxMap<unknown, unknown>();
-    MapPrototypeForEach(value as Map<unknown, unknown>, (item, key) =>
-      MapPrototypeSet(copy, importFromHost(key, depth + 1), importFromHost(item, depth + 1)),
-    );
-    return copy;
+  const plan = planOf(value, ObjectGetPrototypeOf(value));
+  if (plan.tagged) {
+    const tag = ObjectPrototypeToString(value);
+    if (tag === '[object Date]') return new SandboxDate(DatePrototypeGetTime(value as Date));
+    if (tag === '[object Map]') {
+      const copy = new SandboxMap<unknown, unknown>();
+      MapPrototypeForEach(value as Map<unknown, unknown>, (item, key) =>
+        MapPrototypeSet(copy, importFromHost(key, depth + 1), importFromHost(item, depth + 1)),
+      );
+      return copy;
+    }
+    if (tag === '[object Set]') {
+      const copy = new SandboxSet<unknown>();
+      SetPrototypeForEach(value as Set<unknown>, (item) => SetPrototypeAdd(copy, importFromHost(item, depth + 1)));
+      return copy;
+    }
   }
-  if (tag === '[object Set]') {
-    const copy = new SandboxSet<unknown>();
-    SetPrototypeForEach(value as Set<unknown>, (item) => SetPrototypeAdd(copy, importFromHost(item, depth + 1)));
-    return copy;
-  }
+  // As `for…in` would list them: own enumerable keys, then what the prototype chain adds.
   const copy: Record<string, unknown> = {};
-  // for…in: a protobuf message's unset fields are defaults on its class's prototype.
-  for (const key in record) {
-    if (key.charCodeAt(0) === 36 /* $: protobufjs reflection ($type) */) continue;
+  const own = ObjectKeys(record);
+  for (let index = 0; index < own.length; index++) {
+    const key = own[index]!;
+    if (key.charCodeAt(0) === 36) continue;
     const item = record[key];
-    if (typeof item === 'function') continue;
-    // An unset member of a oneof is a null default on the prototype: absent says the same, cheaper
-    // (a job message carries some twenty of them).
-    if (item === null && !ObjectHasOwn(record, key)) continue;
-    assignData(copy, key, importFromHost(item, depth + 1));
+    if (typeof item !== 'function') assignData(copy, key, importFromHost(item, depth + 1));
   }
-  const prototype = ObjectGetPrototypeOf(value);
-  if (prototype !== null) {
-    for (const key of accessorKeysOf(prototype)) assignData(copy, key, importFromHost(record[key], depth + 1));
+  const inherited = plan.inherited;
+  for (let index = 0; index < inherited.length; index++) {
+    const key = inherited[index]!;
+    if (ObjectHasOwn(record, key)) continue;
+    const item = record[key];
+    if (typeof item !== 'function' && item !== null) assignData(copy, key, importFromHost(item, depth + 1));
+  }
+  const accessors = plan.accessors;
+  for (let index = 0; index < accessors.length; index++) {
+    const key = accessors[index]!;
+    assignData(copy, key, importFromHost(record[key], depth + 1));
   }
   return copy;
 }
@@ -194,9 +242,4 @@ function copyOwnData(
 }
 
 /** The membrane's functions that see values of every shape (kept from the top JIT tier: `keepFromTopTier`). */
-export const MEMBRANE_COPIES: readonly ((...args: never[]) => unknown)[] = [
-  importFromHost,
-  exportToHost,
-  copyOwnData,
-  accessorKeysOf,
-];
+export const MEMBRANE_COPIES: readonly ((...args: never[]) => unknown)[] = [importFromHost, exportToHost, copyOwnData];
