@@ -265,7 +265,10 @@ export class WorkflowIsolateManager {
     let run: WorkflowRun | undefined;
     try {
       run = this.#newRun(activation, { namespace: PROBE_WORKFLOW_TYPE, taskQueue: PROBE_WORKFLOW_TYPE });
-      const started = run.start(activation, { namespace: PROBE_WORKFLOW_TYPE, taskQueue: PROBE_WORKFLOW_TYPE });
+      const started = run.start(activation, initialize, {
+        namespace: PROBE_WORKFLOW_TYPE,
+        taskQueue: PROBE_WORKFLOW_TYPE,
+      });
       if ('failure' in started) failure = started.failure;
     } catch (error) {
       failure = error;
@@ -348,7 +351,7 @@ export class WorkflowIsolateManager {
       try {
         run = this.#newRun(activation, placement);
         this.#turnRun = run;
-        const started = run.start(activation, placement);
+        const started = run.start(activation, initialize, placement);
         if ('failure' in started) {
           run.forget();
           return {

@@ -260,9 +260,14 @@ export class WorkflowRun {
   /**
    * `initRuntime`: loads the run's modules. Answers the run's info, which the worker builds from the
    * same activation as the sandbox (`workflowInfoFromActivation`: identity, placement, times, the
-   * fields that need no payload converter), or why the run could not start.
+   * fields that need no payload converter), or why the run could not start. `initialize` is the
+   * activation's `initializeWorkflow` job, which the caller has already found.
    */
-  start(activation: WorkflowActivation, placement: WorkflowRunPlacement): RunStart {
+  start(
+    activation: WorkflowActivation,
+    initialize: coresdk.workflow_activation.IInitializeWorkflow,
+    placement: WorkflowRunPlacement,
+  ): RunStart {
     const answer = this.#call({ name: 'startRun', args: [activation, placement] });
     if (answer !== true) {
       const { failure, completion } = fromSandbox(answer) as {
@@ -271,8 +276,6 @@ export class WorkflowRun {
       };
       return { failure: errorFromSandbox(failure), completion };
     }
-    const initialize = activation.jobs?.find((job) => job.initializeWorkflow)?.initializeWorkflow;
-    if (!initialize) throw new IllegalStateError(`run ${activation.runId} started without an initializeWorkflow job`);
     this.#info = workflowInfoFromActivation(activation, initialize, placement);
     return { info: this.#info };
   }
