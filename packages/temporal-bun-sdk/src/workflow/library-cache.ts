@@ -18,8 +18,7 @@
  *   whole entry or none. The meta file holds hashes of the code and the map: the files of two
  *   writers whose inputs differed (a package changing between two starts) do not match it. A
  *   build whose inputs changed after it started, by the clock that stamps files, is not stored.
- *   The oldest entries are removed past
- *   {@link MAX_ENTRIES}.
+ *   The oldest entries are removed past {@link MAX_ENTRIES}.
  */
 import {
   mkdirSync,
