@@ -53,7 +53,7 @@ export interface DevServer {
   readonly pid: number;
   /** Resolves when the server process exits, for whatever reason. */
   readonly exited: Promise<DevServerExit>;
-  /** The last few kilobytes of the server's stdout and stderr. */
+  /** The server's stdout and stderr: their first two and last eight thousand characters. */
   output(): string;
   /** Stops the server (SIGTERM, then SIGKILL after `graceMs`, default 5000) and waits for it to exit. Idempotent. */
   stop(options?: { graceMs?: number }): Promise<void>;
@@ -86,6 +86,8 @@ const DEFAULTS = {
   stopGraceMs: 5_000,
   probeIntervalMs: 200,
 };
+/** Kept of each output stream for error messages: its first and its last characters. */
+const OUTPUT_HEAD_CHARS = 2_000;
 const OUTPUT_TAIL_CHARS = 8_000;
 
 /** A port that was free on `ip` a moment ago (the OS picks it). */
@@ -123,18 +125,23 @@ export async function isPortFree(port: number, ip = '127.0.0.1'): Promise<boolea
  * left running then. The server is killed when this process exits, if it was not stopped before.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  // Ports are picked free and bound by the server a moment later, and the CLI binds more than the
-  // ones named (its HTTP API on port + 1000): another process may take one in between. When the
-  // ports were ours to pick, pick again.
+  // Ports are picked free and bound by the server a moment later, and the CLI picks more of its own
+  // (HTTP API, metrics, internal services) the same way: another process may take one in between.
+  // The server then exits, sometimes with a panic whose trace buries the bind error. When the ports
+  // were ours to pick, pick again.
   for (let attempt = 1; ; attempt++) {
     try {
       return await startDevServerOnce(options);
     } catch (error) {
-      const portTaken = error instanceof DevServerStartError && error.output.includes('address already in use');
+      const portTaken = error instanceof DevServerStartError && portConflicts.has(error);
       if (!portTaken || options.port !== undefined || attempt === PORT_ATTEMPTS) throw error;
     }
   }
 }
+
+/** Start errors of servers that printed a bind error (anywhere in their output, not only its tail). */
+const portConflicts = new WeakSet<DevServerStartError>();
+const PORT_IN_USE = 'address already in use';
 
 /** Tries to bind ports this many times when {@link startDevServer} picks them. */
 const PORT_ATTEMPTS = 3;
@@ -181,7 +188,7 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
     detached: true,
   });
   trackChild(child);
-  const outputTail = collectOutput(child.stdout, child.stderr);
+  const serverOutput = collectOutput(child.stdout, child.stderr, [PORT_IN_USE]);
   const exited: Promise<DevServerExit> = child.exited.then(() => {
     untrackChild(child);
     const signal = child.signalCode;
@@ -207,10 +214,14 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
     await waitUntilAnswering({ cliPath, address, namespace, startTimeoutMs, child });
   } catch (error) {
     await stop({ graceMs: 1_000 });
-    const output = await outputTail.settled();
-    throw new DevServerStartError(`temporal server start-dev on ${address}: ${(error as Error).message}`, output, {
-      cause: error,
-    });
+    const output = await serverOutput.settled();
+    const startError = new DevServerStartError(
+      `temporal server start-dev on ${address}: ${(error as Error).message}`,
+      output,
+      { cause: error },
+    );
+    if (serverOutput.saw(PORT_IN_USE)) portConflicts.add(startError);
+    throw startError;
   }
   return {
     address,
@@ -218,7 +229,7 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
     namespace,
     pid: child.pid,
     exited,
-    output: outputTail.text,
+    output: serverOutput.text,
     stop,
   };
 }
@@ -302,23 +313,38 @@ async function namespaceAnswers(cliPath: string, address: string, namespace: str
   return (await probe.exited) === 0;
 }
 
-/** Keeps the pipes drained and the last characters of both streams for error messages. */
+/**
+ * Keeps the pipes drained, and of each stream its first and last characters for error messages (a
+ * Go panic prints its cause first and its trace after). `saw` tells whether a stream ever printed
+ * one of `watched`, wherever it was.
+ */
 function collectOutput(
   stdout: ReadableStream<Uint8Array>,
   stderr: ReadableStream<Uint8Array>,
-): { text(): string; settled(): Promise<string> } {
-  const tails = { stdout: '', stderr: '' };
-  const drain = async (name: keyof typeof tails, stream: ReadableStream<Uint8Array>) => {
+  watched: readonly string[],
+): { text(): string; settled(): Promise<string>; saw(text: string): boolean } {
+  const streams = { stdout: keptText(), stderr: keptText() };
+  const seen = new Set<string>();
+  const longest = Math.max(0, ...watched.map((text) => text.length));
+  const drain = async (name: keyof typeof streams, stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream)
-      tails[name] = (tails[name] + decoder.decode(chunk, { stream: true })).slice(-OUTPUT_TAIL_CHARS);
+    let carry = '';
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk, { stream: true });
+      streams[name].append(text);
+      // A watched text may straddle two chunks: look at the end of the last one too.
+      const recent = carry + text;
+      for (const wanted of watched) if (recent.includes(wanted)) seen.add(wanted);
+      carry = recent.slice(-longest);
+    }
   };
   const drained = Promise.all([drain('stdout', stdout), drain('stderr', stderr)]).catch(() => undefined);
   const text = () =>
-    [
-      tails.stdout.trim() && `server stdout:\n${tails.stdout.trimEnd()}`,
-      tails.stderr.trim() && `server stderr:\n${tails.stderr.trimEnd()}`,
-    ]
+    (['stdout', 'stderr'] as const)
+      .map((name) => {
+        const kept = streams[name].text().trim();
+        return kept && `server ${name}:\n${kept}`;
+      })
       .filter(Boolean)
       .join('\n');
   // Once the process is gone its pipes close soon; do not wait long for them.
@@ -326,7 +352,27 @@ function collectOutput(
     await Promise.race([drained, Bun.sleep(500)]);
     return text();
   };
-  return { text, settled };
+  return { text, settled, saw: (wanted) => seen.has(wanted) };
+}
+
+/** The first {@link OUTPUT_HEAD_CHARS} and the last {@link OUTPUT_TAIL_CHARS} characters of a stream. */
+function keptText(): { append(text: string): void; text(): string } {
+  let head = '';
+  let tail = '';
+  let dropped = false;
+  return {
+    append(text) {
+      const room = OUTPUT_HEAD_CHARS - head.length;
+      if (room > 0) {
+        head += text.slice(0, room);
+        text = text.slice(room);
+      }
+      const joined = tail + text;
+      if (joined.length > OUTPUT_TAIL_CHARS) dropped = true;
+      tail = joined.slice(-OUTPUT_TAIL_CHARS);
+    },
+    text: () => (dropped ? `${head}\n[…]\n${tail}` : head + tail),
+  };
 }
 
 // Servers started by this process and still running: killed when the process exits, so that

@@ -4,11 +4,14 @@
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Subprocess } from 'bun';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   DevServerStartError,
   findFreePort,
+  findTemporalCli,
   startDevServer,
   TemporalCliNotFoundError,
   type DevServer,
@@ -21,13 +24,48 @@ setDefaultTimeout(90_000);
 const started: DevServer[] = [];
 const programs: Subprocess[] = [];
 const serverPids: number[] = [];
+const folders: string[] = [];
 afterAll(async () => {
   for (const program of programs) program.kill('SIGKILL');
   for (const pid of serverPids) {
     if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   await Promise.all(started.map((server) => server.stop({ graceMs: 1_000 })));
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
+
+/**
+ * A stand-in `temporal` CLI whose first `failures` `server start-dev` runs print `message` (by
+ * default a bind error), then 20 KB of a panic's trace, and exit 2; everything else goes to the
+ * real CLI. `starts()` counts the `server start-dev` runs.
+ */
+function conflictingCli(options: { failures: number; message?: string }): { path: string; starts(): number } {
+  const folder = mkdtempSync(join(tmpdir(), 'tbs-fake-cli-'));
+  folders.push(folder);
+  const counter = join(folder, 'starts');
+  writeFileSync(counter, '');
+  const failures = Number.isFinite(options.failures) ? options.failures : 1_000_000;
+  const message = options.message ?? 'Error: listen tcp 127.0.0.1:1: bind: address already in use';
+  const path = join(folder, 'temporal');
+  writeFileSync(
+    path,
+    `#!/bin/bash
+if [ "$1 $2" = "server start-dev" ]; then
+  echo x >> '${counter}'
+  if [ "$(wc -l < '${counter}')" -le ${failures} ]; then
+    echo '${message}' >&2
+    echo 'panic: runtime error: invalid memory address or nil pointer dereference' >&2
+    for i in $(seq 1000); do printf 'goroutine %d [running]:\\n\\tframe\\n' "$i"; done >&2
+    echo 'main.main() end of trace' >&2
+    exit 2
+  fi
+fi
+exec '${findTemporalCli()}' "$@"
+`,
+    { mode: 0o755 },
+  );
+  return { path, starts: () => readFileSync(counter, 'utf8').split('\n').filter(Boolean).length };
+}
 
 async function waitUntilGone(pid: number, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -122,6 +160,46 @@ describe('startDevServer', () => {
     expect(error).toBeInstanceOf(DevServerStartError);
     expect((error as Error).message).toContain('exited');
     expect((error as DevServerStartError).output).not.toBe('');
+  });
+
+  test('a port taken by another process after it was picked: started again on other ports, the cause kept', async () => {
+    // The CLI picks some of its ports itself, and when one is taken before it binds, it may print
+    // the bind error and then a panic's trace far longer than the output's tail. A stand-in CLI
+    // does that on its first start, then hands over to the real one.
+    const cli = conflictingCli({ failures: 1 });
+    const server = await startDevServer({ cliPath: cli.path });
+    started.push(server);
+    const connection = await NativeConnection.connect({ address: server.address });
+    await connection.close();
+    expect(cli.starts()).toBe(2);
+  });
+
+  test('a port conflict on every start: three starts, then the error with the bind error and the trace end', async () => {
+    const cli = conflictingCli({ failures: Number.POSITIVE_INFINITY });
+    const error = await startDevServer({ cliPath: cli.path }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DevServerStartError);
+    const output = (error as DevServerStartError).output;
+    expect(output).toContain('listen tcp 127.0.0.1:1: bind: address already in use');
+    expect(output).toContain('main.main() end of trace');
+    expect(output).toContain('[…]');
+    expect(output.length).toBeLessThan(12_000);
+    expect(cli.starts()).toBe(3);
+  });
+
+  test('a port conflict on the port asked for is not retried on another port', async () => {
+    const cli = conflictingCli({ failures: Number.POSITIVE_INFINITY });
+    const port = await findFreePort();
+    const error = await startDevServer({ cliPath: cli.path, port }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DevServerStartError);
+    expect(cli.starts()).toBe(1);
+  });
+
+  test('a server that exits for another reason is not started again', async () => {
+    const cli = conflictingCli({ failures: Number.POSITIVE_INFINITY, message: 'Error: unable to open the database' });
+    const error = await startDevServer({ cliPath: cli.path }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DevServerStartError);
+    expect((error as DevServerStartError).output).toContain('unable to open the database');
+    expect(cli.starts()).toBe(1);
   });
 
   test('the server is killed when the program that started it calls process.exit', async () => {
