@@ -134,7 +134,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       return await startDevServerOnce(options);
     } catch (error) {
       const portTaken = error instanceof DevServerStartError && portConflicts.has(error);
-      if (!portTaken || options.port !== undefined || attempt === PORT_ATTEMPTS) throw error;
+      const portAskedFor = options.port !== undefined && options.port !== 0;
+      if (!portTaken || portAskedFor || attempt === PORT_ATTEMPTS) throw error;
     }
   }
 }

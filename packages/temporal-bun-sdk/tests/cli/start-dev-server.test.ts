@@ -172,6 +172,12 @@ describe('startDevServer', () => {
     const connection = await NativeConnection.connect({ address: server.address });
     await connection.close();
     expect(cli.starts()).toBe(2);
+    // `port: 0` asks for a free port too, so it is picked again.
+    const again = conflictingCli({ failures: 2 });
+    const second = await startDevServer({ cliPath: again.path, port: 0 });
+    started.push(second);
+    expect(second.address).not.toBe(server.address);
+    expect(again.starts()).toBe(3);
   });
 
   test('a port conflict on every start: three starts, then the error with the bind error and the trace end', async () => {
