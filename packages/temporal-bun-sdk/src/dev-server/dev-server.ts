@@ -336,7 +336,7 @@ function collectOutput(
       // A watched text may straddle two chunks: look at the end of the last one too.
       const recent = carry + text;
       for (const wanted of watched) if (recent.includes(wanted)) seen.add(wanted);
-      carry = recent.slice(-longest);
+      carry = longest === 0 ? '' : recent.slice(-longest);
     }
   };
   const drained = Promise.all([drain('stdout', stdout), drain('stderr', stderr)]).catch(() => undefined);
