@@ -48,6 +48,10 @@ export const FunctionPrototypeToString = uncurryThis(FunctionPrototype.toString)
 
 export const ArrayPrototype = Array.prototype;
 export const ArrayIsArray = Array.isArray;
+export const ArrayPrototypeIncludes = uncurryThis(Array.prototype.includes) as (
+  array: readonly unknown[],
+  item: unknown,
+) => boolean;
 
 export const StringCtor = String;
 export const StringPrototypeCharCodeAt = uncurryThis(String.prototype.charCodeAt);

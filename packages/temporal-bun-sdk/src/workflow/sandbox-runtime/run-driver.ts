@@ -28,7 +28,7 @@ import {
   workflowInfoFromActivation,
   type WorkflowRunPlacement,
 } from '../workflow-info';
-import { DateNow, SandboxSet, SetPrototypeAdd, append } from './primordials';
+import { ArrayPrototypeIncludes, DateNow, SandboxSet, SetPrototypeAdd, append } from './primordials';
 
 type WorkflowActivation = coresdk.workflow_activation.IWorkflowActivation;
 type WorkflowActivationJob = coresdk.workflow_activation.IWorkflowActivationJob;
@@ -373,7 +373,7 @@ function takeSinkCalls(activator: SandboxActivator, silencedLogCalls: readonly s
   const kept: SinkCall[] = [];
   for (let index = 0; index < calls.length; index++) {
     const call = calls[index]!;
-    if (!isLoggerSink(call.ifaceName) || !includes(silencedLogCalls, call.fnName)) append(kept, call);
+    if (!isLoggerSink(call.ifaceName) || !ArrayPrototypeIncludes(silencedLogCalls, call.fnName)) append(kept, call);
   }
   return kept;
 }
@@ -381,11 +381,6 @@ function takeSinkCalls(activator: SandboxActivator, silencedLogCalls: readonly s
 /** The workflow logger's sink, by its name and its deprecated one. */
 function isLoggerSink(name: string): boolean {
   return name === '__temporal_logger' || name === 'defaultWorkerLogger';
-}
-
-function includes(items: readonly string[], item: string): boolean {
-  for (let index = 0; index < items.length; index++) if (items[index] === item) return true;
-  return false;
 }
 
 function partition<T>(items: T[], predicate: (item: T) => boolean): [T[], T[]] {
