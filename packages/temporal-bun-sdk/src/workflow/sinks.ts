@@ -66,6 +66,13 @@ interface WorkflowMetricsSink extends Sink {
   ): void;
 }
 
+/** The workflow logger's functions (`log.trace` … `log.error` in `@temporalio/workflow`), each a level. */
+const WORKFLOW_LOG_FUNCTIONS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+type WorkflowLogFunction = (typeof WORKFLOW_LOG_FUNCTIONS)[number];
+const logLevelOf = (fn: WorkflowLogFunction) => fn.toUpperCase() as LogLevel;
+/** What no logger's `level` is: the first read of it always counts as a change. */
+const NOT_READ = Symbol('not read');
+
 /**
  * The worker's own sinks: `__temporal_logger` (what `log` in `@temporalio/workflow` is made of),
  * forwarded to the worker's logger, and `__temporal_metrics` (what its `metricMeter` is made of),
@@ -74,8 +81,8 @@ interface WorkflowMetricsSink extends Sink {
  * during replay, so a metric is recorded once per real event.
  */
 export function builtInSinks(logger: Logger, metricMeter: MetricMeter): InjectedSinks {
-  const forward = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error') => {
-    const logLevel = level.toUpperCase() as LogLevel;
+  const forward = (level: WorkflowLogFunction) => {
+    const logLevel = logLevelOf(level);
     return (_info: WorkflowInfo, message: string, attributes?: Record<string, unknown>) => {
       // The workflow library logs "Workflow started/completed" at DEBUG for every run.
       if (!logLevelEnabled(logger, logLevel)) return;
@@ -103,18 +110,11 @@ export function builtInSinks(logger: Logger, metricMeter: MetricMeter): Injected
     },
   };
   return {
-    __temporal_logger: {
-      trace: { fn: forward('trace') },
-      debug: { fn: forward('debug') },
-      info: { fn: forward('info') },
-      warn: { fn: forward('warn') },
-      error: { fn: forward('error') },
-    },
+    __temporal_logger: Object.fromEntries(WORKFLOW_LOG_FUNCTIONS.map((level) => [level, { fn: forward(level) }])),
     __temporal_metrics: metrics,
   };
 }
 
-const WORKFLOW_LOG_FUNCTIONS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 const NONE: readonly string[] = Object.freeze([]);
 
 /**
@@ -131,17 +131,13 @@ export function silencedLoggerSinkCalls(
   logger: Logger,
 ): () => readonly string[] {
   if (sinks.__temporal_logger !== builtIn.__temporal_logger) return () => NONE;
-  let level: unknown;
+  let level: unknown = NOT_READ;
   let silenced = NONE;
-  let known = false;
   return () => {
     const current = (logger as { level?: unknown }).level;
-    if (!known || current !== level) {
-      known = true;
+    if (current !== level) {
       level = current;
-      silenced = Object.freeze(
-        WORKFLOW_LOG_FUNCTIONS.filter((fn) => !logLevelEnabled(logger, fn.toUpperCase() as LogLevel)),
-      );
+      silenced = Object.freeze(WORKFLOW_LOG_FUNCTIONS.filter((fn) => !logLevelEnabled(logger, logLevelOf(fn))));
     }
     return silenced;
   };
