@@ -189,7 +189,7 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
     detached: true,
   });
   trackChild(child);
-  const serverOutput = collectOutput(child.stdout, child.stderr, [PORT_IN_USE]);
+  const serverOutput = collectOutput(child.stdout, child.stderr, PORT_IN_USE);
   const exited: Promise<DevServerExit> = child.exited.then(() => {
     untrackChild(child);
     const signal = child.signalCode;
@@ -221,7 +221,7 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
       output,
       { cause: error },
     );
-    if (serverOutput.saw(PORT_IN_USE)) portConflicts.add(startError);
+    if (serverOutput.sawWatched()) portConflicts.add(startError);
     throw startError;
   }
   return {
@@ -316,27 +316,26 @@ async function namespaceAnswers(cliPath: string, address: string, namespace: str
 
 /**
  * Keeps the pipes drained, and of each stream its first and last characters for error messages (a
- * Go panic prints its cause first and its trace after). `saw` tells whether a stream ever printed
- * one of `watched`, wherever it was.
+ * Go panic prints its cause first and its trace after). `sawWatched` tells whether a stream ever
+ * printed `watched`, wherever it was.
  */
 function collectOutput(
   stdout: ReadableStream<Uint8Array>,
   stderr: ReadableStream<Uint8Array>,
-  watched: readonly string[],
-): { text(): string; settled(): Promise<string>; saw(text: string): boolean } {
+  watched: string,
+): { text(): string; settled(): Promise<string>; sawWatched(): boolean } {
   const streams = { stdout: keptText(), stderr: keptText() };
-  const seen = new Set<string>();
-  const longest = Math.max(0, ...watched.map((text) => text.length));
+  let seen = false;
   const drain = async (name: keyof typeof streams, stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
     let carry = '';
     for await (const chunk of stream) {
       const text = decoder.decode(chunk, { stream: true });
       streams[name].append(text);
-      // A watched text may straddle two chunks: look at the end of the last one too.
+      // The watched text may straddle two chunks: look at the end of the last one too.
       const recent = carry + text;
-      for (const wanted of watched) if (recent.includes(wanted)) seen.add(wanted);
-      carry = longest === 0 ? '' : recent.slice(-longest);
+      if (recent.includes(watched)) seen = true;
+      carry = recent.slice(-watched.length);
     }
   };
   const drained = Promise.all([drain('stdout', stdout), drain('stderr', stderr)]).catch(() => undefined);
@@ -353,7 +352,7 @@ function collectOutput(
     await Promise.race([drained, Bun.sleep(500)]);
     return text();
   };
-  return { text, settled, saw: (wanted) => seen.has(wanted) };
+  return { text, settled, sawWatched: () => seen };
 }
 
 /** The first {@link OUTPUT_HEAD_CHARS} and the last {@link OUTPUT_TAIL_CHARS} characters of a stream. */
