@@ -28,6 +28,7 @@ import {
   onCoreLog,
   resolveNativeConnectionOptions,
   runtimeMetricMeter,
+  type ResolvedNativeConnectionOptions,
 } from '../connection';
 import { applyAsyncConfigureHooks } from '../common/plugins';
 import { payloadVisitor } from '../common/payload-visitor';
@@ -97,11 +98,11 @@ export async function createWorker(givenOptions: WorkerOptions): Promise<Worker>
   // The sandbox layout is chosen once: the bundler makes only that layout's code.
   const reuseV8Context = options.reuseV8Context ?? WORKER_DEFAULTS.reuseV8Context;
   const ownsConnection = !(given instanceof NativeConnection);
-  // Connecting (network I/O, on the bridge's threads) overlaps bundling and the workflows' load
-  // probe (CPU, here). A failure is handled below; until then it must not count as unhandled.
-  const connecting =
-    given instanceof NativeConnection ? Promise.resolve(given) : NativeConnection.connectResolved(connectionOptions!);
-  connecting.catch(() => undefined);
+  // The engine's side of the start (connecting, core's worker, the namespace check: network I/O
+  // on the bridge's threads) runs while this thread bundles and loads the workflows, which yields
+  // to the event loop between its steps so that each answer is taken up as it arrives.
+  const engine = startEngineWorker(given, connectionOptions, compiled.native);
+  engine.catch(() => undefined);
   let manager: WorkflowIsolateManager | undefined;
   try {
     const workflows = await workflowCode(compiled, options, logger, reuseV8Context, plugins);
@@ -118,25 +119,26 @@ export async function createWorker(givenOptions: WorkerOptions): Promise<Worker>
             reuseV8Context,
           });
   } catch (error) {
-    if (ownsConnection)
-      void connecting.then(
-        (connection) => connection.close(),
-        () => undefined,
-      );
+    // The workflows' failure is the one reported; the engine's side is released once it settles.
+    void engine.then(
+      ({ connection, native }) => {
+        native.free();
+        if (ownsConnection) void connection.close();
+      },
+      () => undefined,
+    );
     throw error;
   }
 
   let connection: NativeConnection;
+  let native: NativeWorker;
   try {
-    connection = await connecting;
+    ({ connection, native } = await engine);
   } catch (error) {
     manager?.disposeAll();
     throw error;
   }
-  let native: NativeWorker | undefined;
   try {
-    native = NativeWorker.create(connection.runtime, connection.client, compiled.native);
-    await native.validate();
     const context: TaskLoopContext = {
       native,
       namespace: compiled.namespace,
@@ -182,8 +184,31 @@ export async function createWorker(givenOptions: WorkerOptions): Promise<Worker>
     });
   } catch (error) {
     manager?.disposeAll();
-    native?.free();
+    native.free();
     if (ownsConnection) await connection.close();
+    throw error;
+  }
+}
+
+/**
+ * The connection (the given one, or a new one), core's worker on it and the namespace checked with
+ * the server. On a failure, what was made is released: the worker, and a connection made here.
+ */
+async function startEngineWorker(
+  given: WorkerOptions['connection'],
+  connectionOptions: ResolvedNativeConnectionOptions | undefined,
+  options: CompiledWorkerOptions['native'],
+): Promise<{ connection: NativeConnection; native: NativeWorker }> {
+  const connection =
+    given instanceof NativeConnection ? given : await NativeConnection.connectResolved(connectionOptions!);
+  let native: NativeWorker | undefined;
+  try {
+    native = NativeWorker.create(connection.runtime, connection.client, options);
+    await native.validate();
+    return { connection, native };
+  } catch (error) {
+    native?.free();
+    if (connection !== given) await connection.close();
     throw error;
   }
 }

@@ -44,6 +44,7 @@ import {
   WorkflowRun,
   isTimeout,
   nextMacrotask,
+  takeUpPendingIo,
 } from './vm-shared';
 import { type WorkflowRunPlacement, workflowLogAttributes } from './workflow-info';
 
@@ -184,6 +185,9 @@ export class WorkflowIsolateManager {
    * fails here (at worker start) rather than on the first workflow task.
    */
   static async create(options: WorkflowIsolateManagerOptions): Promise<WorkflowIsolateManager> {
+    // A worker's start connects meanwhile (createWorker): its answers are taken up between the
+    // steps here, each of which holds this thread for milliseconds.
+    await takeUpPendingIo();
     let manager: WorkflowIsolateManager;
     const reusable = options.reuseV8Context ? (options.reusable ?? (await splitForSharedContext(options))) : undefined;
     if (reusable !== undefined) {
@@ -209,6 +213,7 @@ export class WorkflowIsolateManager {
         layout: new ContextPerRunLayout(bundle, configuration, timeoutMs),
       }));
     }
+    await takeUpPendingIo();
     manager.#probeWorkflowsModule();
     return manager;
   }

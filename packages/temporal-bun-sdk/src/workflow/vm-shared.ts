@@ -351,3 +351,13 @@ export type { RunConfiguration };
 export function nextMacrotask(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Lets the event loop take up the I/O that arrived while this thread was busy (the bridge's
+ * answers, on its wake socket) before going on. Bun runs a turn's immediates before it polls, so
+ * this takes two turns: the poll comes between them. Costs microseconds when nothing is pending.
+ */
+export async function takeUpPendingIo(): Promise<void> {
+  await nextMacrotask();
+  await nextMacrotask();
+}
