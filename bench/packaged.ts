@@ -4,7 +4,9 @@
  * those tarballs installed, spawn → first poll at the server (scenario C's method) for
  *   - `bun worker.ts` with `workflowsPath` (bundled at start),
  *   - `bun worker.ts` with a prebuilt bundle (`workflowBundle: { codePath }`),
+ *   - the same worker bundled with its bytecode (`bun build --target=bun --bytecode`), run with `bun`,
  *   - the single-file worker (`bun build --compile`, prebuilt bundle embedded), run from an empty folder,
+ *   - the same single-file worker built with `--bytecode` (JavaScriptCore bytecode made at build time),
  * interleaved, `BENCH_RUNS` rounds (default 5). Medians with ranges; the compiled worker's size.
  *
  *   make package && make bench-setup && cd bench && bun run packaged.ts
@@ -72,8 +74,26 @@ const worker = await createWorker({ taskQueue: process.env.TASK_QUEUE!, ${workfl
 process.on('SIGINT', () => worker.shutdown());
 await worker.run();
 `;
+  // The prebuilt-bundle worker for a CommonJS bundle (bytecode without --compile has no top-level await).
+  const commonJsWorkerSource = (workflows: string) => `
+import { createWorker } from 'temporal-bun-sdk';
+import * as activities from './activities';
+async function main(): Promise<void> {
+  const worker = await createWorker({ taskQueue: process.env.TASK_QUEUE!, ${workflows}, activities, connection: { address: process.env.TEMPORAL_ADDRESS! } });
+  process.on('SIGINT', () => worker.shutdown());
+  await worker.run();
+}
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
   writeFileSync(join(app, 'worker.ts'), workerSource(`workflowsPath: require.resolve('./workflows')`));
   writeFileSync(join(app, 'worker-prebuilt.ts'), workerSource(`workflowBundle: { codePath: './workflow-bundle.js' }`));
+  writeFileSync(
+    join(app, 'worker-prebuilt-cjs.ts'),
+    commonJsWorkerSource(`workflowBundle: { codePath: './workflow-bundle.js' }`),
+  );
   writeFileSync(
     join(app, 'worker-compiled.ts'),
     workerSource('workflowBundle: { code }', "import code from './workflow-bundle.js' with { type: 'text' };"),
@@ -102,18 +122,40 @@ await worker.run();
     app,
   );
   run([bun, 'build', '--compile', 'worker-compiled.ts', '--outfile', 'worker-compiled'], app);
+  // The same worker with its JavaScript compiled to JavaScriptCore bytecode at build time (ESM
+  // for the top-level await): Bun then skips parsing and compiling the bundled modules at start.
+  run(
+    [bun, 'build', '--compile', '--bytecode', '--format=esm', 'worker-compiled.ts', '--outfile', 'worker-bytecode'],
+    app,
+  );
+  // The prebuilt-bundle worker and everything it imports in one CommonJS file with its bytecode
+  // beside it (and the platform library), run with `bun`: no `--compile`.
+  run([bun, 'build', '--target=bun', '--bytecode', 'worker-prebuilt-cjs.ts', '--outdir', 'bytecode-dist'], app);
   const compiledFolder = join(workspace, 'empty');
   mkdirSync(compiledFolder);
-  copyFileSync(join(app, 'worker-compiled'), join(compiledFolder, 'worker'));
-  run(['chmod', '+x', join(compiledFolder, 'worker')], compiledFolder);
-  const compiledBytes = statSync(join(compiledFolder, 'worker')).size;
+  for (const executable of ['worker-compiled', 'worker-bytecode']) {
+    copyFileSync(join(app, executable), join(compiledFolder, executable));
+    run(['chmod', '+x', join(compiledFolder, executable)], compiledFolder);
+  }
+  const compiledBytes = statSync(join(compiledFolder, 'worker-compiled')).size;
+  const bytecodeBytes = statSync(join(compiledFolder, 'worker-bytecode')).size;
 
   const variants = [
     { name: '`bun worker.ts`, `workflowsPath`', command: [bun, 'worker.ts'], cwd: app },
     { name: '`bun worker.ts`, prebuilt bundle (`codePath`)', command: [bun, 'worker-prebuilt.ts'], cwd: app },
     {
+      name: '`bun dist/worker.js`, prebuilt bundle, worker bundled with bytecode (`bun build --target=bun --bytecode`)',
+      command: [bun, 'bytecode-dist/worker-prebuilt-cjs.js'],
+      cwd: app,
+    },
+    {
       name: 'single-file worker (compiled, bundle embedded), empty folder',
-      command: [join(compiledFolder, 'worker')],
+      command: [join(compiledFolder, 'worker-compiled')],
+      cwd: compiledFolder,
+    },
+    {
+      name: 'single-file worker with bytecode (`--bytecode --format=esm`), empty folder',
+      command: [join(compiledFolder, 'worker-bytecode')],
       cwd: compiledFolder,
     },
   ];
@@ -160,7 +202,9 @@ await worker.run();
   console.log(
     `Tarballs (make package):\n\n| tarball | compressed | unpacked |\n|---|---|---|\n${sizeRows.join('\n')}\n`,
   );
-  console.log(`Single-file worker: ${mib(compiledBytes)} (Bun ${Bun.version} runtime included).\n`);
+  console.log(
+    `Single-file worker: ${mib(compiledBytes)}, with bytecode ${mib(bytecodeBytes)} (Bun ${Bun.version} runtime included).\n`,
+  );
   console.log(
     `Spawn → first poll at the server, ms, median (range) of ${rounds} rounds:\n\n| worker | ms |\n|---|---|\n${rows.join('\n')}`,
   );

@@ -6,8 +6,9 @@
  *   `@temporalio/workflow` and activities against `@temporalio/activity`, driven by the official
  *   `@temporalio/client`, against a real dev server;
  * - the project type-checks with `strict` and `exactOptionalPropertyTypes`;
- * - `temporal-bun bundle` writes a prebuilt bundle, `bun build --compile` makes a single-file worker
- *   that embeds it as text, and that executable runs the same workflows from an empty folder;
+ * - `temporal-bun bundle` writes a prebuilt bundle, `bun build --compile` (plain, and with
+ *   `--bytecode`) makes a single-file worker that embeds it as text, and that executable runs the
+ *   same workflows from an empty folder;
  * - `temporal-bun init` writes a project whose own `bun test` passes.
  * Each tarball's file list is checked, and the platform package's library against the glibc floor.
  *
@@ -268,12 +269,14 @@ test('kit: the activity heartbeats in MockActivityEnvironment', async () => {
 `;
 
 /** The single-file worker: the prebuilt bundle embedded as text, nothing read from disk. */
-const SINGLE_FILE_WORKER = `
+const SINGLE_FILE_IMPORTS = `
 import code from './workflow-bundle.js' with { type: 'text' };
 import { createWorker } from 'temporal-bun-sdk';
 import { Client, Connection } from 'temporal-bun-sdk/client';
 import * as activities from '../src/activities';
+`;
 
+const SINGLE_FILE_MAIN = `
 // A client RPC: the modules the package loads on first use are inside the executable too.
 const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
 const client = new Client({ connection });
@@ -291,6 +294,18 @@ process.on('SIGINT', () => worker.shutdown());
 console.log('compiled worker ready');
 await worker.run();
 console.log('worker stopped');
+`;
+
+/** The single-file worker, with top-level await (ESM). */
+const SINGLE_FILE_WORKER = `${SINGLE_FILE_IMPORTS}${SINGLE_FILE_MAIN}`;
+
+/** The same worker for a CommonJS bundle (bytecode without --compile), which has no top-level await. */
+const BUNDLED_WORKER = `${SINGLE_FILE_IMPORTS}
+async function main(): Promise<void> {${SINGLE_FILE_MAIN}}
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
 `;
 
 const TSCONFIG = {
@@ -518,34 +533,79 @@ describe('a project that installed the tarballs', () => {
     expect(help).toContain('init');
   }, 120_000);
 
-  test('compiles a single-file worker with a prebuilt bundle that runs from an empty folder', async () => {
+  // Both the plain build and the bytecode build (JavaScriptCore bytecode made at build time, the
+  // README's fastest start), each run from its own empty folder against the server.
+  for (const [label, flags] of [
+    ['', []],
+    [' (with --bytecode)', ['--bytecode', '--format=esm']],
+  ] as const) {
+    test(`compiles a single-file worker${label} with a prebuilt bundle that runs from an empty folder`, async () => {
+      const variant = flags.length === 0 ? 'compiled' : 'bytecode';
+      const single = join(app, 'single');
+      mkdirSync(single, { recursive: true });
+      await runOk([bun, 'x', 'temporal-bun', 'bundle', 'src/workflows.ts', '-o', 'single/workflow-bundle.js'], {
+        cwd: app,
+      });
+      writeFileSync(join(single, 'worker.ts'), SINGLE_FILE_WORKER);
+      await runOk([bun, 'build', '--compile', ...flags, 'single/worker.ts', '--outfile', `single/worker-${variant}`], {
+        cwd: app,
+      });
+
+      const empty = join(workspace, `empty-${variant}`);
+      mkdirSync(empty);
+      copyFileSync(join(single, `worker-${variant}`), join(empty, 'worker'));
+      await runOk(['chmod', '+x', join(empty, 'worker')], { cwd: empty });
+      expect(readdirSync(empty)).toEqual(['worker']);
+
+      const worker = new Background([join(empty, 'worker')], empty, {
+        TEMPORAL_ADDRESS: server.address,
+        TASK_QUEUE: `consumer-${variant}`,
+      });
+      try {
+        await worker.waitFor('compiled worker ready', 120_000);
+        expect(await worker.waitFor('client rpc answered')).toContain('client rpc answered');
+        const output = await runClient(`consumer-${variant}`, `consumer-${variant}-1`);
+        expect(output).toContain(EXPECTED_RESULT);
+      } finally {
+        expect(await worker.stop()).toBe(0);
+      }
+      expect(readdirSync(empty)).toEqual(['worker']);
+    }, 300_000);
+  }
+
+  test('a worker bundled with bytecode (bun build --target=bun --bytecode) runs from another folder', async () => {
     const single = join(app, 'single');
     mkdirSync(single, { recursive: true });
     await runOk([bun, 'x', 'temporal-bun', 'bundle', 'src/workflows.ts', '-o', 'single/workflow-bundle.js'], {
       cwd: app,
     });
-    writeFileSync(join(single, 'worker.ts'), SINGLE_FILE_WORKER);
-    await runOk([bun, 'build', '--compile', 'single/worker.ts', '--outfile', 'single/worker'], { cwd: app });
+    writeFileSync(join(single, 'bundled-worker.ts'), BUNDLED_WORKER);
+    const out = join(workspace, 'bundled');
+    await runOk([bun, 'build', '--target=bun', '--bytecode', 'single/bundled-worker.ts', '--outdir', out], {
+      cwd: app,
+    });
+    // The bundle, its bytecode and the platform library beside them, and nothing else.
+    const files = readdirSync(out).sort();
+    expect(files).toContain('bundled-worker.js');
+    expect(files).toContain('bundled-worker.js.jsc');
+    expect(files.filter((file) => file.startsWith('libtemporal_bun_bridge'))).toHaveLength(1);
 
-    const empty = join(workspace, 'empty');
-    mkdirSync(empty);
-    copyFileSync(join(single, 'worker'), join(empty, 'worker'));
-    await runOk(['chmod', '+x', join(empty, 'worker')], { cwd: empty });
-    expect(readdirSync(empty)).toEqual(['worker']);
-
-    const worker = new Background([join(empty, 'worker')], empty, {
+    // Run from a folder that is neither the project nor the bundle's: the library is found beside
+    // the bundle, not relative to the working directory.
+    const elsewhere = join(workspace, 'elsewhere');
+    mkdirSync(elsewhere);
+    const worker = new Background([bun, join(out, 'bundled-worker.js')], elsewhere, {
       TEMPORAL_ADDRESS: server.address,
-      TASK_QUEUE: 'consumer-compiled',
+      TASK_QUEUE: 'consumer-bundled',
     });
     try {
       await worker.waitFor('compiled worker ready', 120_000);
       expect(await worker.waitFor('client rpc answered')).toContain('client rpc answered');
-      const output = await runClient('consumer-compiled', 'consumer-compiled-1');
+      const output = await runClient('consumer-bundled', 'consumer-bundled-1');
       expect(output).toContain(EXPECTED_RESULT);
     } finally {
       expect(await worker.stop()).toBe(0);
     }
-    expect(readdirSync(empty)).toEqual(['worker']);
   }, 300_000);
 });
 

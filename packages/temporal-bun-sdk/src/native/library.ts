@@ -15,7 +15,7 @@
  */
 import { dlopen } from 'bun:ffi';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SDK_VERSION } from '../common/package-info';
 import { requirePlatformLibrary } from './platform-packages';
 import {
@@ -55,7 +55,11 @@ export class BridgeLibraryError extends Error {
  */
 function platformPackageLibrary(platform: BridgePlatform): string | undefined {
   try {
-    return requirePlatformLibrary(platform.key);
+    // Installed, or embedded by `bun build --compile`, the path is absolute. A worker bundled with
+    // `bun build` (no `--compile`) has the library copied beside the bundle, and a path relative
+    // to it: the bundle is the program Bun runs (`bun dist/worker.js`).
+    const path = requirePlatformLibrary(platform.key);
+    return typeof path === 'string' && !isAbsolute(path) ? resolve(dirname(Bun.main), path) : path;
   } catch (error) {
     if (isModuleNotFound(error, platform.packageName)) return undefined;
     throw new BridgeLibraryError(
