@@ -384,8 +384,11 @@ const worker = await createWorker({ workflowBundle: { code }, activities, taskQu
 ${FENCE}
 
 ${FENCE}sh
-bun build --compile src/worker.ts --outfile ${projectName}-worker
+bun build --compile --bytecode --format=esm src/worker.ts --outfile ${projectName}-worker
 ${FENCE}
+
+\`--bytecode\` compiles the code to JavaScriptCore bytecode at build time, so the worker starts faster;
+\`--format=esm\` keeps the worker's top-level \`await\`.
 `;
 }
 
