@@ -5,7 +5,8 @@
  * 2. the platform package of the running process (`temporal-bun-sdk-linux-x64-gnu`, …), which the
  *    main package lists in `optionalDependencies` so that the package manager installs the one
  *    that fits. Each platform is a literal `import()` so that `bun build --compile` sees it and
- *    embeds the library (the package's `bun` condition imports it `with { type: 'file' }`);
+ *    embeds the library (the package's `bun` condition imports it `with { type: 'file' }`), and
+ *    `bun build` without `--compile` copies it beside the bundle;
  * 3. this repository's own build (`target/<rust target>/release` or `target/release`), for
  *    development;
  * 4. else a {@link BridgeLibraryError} naming the platform, the package to add and the variable.
