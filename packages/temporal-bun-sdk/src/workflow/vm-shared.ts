@@ -289,9 +289,10 @@ export class WorkflowRun {
   async activate(activation: WorkflowActivation, silencedLogCalls: readonly string[]): Promise<RunOutcome> {
     let answer: unknown;
     if (this.#unhandledRejection === undefined) {
+      // `prepare` runs the first batch too: one call fewer per activation.
       const batches = this.#call({ name: 'prepare', args: [activation, silencedLogCalls] }) as number;
       for (let batch = 0; batch < batches && answer === undefined; batch++) {
-        if (this.#call({ name: 'activateBatch', args: [batch] }) !== true) break;
+        if (batch > 0 && this.#call({ name: 'activateBatch', args: [batch] }) !== true) break;
         let settled: unknown;
         do settled = this.#call({ name: 'settle', args: [batch === batches - 1] });
         while (settled === undefined);

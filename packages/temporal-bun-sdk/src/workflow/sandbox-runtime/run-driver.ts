@@ -152,9 +152,10 @@ export function startRun(
  * after which the sandbox's microtasks have run: `microtaskMode: 'afterEvaluate'`), because
  * workflow code continues in microtasks between the steps:
  *
- * 1. {@link prepare}: the run's clock, info and flags, `initialize`, patches and the random seed;
- *    answers how many job batches follow.
- * 2. {@link activateBatch} for each batch.
+ * 1. {@link prepare}: the run's clock, info and flags, `initialize`, patches and the random seed,
+ *    then the first batch of jobs in the same call (as the official worker runs them, with no
+ *    microtask turn in between); answers how many job batches there are.
+ * 2. {@link activateBatch} for each further batch.
  * 3. {@link settle} after each batch, until it answers: blocked conditions are re-evaluated
  *    (each time in a call of its own) until none unblocks; after the last batch it concludes the
  *    activation and answers its outcome.
@@ -181,11 +182,18 @@ export class ActivationDriver {
   }
 
   /**
-   * Step 1. Answers the number of batches (0 when the step failed). `silencedLogCalls` names the
-   * workflow logger's functions (`'debug'`…) whose calls the worker would drop: they are left out
-   * of the activation's sink calls.
+   * Step 1, and step 2 for the first batch. Answers the number of batches (0 when preparing
+   * failed; the first batch's own failure is answered by {@link settle}). `silencedLogCalls` names
+   * the workflow logger's functions (`'debug'`…) whose calls the worker would drop: they are left
+   * out of the activation's sink calls.
    */
   prepare(activation: WorkflowActivation, silencedLogCalls?: readonly string[]): number {
+    const batches = this.#prepare(activation, silencedLogCalls);
+    if (batches > 0) this.activateBatch(0);
+    return batches;
+  }
+
+  #prepare(activation: WorkflowActivation, silencedLogCalls: readonly string[] | undefined): number {
     this.#activation = activation;
     this.#silencedLogCalls = silencedLogCalls;
     this.#failure = undefined;
@@ -249,7 +257,7 @@ export class ActivationDriver {
     }
   }
 
-  /** Step 2. False when the step failed. */
+  /** Step 2 for a batch after the first. False when the step failed. */
   activateBatch(batchIndex: number): boolean {
     if (this.#failure !== undefined) return false;
     const jobs = this.#batches[batchIndex];
