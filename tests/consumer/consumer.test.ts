@@ -533,6 +533,27 @@ describe('a project that installed the tarballs', () => {
     expect(help).toContain('init');
   }, 120_000);
 
+  /** `single/` in the app with a fresh prebuilt bundle and `file` holding `source`. */
+  async function singleFileSources(file: string, source: string): Promise<void> {
+    mkdirSync(join(app, 'single'), { recursive: true });
+    await runOk([bun, 'x', 'temporal-bun', 'bundle', 'src/workflows.ts', '-o', 'single/workflow-bundle.js'], {
+      cwd: app,
+    });
+    writeFileSync(join(app, 'single', file), source);
+  }
+
+  /** Starts `command` in `cwd` as a worker on `taskQueue`; the client's workflow runs on it; it stops cleanly. */
+  async function expectRunsTheWorkflow(command: string[], cwd: string, taskQueue: string): Promise<void> {
+    const worker = new Background(command, cwd, { TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue });
+    try {
+      await worker.waitFor('compiled worker ready', 120_000);
+      expect(await worker.waitFor('client rpc answered')).toContain('client rpc answered');
+      expect(await runClient(taskQueue, `${taskQueue}-1`)).toContain(EXPECTED_RESULT);
+    } finally {
+      expect(await worker.stop()).toBe(0);
+    }
+  }
+
   // Both the plain build and the bytecode build (JavaScriptCore bytecode made at build time, the
   // README's fastest start), each run from its own empty folder against the server.
   for (const [label, flags] of [
@@ -541,51 +562,30 @@ describe('a project that installed the tarballs', () => {
   ] as const) {
     test(`compiles a single-file worker${label} with a prebuilt bundle that runs from an empty folder`, async () => {
       const variant = flags.length === 0 ? 'compiled' : 'bytecode';
-      const single = join(app, 'single');
-      mkdirSync(single, { recursive: true });
-      await runOk([bun, 'x', 'temporal-bun', 'bundle', 'src/workflows.ts', '-o', 'single/workflow-bundle.js'], {
-        cwd: app,
-      });
-      writeFileSync(join(single, 'worker.ts'), SINGLE_FILE_WORKER);
+      await singleFileSources('worker.ts', SINGLE_FILE_WORKER);
       await runOk([bun, 'build', '--compile', ...flags, 'single/worker.ts', '--outfile', `single/worker-${variant}`], {
         cwd: app,
       });
 
       const empty = join(workspace, `empty-${variant}`);
       mkdirSync(empty);
-      copyFileSync(join(single, `worker-${variant}`), join(empty, 'worker'));
+      copyFileSync(join(app, 'single', `worker-${variant}`), join(empty, 'worker'));
       await runOk(['chmod', '+x', join(empty, 'worker')], { cwd: empty });
       expect(readdirSync(empty)).toEqual(['worker']);
-
-      const worker = new Background([join(empty, 'worker')], empty, {
-        TEMPORAL_ADDRESS: server.address,
-        TASK_QUEUE: `consumer-${variant}`,
-      });
-      try {
-        await worker.waitFor('compiled worker ready', 120_000);
-        expect(await worker.waitFor('client rpc answered')).toContain('client rpc answered');
-        const output = await runClient(`consumer-${variant}`, `consumer-${variant}-1`);
-        expect(output).toContain(EXPECTED_RESULT);
-      } finally {
-        expect(await worker.stop()).toBe(0);
-      }
+      await expectRunsTheWorkflow([join(empty, 'worker')], empty, `consumer-${variant}`);
       expect(readdirSync(empty)).toEqual(['worker']);
     }, 300_000);
   }
 
   test('a worker bundled with bytecode (bun build --target=bun --bytecode) runs from another folder', async () => {
-    const single = join(app, 'single');
-    mkdirSync(single, { recursive: true });
-    await runOk([bun, 'x', 'temporal-bun', 'bundle', 'src/workflows.ts', '-o', 'single/workflow-bundle.js'], {
-      cwd: app,
-    });
-    writeFileSync(join(single, 'bundled-worker.ts'), BUNDLED_WORKER);
+    await singleFileSources('bundled-worker.ts', BUNDLED_WORKER);
     const out = join(workspace, 'bundled');
     await runOk([bun, 'build', '--target=bun', '--bytecode', 'single/bundled-worker.ts', '--outdir', out], {
       cwd: app,
     });
     // The bundle, its bytecode and the platform library beside them, and nothing else.
     const files = readdirSync(out).sort();
+    expect(files).toHaveLength(3);
     expect(files).toContain('bundled-worker.js');
     expect(files).toContain('bundled-worker.js.jsc');
     expect(files.filter((file) => file.startsWith('libtemporal_bun_bridge'))).toHaveLength(1);
@@ -594,18 +594,7 @@ describe('a project that installed the tarballs', () => {
     // the bundle, not relative to the working directory.
     const elsewhere = join(workspace, 'elsewhere');
     mkdirSync(elsewhere);
-    const worker = new Background([bun, join(out, 'bundled-worker.js')], elsewhere, {
-      TEMPORAL_ADDRESS: server.address,
-      TASK_QUEUE: 'consumer-bundled',
-    });
-    try {
-      await worker.waitFor('compiled worker ready', 120_000);
-      expect(await worker.waitFor('client rpc answered')).toContain('client rpc answered');
-      const output = await runClient('consumer-bundled', 'consumer-bundled-1');
-      expect(output).toContain(EXPECTED_RESULT);
-    } finally {
-      expect(await worker.stop()).toBe(0);
-    }
+    await expectRunsTheWorkflow([bun, join(out, 'bundled-worker.js')], elsewhere, 'consumer-bundled');
   }, 300_000);
 });
 
