@@ -67,22 +67,21 @@ export async function echoWorkflow(text: string): Promise<string> { return await
     join(app, 'activities.ts'),
     'export async function echo(text: string): Promise<string> { return text; }\n',
   );
-  const workerSource = (workflows: string, prelude = '') => `${prelude}
-import { createWorker } from 'temporal-bun-sdk';
-import * as activities from './activities';
-const worker = await createWorker({ taskQueue: process.env.TASK_QUEUE!, ${workflows}, activities, connection: { address: process.env.TEMPORAL_ADDRESS! } });
+  // The worker's start; an ES module runs it at top level, a CommonJS bundle (bytecode without
+  // --compile has no top-level await) inside main().
+  const workerStart = (
+    workflows: string,
+  ) => `const worker = await createWorker({ taskQueue: process.env.TASK_QUEUE!, ${workflows}, activities, connection: { address: process.env.TEMPORAL_ADDRESS! } });
 process.on('SIGINT', () => worker.shutdown());
 await worker.run();
 `;
-  // The prebuilt-bundle worker for a CommonJS bundle (bytecode without --compile has no top-level await).
-  const commonJsWorkerSource = (workflows: string) => `
-import { createWorker } from 'temporal-bun-sdk';
+  const workerImports = `import { createWorker } from 'temporal-bun-sdk';
 import * as activities from './activities';
-async function main(): Promise<void> {
-  const worker = await createWorker({ taskQueue: process.env.TASK_QUEUE!, ${workflows}, activities, connection: { address: process.env.TEMPORAL_ADDRESS! } });
-  process.on('SIGINT', () => worker.shutdown());
-  await worker.run();
-}
+`;
+  const workerSource = (workflows: string, prelude = '') => `${prelude}
+${workerImports}${workerStart(workflows)}`;
+  const commonJsWorkerSource = (workflows: string) => `${workerImports}async function main(): Promise<void> {
+${workerStart(workflows)}}
 main().catch((error) => {
   console.error(error);
   process.exit(1);
