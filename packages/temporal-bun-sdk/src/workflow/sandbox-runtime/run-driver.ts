@@ -257,7 +257,7 @@ export class ActivationDriver {
     }
   }
 
-  /** Step 2 for a batch after the first. False when the step failed. */
+  /** Step 2 (for the first batch, {@link prepare} calls it). False when the step failed. */
   activateBatch(batchIndex: number): boolean {
     if (this.#failure !== undefined) return false;
     const jobs = this.#batches[batchIndex];
