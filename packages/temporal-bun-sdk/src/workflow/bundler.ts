@@ -21,6 +21,7 @@ import { errorMessage } from '../common/error-message';
 import type { Logger } from '../common/logger';
 import { applyConfigureHooks, checkPlugins, type NamedPlugin } from '../common/plugins';
 import { LibraryCache } from './library-cache';
+import { runModulesScript } from './run-modules-script';
 
 export interface WorkflowBundleOptions {
   /** Path of a `.ts`/`.js` module (or a directory with an index module) exporting workflow functions. */
@@ -363,15 +364,12 @@ function reusableBundleOutput(
   workerInterfacePath: string,
 ): ReusableWorkflowBundle {
   const hash = Bun.hash(library.code + runModules.code).toString(16);
+  const script = runModulesScript(runModules.code);
   return {
     library: withSourceMap({ code: library.code, filename: `temporal-workflow-library-${hash}.js` }, library.sourceMap),
     runModules: withSourceMap(
-      {
-        code: `globalThis.__temporal_run_modules = function temporalRunModules(module, exports, require) {\n${runModules.code}\n};`,
-        filename: `temporal-workflow-runs-${hash}.js`,
-      },
-      // One line above the module code: the source map's lines shift by one.
-      { ...runModules.sourceMap, linesAbove: 1 },
+      { code: script.code, filename: `temporal-workflow-runs-${hash}.js` },
+      { ...runModules.sourceMap, linesAbove: script.linesShift },
     ),
     workerInterfacePath,
   };
@@ -547,7 +545,10 @@ interface PendingSourceMap {
   bytes: Uint8Array;
   /** Bun writes `sources` relative to the working directory of the build. */
   baseDirectory: string;
-  /** Lines inserted above the built code. */
+  /**
+   * Lines inserted above the built code; negative when lines with no mappings were taken from
+   * above it.
+   */
   linesAbove: number;
 }
 
@@ -564,7 +565,12 @@ function finishSourceMap({ bytes, baseDirectory, linesAbove }: PendingSourceMap)
       isAbsolute(source) || /^[a-z-]+:/.test(source) ? source : resolve(baseDirectory, source),
     );
   }
-  if (linesAbove > 0 && typeof map.mappings === 'string') map.mappings = ';'.repeat(linesAbove) + map.mappings;
+  if (typeof map.mappings === 'string') {
+    if (linesAbove > 0) map.mappings = ';'.repeat(linesAbove) + map.mappings;
+    else if (linesAbove < 0 && map.mappings.startsWith(';'.repeat(-linesAbove))) {
+      map.mappings = map.mappings.slice(-linesAbove);
+    }
+  }
   return JSON.stringify(map);
 }
 

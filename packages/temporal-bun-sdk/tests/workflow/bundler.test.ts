@@ -3,12 +3,13 @@
  * disallowed import), and what the bundle carries for stack traces.
  */
 import { afterAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import vm from 'node:vm';
 import { createWorkflowContext } from '../../src/workflow/vm-shared';
 import { WorkflowBundleError, bundleReusableWorkflowCode, bundleWorkflowCode } from '../../src/workflow/bundler';
+import { runModulesScript } from '../../src/workflow/run-modules-script';
 import { SourceMapLookup } from '../../src/workflow/source-map';
 import { RecordingLogger } from './harness';
 
@@ -167,6 +168,74 @@ describe('bundleReusableWorkflowCode', () => {
     expect((await Bun.file(workflowsPath).text()).split('\n')[original!.line - 1]).toContain(
       'export async function sleeper(',
     );
+  });
+
+  test("each run instantiates its own modules, with live exports, while Bun's helpers are defined once for all runs", async () => {
+    const directory = join(scratchDirectory, 'run-modules');
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(
+      join(directory, 'counter.ts'),
+      'export let count = 0;\nexport function bump(): number {\n  count += 1;\n  return count;\n}\n',
+    );
+    const workflowsPath = join(directory, 'workflows.ts');
+    writeFileSync(
+      workflowsPath,
+      `import * as counter from './counter';
+export { counter };
+export async function counting(): Promise<void> {}
+export function bumpAndRead(): number {
+  counter.bump();
+  return counter.count;
+}
+export function viaRequire(): typeof counter {
+  return require('./counter');
+}
+export function assignToNamespace(): number {
+  const namespace: Record<string, unknown> = counter;
+  namespace.count = 10;
+  return counter.count;
+}
+`,
+    );
+    const { runModules } = await bundleReusableWorkflowCode(await bundleWorkflowCode({ workflowsPath }));
+    // The helpers sit above the per-run factory, and a namespace's exports carry no setter.
+    expect(runModules.code.indexOf('var __export =')).toBeGreaterThan(0);
+    expect(runModules.code.indexOf('var __export =')).toBeLessThan(
+      runModules.code.indexOf('function temporalRunModules('),
+    );
+    expect(runModules.code).not.toContain('__exportSetter.bind(');
+
+    const factory = new vm.Script(runModules.code).runInContext(vm.createContext({}));
+    const instantiate = () => {
+      const module = { exports: {} as { importWorkflows(): Record<string, (...args: never[]) => unknown> } };
+      factory(module, module.exports, (path: string) => {
+        throw new Error(`unexpected require of ${path}`);
+      });
+      return module.exports.importWorkflows();
+    };
+    const first = instantiate();
+    const second = instantiate();
+    expect([first.bumpAndRead!(), first.bumpAndRead!(), second.bumpAndRead!()]).toEqual([1, 2, 1]);
+    // require() of an ES module: a CommonJS view whose properties follow the module's bindings.
+    const required = first.viaRequire!() as unknown as { __esModule: boolean; count: number };
+    expect(required.__esModule).toBe(true);
+    expect(Object.keys(required).sort()).toEqual(['bump', 'count']);
+    expect(required.count).toBe(2);
+    first.bumpAndRead!();
+    expect(required.count).toBe(3);
+    expect((first.counter as unknown as { count: number }).count).toBe(3);
+    // A namespace is read-only: the assignment changes nothing.
+    expect(first.assignToNamespace!()).toBe(3);
+    expect((second.viaRequire!() as unknown as { count: number }).count).toBe(1);
+  });
+
+  test('output with a helper not known to be shareable is wrapped as it is, helpers and all, in the per-run factory', () => {
+    const moduleCode = 'var __require = (id) => require(id);\n\n// a.ts\nmodule.exports = __require("./b");\n';
+    const script = runModulesScript(moduleCode);
+    expect(script.code).toBe(
+      `globalThis.__temporal_run_modules = function temporalRunModules(module, exports, require) {\n${moduleCode}\n};`,
+    );
+    expect(script.linesShift).toBe(1);
   });
 
   test('a bundle that records no sources cannot be split', async () => {

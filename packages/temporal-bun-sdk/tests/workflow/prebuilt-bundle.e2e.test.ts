@@ -150,8 +150,8 @@ describe('what a prebuilt workflow bundle refuses', () => {
     expect(loaded.workflowPackageVersion).toBe('1.24.0');
     expect(loaded.bundle?.code).toContain('__TEMPORAL__');
     expect(loaded.reusable?.library.code).toContain('installSharedLibrary');
-    expect(
-      loaded.reusable?.runModules.code.startsWith('globalThis.__temporal_run_modules = function temporalRunModules('),
-    ).toBe(true);
+    const runModules = loaded.reusable?.runModules.code ?? '';
+    expect(runModules.startsWith('globalThis.__temporal_run_modules = ')).toBe(true);
+    expect(runModules).toContain('function temporalRunModules(module, exports, require) {');
   });
 });
