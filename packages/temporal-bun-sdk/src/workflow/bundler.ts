@@ -300,7 +300,10 @@ export async function bundleSharedContextWorkflowCode(
     plugins: [
       workflowBundlePlugin({
         ...pluginParts,
-        entryCode: runModulesEntryCode(interceptorModules),
+        entryCode: runModulesEntryCode(interceptorModules, {
+          payload: payloadConverterPath !== undefined,
+          failure: failureConverterPath !== undefined,
+        }),
         convertersFromRun: false,
         onStub: (module, importer) => stubbedImports.push({ module, importer }),
       }),
@@ -389,14 +392,24 @@ function libraryEntryCode(workerInterfacePath: string, globalOverridesPath: stri
   ].join('\n');
 }
 
-/** The run-module script's entry: the importers of each run's own modules. */
-function runModulesEntryCode(interceptorModules: readonly string[]): string {
+/**
+ * The run-module script's entry: the importers of each run's own modules. A CommonJS module, so
+ * that Bun gives it no namespace object (getters, a CommonJS view) per run; a converter that is
+ * not configured is an empty object, not an empty module to instantiate.
+ */
+function runModulesEntryCode(
+  interceptorModules: readonly string[],
+  converters: { payload: boolean; failure: boolean },
+): string {
+  const converterModule = (configured: boolean, specifier: string) => (configured ? `require('${specifier}')` : '{}');
   return `
 ${WORKFLOWS_CHECK}
-export function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); }
-export function importInterceptors() { return [${requireList(interceptorModules)}]; }
-export function importPayloadConverter() { return require('__temporal_custom_payload_converter'); }
-export function importFailureConverter() { return require('__temporal_custom_failure_converter'); }
+module.exports = {
+  importWorkflows: function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); },
+  importInterceptors: function importInterceptors() { return [${requireList(interceptorModules)}]; },
+  importPayloadConverter: function importPayloadConverter() { return ${converterModule(converters.payload, '__temporal_custom_payload_converter')}; },
+  importFailureConverter: function importFailureConverter() { return ${converterModule(converters.failure, '__temporal_custom_failure_converter')}; },
+};
 `;
 }
 

@@ -213,6 +213,18 @@ export function assignToNamespace(): number {
       });
       return module.exports.importWorkflows();
     };
+    // The entry is a plain object of importers (no getters); an unconfigured converter is empty.
+    const entry = { exports: {} as Record<string, () => unknown> };
+    factory(entry, entry.exports, () => undefined);
+    expect(Object.keys(entry.exports).sort()).toEqual([
+      'importFailureConverter',
+      'importInterceptors',
+      'importPayloadConverter',
+      'importWorkflows',
+    ]);
+    expect(typeof Object.getOwnPropertyDescriptor(entry.exports, 'importWorkflows')?.value).toBe('function');
+    expect(entry.exports.importPayloadConverter!()).toEqual({});
+    expect(entry.exports.importFailureConverter!()).toEqual({});
     const first = instantiate();
     const second = instantiate();
     expect([first.bumpAndRead!(), first.bumpAndRead!(), second.bumpAndRead!()]).toEqual([1, 2, 1]);
