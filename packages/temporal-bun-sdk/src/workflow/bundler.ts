@@ -13,7 +13,7 @@
  * context, and the workflows' own modules, instantiated afresh for every run.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { BunPlugin } from 'bun';
 import { defineLazyProperty } from '../common/lazy-property';
@@ -694,6 +694,8 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
   return {
     name: 'temporal-workflow-bundle',
     setup(build) {
+      // Resolves as the library's own `require` calls do (CommonJS conditions).
+      const requireFromLibrary = createRequire(join(parts.libraryDirectory, 'index.js'));
       build.onResolve({ filter: /^temporal-bun-sdk:workflow-bundle-entry$/ }, () => ({
         path: 'entry.js',
         namespace: ENTRY_NAMESPACE,
@@ -724,10 +726,12 @@ function workflowBundlePlugin(parts: PluginParts): BunPlugin {
       }));
 
       build.onResolve({ filter: /^[^./]/ }, (args) => {
-        // The sandbox runtime's own imports (long, @temporalio/common…): the workflows' copy.
+        // The sandbox runtime's own imports (long, @temporalio/common…): the workflows' copy, the
+        // very module the library requires. `long` has an ES module entry and a CommonJS one, and
+        // resolving an import would pick the other: two copies of it in every bundle.
         if (args.importer.startsWith(SDK_SOURCE_DIRECTORY) && !args.path.startsWith('node:')) {
           try {
-            return { path: Bun.resolveSync(args.path, parts.libraryDirectory) };
+            return { path: requireFromLibrary.resolve(args.path) };
           } catch {
             return undefined; // not beside the workflow library: this package's own copy
           }

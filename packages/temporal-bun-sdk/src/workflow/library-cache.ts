@@ -36,7 +36,7 @@ import type { Logger } from '../common/logger';
 import { SDK_VERSION } from '../common/package-info';
 
 /** Bumped whenever the entry's layout or the build's configuration changes. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 const MAX_ENTRIES = 16;
 export const WORKFLOW_CACHE_ENV = 'TEMPORAL_BUN_WORKFLOW_CACHE';
 

@@ -110,6 +110,20 @@ describe('bundleWorkflowCode', () => {
     expect(original?.source).toBe(workflowsPath);
     expect(sourceLines[original!.line - 1]).toContain('export async function sleeper(');
   });
+
+  test("the sandbox runtime's imports are the modules the library requires: one copy of each package", async () => {
+    const workflowsPath = join(fixtures, 'workflows.ts');
+    const bundle = await bundleWorkflowCode({ workflowsPath });
+    const { library } = await bundleReusableWorkflowCode(bundle);
+    for (const code of [bundle.code, library.code]) {
+      // Bun heads each module with a `// path` line. `long` has an ES module entry and a CommonJS one.
+      const modules = [...code.matchAll(/^\s*\/\/ (\S*node_modules\/\S+\.[cm]?js)$/gm)].map((match) => match[1]!);
+      expect(modules.filter((path) => /node_modules\/long\//.test(path))).toEqual([
+        expect.stringMatching(/node_modules\/long\/umd\/index\.js$/),
+      ]);
+      expect(new Set(modules).size).toBe(modules.length);
+    }
+  });
 });
 
 describe('a bundle as data', () => {
