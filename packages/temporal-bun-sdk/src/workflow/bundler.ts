@@ -558,10 +558,7 @@ interface PendingSourceMap {
   bytes: Uint8Array;
   /** Bun writes `sources` relative to the working directory of the build. */
   baseDirectory: string;
-  /**
-   * Lines inserted above the built code; negative when lines with no mappings were taken from
-   * above it.
-   */
+  /** Lines inserted above the built code. */
   linesAbove: number;
 }
 
@@ -578,12 +575,7 @@ function finishSourceMap({ bytes, baseDirectory, linesAbove }: PendingSourceMap)
       isAbsolute(source) || /^[a-z-]+:/.test(source) ? source : resolve(baseDirectory, source),
     );
   }
-  if (typeof map.mappings === 'string') {
-    if (linesAbove > 0) map.mappings = ';'.repeat(linesAbove) + map.mappings;
-    else if (linesAbove < 0 && map.mappings.startsWith(';'.repeat(-linesAbove))) {
-      map.mappings = map.mappings.slice(-linesAbove);
-    }
-  }
+  if (linesAbove > 0 && typeof map.mappings === 'string') map.mappings = ';'.repeat(linesAbove) + map.mappings;
   return JSON.stringify(map);
 }
 

@@ -48,7 +48,13 @@ const SHAREABLE_HELPERS = new Set([
   '__name',
 ]);
 
-const BUN_EXPORT = `var __export = (target, all) => {
+/**
+ * Bun 1.4's definitions of the two helpers replaced, each with the part that changes and what it
+ * becomes. A definition that is not exactly this text is left as it is.
+ */
+const REPLACED_HELPERS = [
+  {
+    bun: `var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, {
       get: all[name],
@@ -56,18 +62,12 @@ const BUN_EXPORT = `var __export = (target, all) => {
       configurable: true,
       set: __exportSetter.bind(all, name)
     });
-};`;
-
-const SHARED_EXPORT = `var __export = (target, all) => {
-  for (var name in all)
-    __defProp(target, name, {
-      get: all[name],
-      enumerable: true,
-      configurable: true
-    });
-};`;
-
-const BUN_TO_COMMON_JS = `var __toCommonJS = (from) => {
+};`,
+    part: ',\n      set: __exportSetter.bind(all, name)',
+    shared: '',
+  },
+  {
+    bun: `var __toCommonJS = (from) => {
   var entry = (__moduleCache ??= new WeakMap).get(from), desc;
   if (entry)
     return entry;
@@ -82,38 +82,28 @@ const BUN_TO_COMMON_JS = `var __toCommonJS = (from) => {
   }
   __moduleCache.set(from, entry);
   return entry;
-};`;
-
-const SHARED_TO_COMMON_JS = `var __toCommonJS = (from) => {
-  var entry = (__moduleCache ??= new WeakMap).get(from), desc;
-  if (entry)
-    return entry;
-  entry = __defProp({}, "__esModule", { value: true });
-  if (from && typeof from === "object" || typeof from === "function") {
-    for (var key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(entry, key)) {
-        desc = __getOwnPropDesc(from, key);
-        __defProp(entry, key, {
-          get: desc && desc.get || __accessProp.bind(from, key),
-          enumerable: !desc || desc.enumerable
-        });
-      }
-  }
-  __moduleCache.set(from, entry);
-  return entry;
-};`;
+};`,
+    part: `get: __accessProp.bind(from, key),
+          enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable`,
+    shared: `get: (desc = __getOwnPropDesc(from, key)) && desc.get || __accessProp.bind(from, key),
+          enumerable: !desc || desc.enumerable`,
+  },
+].map(({ bun, part, shared }) => ({ bun, shared: bun.replace(part, shared) }));
 
 /**
  * The script for `moduleCode` (Bun's CommonJS output), and how many lines it puts above the
- * modules' first line compared with `moduleCode` itself (the shift of its source map; it may be
- * negative, as the lines it moves carry no mappings).
+ * modules' first line compared with `moduleCode` itself (the shift of its source map: the factory's
+ * head and the return above the modules, less the setter line taken out of `__export`).
  */
 export function runModulesScript(moduleCode: string): { code: string; linesShift: number } {
   const helpers = runtimeHelpers(moduleCode);
   if (helpers === undefined) {
     return { code: `globalThis.__temporal_run_modules = ${FACTORY_HEAD}\n${moduleCode}\n};`, linesShift: 1 };
   }
-  const shared = helpers.prelude.replace(BUN_EXPORT, SHARED_EXPORT).replace(BUN_TO_COMMON_JS, SHARED_TO_COMMON_JS);
+  const shared = REPLACED_HELPERS.reduce(
+    (prelude, helper) => prelude.replace(helper.bun, helper.shared),
+    helpers.prelude,
+  );
   const head = `globalThis.__temporal_run_modules = (function temporalRunModuleHelpers() {\n${shared}\nreturn ${FACTORY_HEAD}\n`;
   return {
     code: `${head}${helpers.modules}\n};\n})();`,
@@ -126,9 +116,9 @@ export function runModulesScript(moduleCode: string): { code: string; linesShift
  * there is a {@link SHAREABLE_HELPERS} one; undefined otherwise, or when there are none.
  */
 function runtimeHelpers(moduleCode: string): { prelude: string; modules: string } | undefined {
-  // Bun heads each module's code with a `// path` comment line.
+  // Bun heads each module's code with a `// path` comment line; output that starts with one has no helpers.
   const firstModule = moduleCode.startsWith('// ') ? 0 : moduleCode.indexOf('\n// ') + 1;
-  if (firstModule <= 0) return undefined;
+  if (firstModule === 0) return undefined;
   const prelude = moduleCode.slice(0, firstModule);
   for (const line of prelude.split('\n')) {
     if (line === '' || /^[ \t})\]]/.test(line)) continue;
