@@ -405,8 +405,7 @@ function runModulesEntryCode(
   return `
 ${WORKFLOWS_CHECK}
 module.exports = {
-  importWorkflows: function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); },
-  importInterceptors: function importInterceptors() { return [${requireList(interceptorModules)}]; },
+${importerProperties(interceptorModules)}
   importPayloadConverter: function importPayloadConverter() { return ${converterModule(converters.payload, '__temporal_custom_payload_converter')}; },
   importFailureConverter: function importFailureConverter() { return ${converterModule(converters.failure, '__temporal_custom_failure_converter')}; },
 };
@@ -612,6 +611,16 @@ function resolveBundleInputs(options: WorkflowBundleOptions) {
   };
 }
 
+/**
+ * The `importWorkflows` and `importInterceptors` properties of an entry's object literal. Both
+ * `require`, so the modules stay lazy: they are evaluated inside `initRuntime`, once the activator
+ * exists.
+ */
+function importerProperties(interceptorModules: readonly string[]): string {
+  return `  importWorkflows: function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); },
+  importInterceptors: function importInterceptors() { return [${requireList(interceptorModules)}]; },`;
+}
+
 /** `require(a), require(b), …` of module paths, as entry source. */
 function requireList(paths: readonly string[]): string {
   return paths.map((path) => `require(${JSON.stringify(path)})`).join(', ');
@@ -634,8 +643,7 @@ ${WORKFLOWS_CHECK}
 overrideGlobals();
 globalThis.__TEMPORAL__ = {
   api,
-  importWorkflows: function importWorkflows() { return ${WORKFLOWS_WITH_A_FUNCTION}(require(${JSON.stringify(WORKFLOWS_SPECIFIER)})); },
-  importInterceptors: function importInterceptors() { return [${requireList(parts.interceptorModules)}]; },
+${importerProperties(parts.interceptorModules)}
 };
 installOwnContextRuntime(api);
 `;
